@@ -1,0 +1,34 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-fast experiment bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m webapp.launcher
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Unit tests only: skips the ones that train on the real bundled model.
+test-fast: install
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# Teacher -> odd -> even -> LoRA on the bundled MiniLM and ../shared data (about 20 min on 2 cores).
+experiment: install
+	bash scripts/experiment.sh
+
+bench: install
+	$(PY) benchmarks/ml_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache runs
