@@ -1,0 +1,148 @@
+"""Serving a trained run: load an artifact directory once, predict batches of comments."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ml.artifacts import has_model
+from ml.errors import ModelLoadError
+from ml.models import LABELS, load_classifier, read_run_info
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    toxic_probability: float
+
+
+class Classifier:
+    """A loaded model with its tokenizer. Use `Classifier.load(dir)`; `predict` is thread-compatible
+    for reading (no state changes after load)."""
+
+    def __init__(self, model, tokenizer, info: dict, max_length: int = 128, threshold: float = 0.5):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.info = info
+        self.max_length = max_length
+        self.threshold = threshold
+
+    @classmethod
+    def load(cls, path, quantize: bool = False, adapter: bool = False, threshold: float = 0.5) -> "Classifier":
+        """Load a run directory. LoRA runs load merged by default, or as base + adapter with adapter=True.
+
+        quantize=True applies dynamic int8 quantisation of the linear layers (CPU only).
+        """
+        path = Path(path)
+        if not path.is_dir():
+            raise ModelLoadError(f"no such model directory: {path}")
+        run = read_run_info(path) or {}
+        metrics = _read_metrics(path)
+        if metrics.get("status") == "cancelled":
+            raise ModelLoadError(f"{path}: this run was cancelled and has no model")
+        if not has_model(path):
+            raise ModelLoadError(f"{path}: no model weights (model.safetensors) in this directory")
+        if adapter:
+            model, tokenizer = _load_with_adapter(path, run)
+        else:
+            model, tokenizer = load_classifier(str(path))
+        if quantize:
+            model = quantize_int8(model)
+        info = _describe(path, run, metrics, model, adapter=adapter, quantized=quantize)
+        return cls(model, tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
+
+    @torch.inference_mode()
+    def predict_proba(self, texts: list[str], batch_size: int = 32) -> list[float]:
+        """Toxic-class probability per text, in input order. Batches group texts of similar length."""
+        if isinstance(texts, str):
+            raise TypeError("predict takes a list of texts, not a single string")
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        probs = [0.0] * len(texts)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            enc = self.tokenizer([texts[i] for i in chunk], truncation=True, max_length=self.max_length,
+                                 padding=True, return_tensors="pt")
+            logits = self.model(**enc).logits.float()
+            for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist()):
+                probs[i] = p
+        return probs
+
+    def predict(self, texts: list[str], batch_size: int = 32) -> list[Prediction]:
+        return [Prediction(LABELS[int(p >= self.threshold)], p) for p in self.predict_proba(texts, batch_size)]
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantisation of nn.Linear layers (torch.ao; deprecated but working in torch 2.13)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(model.to("cpu").eval(), {torch.nn.Linear}, dtype=torch.qint8)
+
+
+@torch.inference_mode()
+def measure_latency(model, tokenizer, texts: list[str], max_length: int = 128, device=None) -> dict:
+    """Milliseconds per comment at batch 1 and comments/s at batch 32, on `device` (model's own by default)."""
+    device = device or next(model.parameters()).device
+    model.eval()
+
+    def run(batch):
+        enc = tokenizer(batch, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        model(**{k: v.to(device) for k, v in enc.items()})
+
+    run(texts[:2])  # warm-up
+    single = texts[:16]
+    started = time.perf_counter()
+    for text in single:
+        run([text])
+    ms_per_comment = (time.perf_counter() - started) * 1000 / len(single)
+    started = time.perf_counter()
+    for start in range(0, len(texts), 32):
+        run(texts[start:start + 32])
+    per_s = len(texts) / (time.perf_counter() - started)
+    return {"ms_per_comment_batch1": round(ms_per_comment, 3), "comments_per_s_batch32": round(per_s, 1),
+            "device": str(device), "texts": len(texts)}
+
+
+def _load_with_adapter(path: Path, run: dict):
+    from ml.lora import load_lora_adapter
+
+    if not (path / "adapter" / "adapter_config.json").is_file():
+        raise ModelLoadError(f"{path}: not a LoRA run (no adapter/adapter_config.json)")
+    base, tokenizer = load_classifier(run.get("teacher", ""))
+    try:
+        return load_lora_adapter(base, path / "adapter"), tokenizer
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"{path}: could not attach the LoRA adapter: {exc}") from exc
+
+
+def _read_metrics(path: Path) -> dict:
+    try:
+        return json.loads((path / "metrics.json").read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path / 'metrics.json'}: unreadable ({exc})") from exc
+
+
+def _describe(path: Path, run: dict, metrics: dict, model, *, adapter: bool, quantized: bool) -> dict:
+    config = getattr(model, "config", None)
+    return {
+        "path": str(path),
+        "name": path.name,
+        "method": run.get("method"),
+        "teacher": run.get("teacher"),
+        "layers": getattr(config, "num_hidden_layers", None),
+        "layer_map": metrics.get("layer_map"),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "created": metrics.get("finished_at"),
+        "test_f1": (metrics.get("test") or {}).get("f1"),
+        "adapter": adapter,
+        "quantized": quantized,
+    }

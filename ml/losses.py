@@ -1,0 +1,35 @@
+"""Distillation loss: weighted cross-entropy, temperature-scaled KL and cosine-embedding terms."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def kl_term(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """KL(softmax(t/T) || softmax(s/T)) * T^2, averaged over the batch."""
+    log_student = F.log_softmax(student_logits / temperature, dim=-1)
+    teacher_probs = F.softmax(teacher_logits / temperature, dim=-1)
+    return F.kl_div(log_student, teacher_probs, reduction="batchmean") * temperature**2
+
+
+def cosine_term(student_vectors: torch.Tensor, teacher_vectors: torch.Tensor) -> torch.Tensor:
+    """Cosine-embedding loss pulling each student vector towards its teacher vector (1 - cos)."""
+    target = student_vectors.new_ones(student_vectors.size(0))
+    return F.cosine_embedding_loss(student_vectors, teacher_vectors, target)
+
+
+def distillation_loss(student_out, teacher_out, labels, *, temperature, alpha_cls, alpha_div, alpha_cos, cos_on="hidden"):
+    """Total loss and its three components (as floats detached for logging).
+
+    cos_on="hidden" compares the last-layer [CLS] hidden states; "logits" compares the logits,
+    as the original study did.
+    """
+    cls = F.cross_entropy(student_out.logits, labels)
+    div = kl_term(student_out.logits, teacher_out.logits, temperature)
+    if cos_on == "hidden":
+        cos = cosine_term(student_out.hidden_states[-1][:, 0], teacher_out.hidden_states[-1][:, 0])
+    else:
+        cos = cosine_term(student_out.logits, teacher_out.logits)
+    total = alpha_cls * cls + alpha_div * div + alpha_cos * cos
+    return total, {"cls": cls.detach(), "div": div.detach(), "cos": cos.detach()}

