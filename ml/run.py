@@ -48,6 +48,7 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
     from accelerate.utils import set_seed
 
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    _quiet_libraries()
     output = Path(cfg.output or f"runs/{cfg.method}-{datetime.now():%Y%m%d-%H%M%S}")
     check_output_free(output)
     set_seed(cfg.seed)
@@ -160,6 +161,15 @@ def _last_epoch_loss(history: list[dict]) -> dict | None:
     rows = [h for h in steps if int(h["epoch"] - 1e-9) == last_epoch]
     names = ["loss", *rows[-1]["components"]]
     return {n: sum((r["loss"] if n == "loss" else r["components"][n]) for r in rows) / len(rows) for n in names}
+
+
+def _quiet_libraries() -> None:
+    """Library progress bars (dataset maps, weight loading) would flood worker logs; we report our own."""
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    datasets.disable_progress_bars()
+    hf_logging.disable_progress_bar()
 
 
 def _mixed_precision(cfg: TrainConfig) -> str:

@@ -153,7 +153,7 @@ class _Window:
 
     def add(self, loss, components) -> None:
         self.count += 1
-        for name, value in {"loss": loss, **components}.items():
+        for name, value in {"loss": loss.detach(), **components}.items():
             self.sums[name] = self.sums.get(name, 0.0) + float(value)
 
     def flush(self) -> dict[str, float]:

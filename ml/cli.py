@@ -1,0 +1,156 @@
+"""`python -m ml`: train, evaluate, predict and compare runs from the command line.
+
+Exit 0 on success; 2 with one line on stderr for bad input; 1 with one line for a failed run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+from ml.config import METHODS, TrainConfig
+from ml.errors import ConfigError, MLError, NonFiniteLossError
+
+# CLI option -> TrainConfig field, for the options `train` exposes (besides method/teacher/dataset/output).
+TRAIN_OPTIONS = {
+    "epochs": int, "batch_size": int, "lr": float, "max_length": int, "max_train_samples": int,
+    "max_eval_samples": int, "temperature": float, "alpha_cls": float, "alpha_div": float,
+    "alpha_cos": float, "cos_on": str, "lora_r": int, "lora_alpha": int, "lora_dropout": float,
+    "lora_target_modules": str, "seed": int, "log_every_steps": int, "eval_every_steps": int,
+    "warmup_ratio": float, "weight_decay": float, "mixed_precision": str, "extra_train_file": str,
+}
+
+
+class UsageError(Exception):
+    """Bad command-line input that argparse itself does not catch."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m ml", description="Train, evaluate and serve toxic-comment classifiers.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="fine-tune a teacher, distil an odd/even student, or adapt with LoRA")
+    train.add_argument("--method", required=True, choices=METHODS)
+    train.add_argument("--teacher", default="bundled-minilm", help="hub id, local path, or bundled-minilm")
+    train.add_argument("--dataset", default="OxAISH-AL-LLM/wiki_toxic", help="hub id, directory or CSV file")
+    train.add_argument("--output", required=True, help="run directory to create")
+    train.add_argument("--cpu", action="store_true", help="train on the CPU even when a GPU is present")
+    for name, kind in TRAIN_OPTIONS.items():
+        train.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
+
+    evaluate = sub.add_parser("evaluate", help="metrics of a run on a dataset split")
+    evaluate.add_argument("--model", required=True)
+    evaluate.add_argument("--dataset", default="OxAISH-AL-LLM/wiki_toxic")
+    evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    evaluate.add_argument("--max-eval-samples", type=int, default=None)
+    evaluate.add_argument("--threshold", type=float, default=0.5)
+    evaluate.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
+
+    predict = sub.add_parser("predict", help="label comments with a run")
+    predict.add_argument("--model", required=True)
+    predict.add_argument("texts", nargs="*")
+    predict.add_argument("--input", help="CSV file with a text column")
+    predict.add_argument("--text-column", default="comment_text")
+    predict.add_argument("--output", help="JSONL file to write (default: stdout)")
+    predict.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
+    predict.add_argument("--adapter", action="store_true", help="LoRA runs: load base + adapter, not merged")
+
+    compare = sub.add_parser("compare", help="Markdown table of runs side by side")
+    compare.add_argument("runs", nargs="+")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError, MLError) as exc:
+        code = 1 if isinstance(exc, NonFiniteLossError) else 2
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_train(args) -> int:
+    import ml
+    from ml.reporting import ProgressPrinter
+
+    options = {name: getattr(args, name) for name in TRAIN_OPTIONS if getattr(args, name) is not None}
+    cfg = TrainConfig(method=args.method, teacher=args.teacher, dataset=args.dataset, output=args.output,
+                      cpu=args.cpu, **options)
+    with ProgressPrinter(sys.stderr) as printer:
+        result = ml.train(cfg, on_progress=printer)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(json.dumps({"status": result.status, "output": result.output_dir, **result.metrics}))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from ml.data import load_splits
+    from ml.evaluate import compute_metrics
+    from ml.inference import Classifier
+
+    classifier = Classifier.load(args.model, quantize=args.quantize)
+    splits = load_splits(args.dataset, max_eval_samples=args.max_eval_samples,
+                         max_train_samples=args.max_eval_samples)
+    data = getattr(splits, args.split)
+    probs = classifier.predict_proba(list(data["text"]))
+    metrics = compute_metrics(list(data["label"]), probs, args.threshold)
+    print(json.dumps({"model": args.model, "dataset": args.dataset, "split": args.split, **metrics}))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from ml.inference import Classifier
+
+    texts = list(args.texts)
+    if args.input:
+        texts += _read_texts(Path(args.input), args.text_column)
+    if not texts:
+        raise UsageError("give TEXT arguments or --input CSV")
+    classifier = Classifier.load(args.model, quantize=args.quantize, adapter=args.adapter)
+    out = open(args.output, "w") if args.output else sys.stdout
+    try:
+        for text, pred in zip(texts, classifier.predict(texts)):
+            out.write(json.dumps({"text": text, "label": pred.label,
+                                  "toxic_probability": round(pred.toxic_probability, 6)}) + "\n")
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from ml.reporting import compare_table
+
+    print(compare_table([Path(run) for run in args.runs]))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "compare": cmd_compare}
+
+
+def _read_texts(path: Path, column: str) -> list[str]:
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if column not in (reader.fieldnames or []):
+                raise UsageError(f"{path}: no column '{column}' (found {reader.fieldnames})")
+            return [row[column] for row in reader]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read ({exc})") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

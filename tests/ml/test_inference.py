@@ -1,0 +1,64 @@
+"""Classifier: loading run directories, batched prediction, int8 quantisation, clear load errors."""
+
+import shutil
+
+import pytest
+
+from ml.errors import ModelLoadError
+from ml.inference import Classifier
+
+
+@pytest.fixture(scope="module")
+def classifier(tiny_artifact_dir):
+    return Classifier.load(tiny_artifact_dir)
+
+
+def test_predictions_keep_input_order_whatever_the_batch_size(classifier):
+    texts = [f"comment number {i} " + "word " * (i * 7 % 40) for i in range(37)]
+    one_by_one = [classifier.predict_proba([t])[0] for t in texts]
+    batched = classifier.predict_proba(texts, batch_size=8)
+    assert batched == pytest.approx(one_by_one, abs=1e-5)
+
+
+def test_labels_follow_the_threshold(classifier):
+    for pred in classifier.predict(["hello", "you fool", "x" * 3000]):
+        assert 0.0 <= pred.toxic_probability <= 1.0
+        assert pred.label == ("toxic" if pred.toxic_probability >= 0.5 else "non-toxic")
+
+
+def test_info_describes_the_run(classifier):
+    assert classifier.info["method"] == "teacher" and classifier.info["layers"] == 4
+    assert classifier.info["parameters"] > 0 and classifier.info["created"]
+
+
+def test_int8_quantisation_stays_close_to_fp32(classifier, tiny_artifact_dir):
+    quantized = Classifier.load(tiny_artifact_dir, quantize=True)
+    texts = ["hello there", "you are a fool and a liar", "the article needs a citation"]
+    assert quantized.predict_proba(texts) == pytest.approx(classifier.predict_proba(texts), abs=0.05)
+    assert quantized.info["quantized"] is True
+
+
+def test_a_single_string_is_refused(classifier):
+    with pytest.raises(TypeError):
+        classifier.predict("not a list")
+
+
+def test_a_missing_directory_gives_a_clear_error(tmp_path):
+    with pytest.raises(ModelLoadError, match="no such model directory"):
+        Classifier.load(tmp_path / "nope")
+
+
+def test_a_directory_without_weights_gives_a_clear_error(tmp_path, tiny_artifact_dir):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_artifact_dir, broken)
+    (broken / "model.safetensors").unlink()
+    with pytest.raises(ModelLoadError, match="no model weights"):
+        Classifier.load(broken)
+
+
+def test_a_corrupt_config_gives_a_clear_error(tmp_path, tiny_artifact_dir):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_artifact_dir, broken)
+    (broken / "config.json").write_text("{not json")
+    with pytest.raises(ModelLoadError, match="could not load model"):
+        Classifier.load(broken)
