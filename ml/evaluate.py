@@ -1,0 +1,121 @@
+"""Metrics of a binary toxic-comment classifier, as plain JSON-serialisable dicts.
+
+The toxic class is 1; a comment is predicted toxic when its probability is >= the threshold.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_curve,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def compute_metrics(labels, probs, threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """Accuracy, toxic-class precision/recall/F1, macro F1, ROC AUC, PR AUC and the confusion matrix."""
+    labels, probs = _as_arrays(labels, probs)
+    predicted = (probs >= threshold).astype(np.int64)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predicted, labels=[1], average=None, zero_division=0
+    )
+    both_classes = len(np.unique(labels)) == 2
+    return {
+        "n": int(len(labels)),
+        "toxic_share": float(labels.mean()),
+        "threshold": float(threshold),
+        "accuracy": float(accuracy_score(labels, predicted)),
+        "precision": float(precision[0]),
+        "recall": float(recall[0]),
+        "f1": float(f1[0]),
+        "macro_f1": float(f1_score(labels, predicted, labels=[0, 1], average="macro", zero_division=0)),
+        "roc_auc": float(roc_auc_score(labels, probs)) if both_classes else None,
+        "pr_auc": float(average_precision_score(labels, probs)) if both_classes else None,
+        "confusion_matrix": confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
+    }
+
+
+def tune_threshold(labels, probs) -> float:
+    """The threshold that maximises toxic-class F1; the higher one on ties; 0.5 with one class."""
+    labels, probs = _as_arrays(labels, probs)
+    if len(np.unique(labels)) < 2:
+        return DEFAULT_THRESHOLD
+    precision, recall, thresholds = precision_recall_curve(labels, probs)
+    precision, recall = precision[:-1], recall[:-1]  # the last point has no threshold
+    denominator = precision + recall
+    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(denominator), where=denominator > 0)
+    best = np.flatnonzero(f1 == f1.max())  # thresholds ascend, so the last best is the highest
+    return float(thresholds[best[-1]])
+
+
+@torch.no_grad()
+def predict_probs(model, dataloader, device=None) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, toxic-class probabilities) over a dataloader; the model's train/eval mode is restored."""
+    device = device if device is not None else next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    all_labels, all_probs = [], []
+    try:
+        for batch in dataloader:
+            batch = {key: value.to(device) for key, value in batch.items()}
+            all_labels.append(batch.pop("labels").cpu())
+            logits = model(**batch).logits
+            all_probs.append(torch.softmax(logits.float(), dim=-1)[:, 1].cpu())
+    finally:
+        model.train(was_training)
+    if not all_labels:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return torch.cat(all_labels).numpy().astype(np.int64), torch.cat(all_probs).numpy().astype(np.float64)
+
+
+def evaluate_split(model, dataloader, threshold: float = DEFAULT_THRESHOLD, device=None) -> dict:
+    """compute_metrics over a dataloader, plus how long it took in "eval_seconds"."""
+    started = time.perf_counter()
+    labels, probs = predict_probs(model, dataloader, device=device)
+    metrics = compute_metrics(labels, probs, threshold=threshold)
+    metrics["eval_seconds"] = time.perf_counter() - started
+    return metrics
+
+
+def count_parameters(model) -> dict:
+    """Total and trainable parameter counts (shared weights counted once)."""
+    params = list(model.parameters())
+    total = sum(p.numel() for p in params)
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    return {"total": total, "trainable": trainable, "trainable_share": trainable / total if total else 0.0}
+
+
+def dir_size_bytes(path) -> int:
+    """Total bytes of the files under a directory (symbolic links not followed); a file's own size."""
+    root = Path(path)
+    if root.is_file():
+        return root.stat().st_size
+    if not root.is_dir():
+        raise FileNotFoundError(f"no such directory: {path}")
+    return sum(
+        (Path(folder) / name).lstat().st_size
+        for folder, _, names in os.walk(root)
+        for name in names
+    )
+
+
+def _as_arrays(labels, probs) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.asarray(labels, dtype=np.int64).ravel()
+    probs = np.asarray(probs, dtype=np.float64).ravel()
+    if len(labels) != len(probs):
+        raise ValueError(f"{len(labels)} labels but {len(probs)} probabilities")
+    if len(labels) == 0:
+        raise ValueError("no labels to evaluate")
+    return labels, probs
