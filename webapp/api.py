@@ -1,0 +1,63 @@
+"""The JSON API at /api/v1/: one NinjaAPI that each app adds its router to.
+
+Every error is answered as JSON `{"error": "..."}`; the OpenAPI schema (/api/v1/openapi.json) and
+the docs page (/api/v1/docs) are generated from the code.
+"""
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from webapp.checker.api import router as checker_router
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="ToxiLab API",
+    version="1",
+    description=(
+        "Check whether comments are toxic with the model that staff have activated. "
+        "Every check is stored. Errors are JSON objects with one `error` message."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/", checker_router)
+
+
+def error(request, message, status):
+    return api.create_response(request, {"error": message}, status=status)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    # django-ninja wraps any failure to read or decode the body in HttpError(400).
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return error(request, "request body too large", 413)
+    if isinstance(exc.__cause__, ValueError):
+        return error(request, f"malformed JSON: {exc.__cause__}", 400)
+    return error(request, exc.message, exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    return error(request, describe(exc.errors[0]), 400)
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    log.exception("API error on %s %s", request.method, request.path)
+    return error(request, "internal server error", 500)
+
+
+def describe(err):
+    """One pydantic error as a sentence naming the field: 'texts[2]: input should be a valid string'."""
+    if err["type"] == "value_error":  # our validators' messages already name the field
+        return err["msg"].removeprefix("Value error, ")
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"][2:])[1:]
+    if not path:
+        return "the request body must be a JSON object"
+    if err["type"] == "extra_forbidden":
+        return f"{path}: unknown field"
+    return f"{path}: {err['msg'][0].lower()}{err['msg'][1:]}"

@@ -1,0 +1,49 @@
+from django.contrib import admin, messages
+from django.utils.text import Truncator
+
+from webapp.checker.models import ModelVersion, Prediction
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["name", "method", "teacher", "test_f1", "layers", "created", "active"]
+    list_filter = ["active", "method"]
+    search_fields = ["name", "teacher"]
+    readonly_fields = ["active"]  # changed only through the actions, which keep one active
+    actions = ["activate", "deactivate"]
+
+    @admin.display(description="test F1")
+    def test_f1(self, obj):
+        return "" if obj.test_f1 is None else f"{obj.test_f1:.3f}"
+
+    @admin.action(description="Activate the selected model (exactly one)")
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one model to activate.", messages.ERROR)
+            return
+        version = queryset.get()
+        version.activate()
+        self.message_user(request, f"{version} is now the active model.")
+
+    @admin.action(description="Deactivate the selected models")
+    def deactivate(self, request, queryset):
+        queryset.update(active=False)
+        self.message_user(request, "No model is active now unless you activate another.", messages.WARNING)
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    list_display = ["id", "short_text", "label", "toxic_probability", "model_version", "source", "created"]
+    list_filter = ["label", "source", "model_version", "created"]
+    list_select_related = ["model_version"]
+    date_hierarchy = "created"
+    search_fields = ["text"]
+    show_full_result_count = False  # COUNT(*) over millions of rows on every page is slow
+    readonly_fields = ["text", "label", "toxic_probability", "model_version", "source", "created"]
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(80)
+
+    def has_add_permission(self, request):
+        return False  # predictions are records of what a model said, never typed in

@@ -1,0 +1,109 @@
+"""POST /api/v1/check and GET /api/v1/model."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Router, Schema
+from ninja.decorators import decorate_view
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field, StrictStr, field_validator, model_validator
+
+from webapp.checker import classify
+from webapp.checker.models import ModelVersion, Prediction
+from webapp.json_body import require_json
+from webapp.ratelimit import ClientRateLimit
+
+router = Router(tags=["checker"])
+
+
+def _valid_text(text, where):
+    if not text.strip():
+        raise ValueError(f"{where}: must not be empty")
+    if len(text) > classify.MAX_TEXT_LENGTH:
+        raise ValueError(f"{where}: must be at most {classify.MAX_TEXT_LENGTH} characters (got {len(text)})")
+    return text
+
+
+class CheckIn(Schema):
+    """Send one comment as `text`, or up to 64 as `texts`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: StrictStr | None = Field(None, examples=["Thanks for fixing the citation."])
+    texts: list[StrictStr] | None = Field(None, examples=[["Thanks for the fix.", "You are an idiot."]])
+
+    @field_validator("text")
+    @classmethod
+    def _check_text(cls, text):
+        return text if text is None else _valid_text(text, "text")
+
+    @field_validator("texts")
+    @classmethod
+    def _check_texts(cls, texts):
+        if texts is None:
+            return texts
+        if not 1 <= len(texts) <= classify.MAX_TEXTS:
+            raise ValueError(f"texts: send 1 to {classify.MAX_TEXTS} texts (got {len(texts)})")
+        return [_valid_text(text, f"texts[{i}]") for i, text in enumerate(texts)]
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("send either 'text' or 'texts' (a list), not both or neither")
+        return self
+
+
+class ModelOut(Schema):
+    id: int
+    name: str
+    method: str
+    teacher: str
+    created: datetime
+
+
+class ResultOut(Schema):
+    label: Literal["toxic", "non-toxic"]
+    toxic_probability: float = Field(ge=0, le=1)
+    prediction_id: int
+
+
+class CheckOut(Schema):
+    model: ModelOut
+    results: list[ResultOut]
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+ERRORS = {code: ErrorOut for code in (400, 413, 415, 429, 500, 503)}
+
+
+@router.post("/check", response={200: CheckOut, **ERRORS}, throttle=ClientRateLimit(), summary="Check comments")
+@decorate_view(require_json)
+def check(request, payload: CheckIn):
+    """Judge each text with the active model, store the predictions, and answer in input order."""
+    texts = [payload.text] if payload.texts is None else payload.texts
+    version, predictions = _check_or_503(texts)
+    return {"model": version, "results": [_result(p) for p in predictions]}
+
+
+@router.get("/model", response={200: ModelOut, 503: ErrorOut}, summary="The active model")
+def active_model(request):
+    version = ModelVersion.current()
+    if version is None:
+        raise HttpError(503, "no model is active yet")
+    return version
+
+
+def _check_or_503(texts):
+    try:
+        return classify.check(texts, Prediction.Source.API)
+    except classify.NoActiveModel:
+        raise HttpError(503, "no model is active yet: staff must register and activate one") from None
+    except classify.ModelUnavailable:
+        raise HttpError(503, "the active model cannot be loaded") from None
+
+
+def _result(prediction):
+    return {"label": prediction.label, "toxic_probability": prediction.toxic_probability, "prediction_id": prediction.pk}

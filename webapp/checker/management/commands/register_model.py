@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from webapp.checker.registry import ArtifactError, register
+
+
+class Command(BaseCommand):
+    help = "Register a model directory written by `python -m ml train` so the checker can serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory")
+        parser.add_argument("--name", help="name shown on the page and in the API (default: directory name)")
+        parser.add_argument("--activate", action="store_true", help="serve this model from now on")
+
+    def handle(self, directory, name, activate, **options):
+        try:
+            version = register(directory, name=name, activate=activate)
+        except ArtifactError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        f1 = "n/a" if version.test_f1 is None else f"{version.test_f1:.3f}"
+        state = "active" if version.active else "not active (use --activate or the admin)"
+        self.stdout.write(
+            f"Registered model {version.pk} {version.name!r}: {version.method} of {version.teacher}, "
+            f"test F1 {f1}; {state}."
+        )

@@ -1,0 +1,88 @@
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ModelVersion(models.Model):
+    """One trained artifact directory (written by `python -m ml train`) that the checker can serve."""
+
+    class Method(models.TextChoices):
+        TEACHER = "teacher", "fine-tuned teacher"
+        ODD = "odd", "odd-layer student"
+        EVEN = "even", "even-layer student"
+        LORA = "lora", "LoRA adapter"
+
+    name = models.CharField(max_length=100, unique=True)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    teacher = models.CharField(max_length=200)
+    artifact_path = models.CharField(max_length=500)
+    metrics = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            # The database, not the code, guarantees there is never more than one active model.
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_model_version"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls):
+        """The active version, or None. One indexed lookup: cheap enough for every request."""
+        return cls.objects.filter(active=True).first()
+
+    @transaction.atomic
+    def activate(self):
+        ModelVersion.objects.filter(active=True).exclude(pk=self.pk).update(active=False)
+        ModelVersion.objects.filter(pk=self.pk).update(active=True)
+        self.active = True
+
+    @property
+    def test_f1(self):
+        return (self.metrics.get("test") or {}).get("f1")
+
+    @property
+    def layers(self):
+        return self.metrics.get("layers")
+
+
+class Prediction(models.Model):
+    """One verdict given to one comment, stored in the request that asked for it."""
+
+    class Label(models.TextChoices):
+        TOXIC = "toxic", "Toxic"
+        NON_TOXIC = "non-toxic", "Non-toxic"
+
+    class Source(models.TextChoices):
+        PAGE = "page", "checker page"
+        API = "api", "JSON API"
+
+    text = models.TextField()
+    label = models.CharField(max_length=10, choices=Label.choices)
+    toxic_probability = models.FloatField()
+    # Indexed below together with the date; PROTECT keeps the record of who judged what.
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="predictions", db_index=False
+    )
+    source = models.CharField(max_length=4, choices=Source.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["-created"], name="prediction_created"),
+            models.Index(fields=["label", "-created"], name="prediction_label_created"),
+            models.Index(fields=["model_version", "-created"], name="prediction_model_created"),
+            models.Index(fields=["toxic_probability"], name="prediction_probability"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_label_display()} ({self.toxic_percent}) #{self.pk}"
+
+    @property
+    def toxic_percent(self):
+        return f"{self.toxic_probability:.1%}"

@@ -1,0 +1,37 @@
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from webapp import ratelimit
+from webapp.checker import classify
+from webapp.checker.forms import CheckForm
+from webapp.checker.models import ModelVersion, Prediction
+
+
+@require_http_methods(["GET", "POST"])
+def index(request):
+    """The checker page. A plain form post renders the whole page; the page's script posts the same
+    form with X-Requested-With: fetch and swaps in just the result fragment."""
+    form = CheckForm(request.POST or None)
+    context = {"form": form, "model": ModelVersion.current(), "max_length": classify.MAX_TEXT_LENGTH}
+    status = 200
+    if form.is_bound:
+        status = _judge(request, form, context)
+    fetch = request.headers.get("X-Requested-With") == "fetch"
+    return render(request, "checker/_result.html" if fetch else "checker/index.html", context, status=status)
+
+
+def _judge(request, form, context):
+    """Fill the context with the verdict or the reason there is none; return the HTTP status."""
+    if not form.is_valid():
+        return 400
+    context["retry_after"] = ratelimit.retry_after(request)
+    if context["retry_after"]:
+        return 429
+    try:
+        context["model"], [context["prediction"]] = classify.check([form.cleaned_data["text"]], Prediction.Source.PAGE)
+    except classify.NoActiveModel:
+        return 503
+    except classify.ModelUnavailable:
+        context["unavailable"] = True
+        return 503
+    return 200
