@@ -5,10 +5,11 @@ the docs page (/api/v1/docs) are generated from the code.
 """
 
 import logging
+import math
 
 from django.core.exceptions import RequestDataTooBig
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError, Throttled, ValidationError
 
 from webapp.checker.api import router as checker_router
 
@@ -32,9 +33,10 @@ def error(request, message, status):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc):
-    # django-ninja wraps any failure to read or decode the body in HttpError(400).
-    if isinstance(exc.__cause__, RequestDataTooBig):
-        return error(request, "request body too large", 413)
+    if isinstance(exc, Throttled):
+        seconds = math.ceil(exc.wait or 1)
+        return error(request, f"too many checks from your address; try again in {seconds} seconds", 429)
+    # django-ninja wraps a body that json.loads refuses in HttpError(400).
     if isinstance(exc.__cause__, ValueError):
         return error(request, f"malformed JSON: {exc.__cause__}", 400)
     return error(request, exc.message, exc.status_code)
@@ -43,6 +45,11 @@ def http_error(request, exc):
 @api.exception_handler(ValidationError)
 def validation_error(request, exc):
     return error(request, describe(exc.errors[0]), 400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return error(request, "request body too large", 413)
 
 
 @api.exception_handler(Exception)

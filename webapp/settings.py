@@ -164,6 +164,9 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"
 
+# A full batch (64 texts of 5,000 characters) may take 3.9 MB as JSON with \u-escaped emoji.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
 TOXILAB_TRAIN_TIME_LIMIT = env_int("TOXILAB_TRAIN_TIME_LIMIT", 6 * 3600, minimum=120)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"

@@ -1,0 +1,77 @@
+"""The checker page at /: a form that works without JavaScript, and the fragment its script swaps in."""
+
+import pytest
+from django.test import Client
+
+from webapp.checker.models import Prediction
+
+
+def test_it_shows_the_form_and_the_model_that_will_judge(client, active_model):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert b'<form id="check-form" method="post"' in response.content
+    assert b"Checked by <strong>tiny</strong>" in response.content
+
+
+def test_it_gives_a_friendly_notice_when_no_model_is_active(client, db):
+    page = client.get("/")
+    post = client.post("/", {"text": "hello"})
+
+    assert b"No model is active yet" in page.content
+    assert post.status_code == 503
+    assert b"No model is active yet, so this comment was not checked." in post.content
+    assert not Prediction.objects.exists()
+
+
+def test_a_plain_form_post_shows_the_verdict_probability_and_model(client, active_model):
+    response = client.post("/", {"text": "Thanks for fixing the citation."})
+
+    prediction = Prediction.objects.get()
+    assert response.status_code == 200
+    assert (prediction.source, prediction.model_version) == ("page", active_model)
+    content = response.content.decode()
+    assert f'data-label="{prediction.label}"' in content
+    assert f"Toxic probability: <strong>{prediction.toxic_percent}</strong>" in content
+    assert "Judged by <strong>tiny</strong>" in content
+    assert "<html" in content
+
+
+def test_the_script_gets_only_the_result_fragment(client, active_model):
+    response = client.post("/", {"text": "a comment"}, headers={"X-Requested-With": "fetch"})
+
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b'class="verdict verdict-' in response.content
+
+
+@pytest.mark.parametrize("text", ["", "   \n  "])
+def test_it_rejects_an_empty_comment_with_a_clear_message(client, active_model, text):
+    response = client.post("/", {"text": text})
+
+    assert response.status_code == 400
+    assert b"Enter a comment to check." in response.content
+    assert not Prediction.objects.exists()
+
+
+def test_it_rejects_a_comment_over_5000_characters_and_says_how_long_it_is(client, active_model):
+    response = client.post("/", {"text": "x" * 5001})
+
+    assert response.status_code == 400
+    assert b"A comment can be at most 5000 characters (this one has 5001)." in response.content
+    assert not Prediction.objects.exists()
+
+
+def test_it_renders_a_script_comment_inert(client, active_model):
+    response = client.post("/", {"text": '<script>alert("x")</script><img src=x onerror=alert(1)>'})
+
+    content = response.content.decode()
+    assert "<script>alert" not in content
+    assert "<img src=x" not in content
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in content
+
+
+def test_it_refuses_a_post_without_the_csrf_token(db):
+    response = Client(enforce_csrf_checks=True).post("/", {"text": "hello"})
+
+    assert response.status_code == 403
