@@ -25,7 +25,7 @@ test-fast: install
 
 # Teacher -> odd -> even -> LoRA on the bundled MiniLM and ../shared data (about 20 min on 2 cores).
 experiment: install
-	bash scripts/experiment.sh
+	$(PY) scripts/experiment.py
 
 bench: install
 	$(PY) benchmarks/ml_speed.py

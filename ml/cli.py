@@ -102,6 +102,7 @@ def cmd_evaluate(args) -> int:
     from ml.inference import Classifier
 
     classifier = Classifier.load(args.model, quantize=args.quantize)
+    # the sample limit applies to whichever split is evaluated, train included
     splits = load_splits(args.dataset, max_eval_samples=args.max_eval_samples,
                          max_train_samples=args.max_eval_samples)
     data = getattr(splits, args.split)

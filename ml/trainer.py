@@ -50,7 +50,8 @@ class Trainer:
         self.cancelled = False
         self.samples_seen = 0
         self.steps_done = 0
-        self.train_seconds = 0.0
+        self.train_seconds = 0.0  # wall time of fit(), evaluations included
+        self.eval_seconds = 0.0
 
     def step(self, batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Forward passes and the weighted loss for one batch."""
@@ -79,8 +80,10 @@ class Trainer:
 
     def evaluate(self, step: int, epoch: float) -> dict:
         """Validation metrics at the current weights; remembers the best state by F1."""
+        started = time.perf_counter()
         model = self.accelerator.unwrap_model(self.model)
         metrics = evaluate_split(model, self.eval_loader, device=self.accelerator.device)
+        self.eval_seconds += time.perf_counter() - started
         if metrics["f1"] > self.best_f1:
             self.best_f1 = metrics["f1"]
             self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
@@ -120,8 +123,14 @@ class Trainer:
         self.train_seconds = time.perf_counter() - started
         self._restore_best()
 
+    @property
+    def samples_per_s(self) -> float | None:
+        """Training throughput, evaluation time excluded."""
+        busy = self.train_seconds - self.eval_seconds
+        return self.samples_seen / busy if busy > 0 else None
+
     def _log_step(self, step: int, epoch: int, means: dict[str, float]) -> None:
-        samples_per_s = self.samples_seen / self.train_seconds if self.train_seconds else None
+        samples_per_s = self.samples_per_s
         eta = (self.total_steps - step) * self.train_seconds / step
         self._report(Progress(
             "step", step, self.total_steps, epoch + _fraction(step, len(self.train_loader)),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -71,17 +70,24 @@ def tiny_artifact_dir(tmp_path_factory, tiny_bert_dir, data_dir) -> Path:
 
 
 def cached_run(name: str, config: dict) -> Path:
-    """Train `config` once per (config, ml source) and reuse the directory afterwards."""
+    """Train `config` once per (config, ml source) and reuse the directory afterwards.
+
+    A lock serialises concurrent test sessions; older entries are left in place (another session
+    may be reading them) and cost only disk under the git-ignored .cache/.
+    """
+    import fcntl
+
     import ml
 
     key = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
     for source in sorted((ROOT / "ml").glob("*.py")):
         key.update(source.read_bytes())
     out = CACHE / f"{name}-{key.hexdigest()[:12]}"
-    if not (out / "metrics.json").is_file():
-        for stale in CACHE.glob(f"{name}-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        ml.train({**config, "output": str(out)})
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "metrics.json").is_file():
+            ml.train({**config, "output": str(out)})
     return out
 
 
