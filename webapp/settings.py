@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page with its own bundled Swagger UI, not a CDN
     "webapp.checker",
+    "webapp.training",
     "worker",
 ]
 
@@ -153,7 +154,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_redis["redis"]], "prefix": "toxilab"},
+            # redis-py 8 reads with a 5 s socket timeout by default, which cuts the layer's 5 s
+            # blocking pop (BZPOPMIN) and drops every idle WebSocket (django/channels_redis#422).
+            "CONFIG": {"hosts": [{"address": _redis["redis"], "socket_timeout": 30}], "prefix": "toxilab"},
         }
     }
     CELERY_BROKER_URL = CELERY_RESULT_BACKEND = _redis["celery"]
@@ -174,12 +177,31 @@ CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it queued for
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # one long training job at a time, none held back
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"worker.tasks.train*": {"queue": "training"}}
+# The queue that training workers consume (`-Q training`); tests give each run its own.
+TOXILAB_TRAINING_QUEUE = os.environ.get("TOXILAB_TRAINING_QUEUE", "training")
+CELERY_TASK_ROUTES = {"worker.tasks.train*": {"queue": TOXILAB_TRAINING_QUEUE}}
 CELERY_TASK_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT - 60  # time to mark the job failed
 # Redis redelivers an unacknowledged task after this; it must outlast the longest task (acks_late).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TOXILAB_TRAIN_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Training jobs: a running job's worker beats its heartbeat every TOXILAB_JOB_HEARTBEAT_S; after
+# TOXILAB_JOB_STALE_AFTER_S of silence the job is presumed lost and restarted while it has attempts
+# left (TOXILAB_JOB_MAX_ATTEMPTS in all), failed after. Progress is written and streamed in batches
+# every TOXILAB_PROGRESS_FLUSH_MS; a cancel request is noticed within TOXILAB_JOB_POLL_MS.
+TOXILAB_JOB_HEARTBEAT_S = env_int("TOXILAB_JOB_HEARTBEAT_S", 10, minimum=1)
+TOXILAB_JOB_STALE_AFTER_S = env_int("TOXILAB_JOB_STALE_AFTER_S", 120, minimum=2)
+if TOXILAB_JOB_STALE_AFTER_S < 2 * TOXILAB_JOB_HEARTBEAT_S:
+    raise ImproperlyConfigured("TOXILAB_JOB_STALE_AFTER_S must be at least twice TOXILAB_JOB_HEARTBEAT_S")
+TOXILAB_JOB_MAX_ATTEMPTS = env_int("TOXILAB_JOB_MAX_ATTEMPTS", 2, minimum=1)
+TOXILAB_PROGRESS_FLUSH_MS = env_int("TOXILAB_PROGRESS_FLUSH_MS", 250, minimum=10)
+TOXILAB_JOB_POLL_MS = env_int("TOXILAB_JOB_POLL_MS", 1000, minimum=10)
+TOXILAB_JOBS_PER_PAGE = 20
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
 
 TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", "bundled-minilm")
 TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", "OxAISH-AL-LLM/wiki_toxic")

@@ -1,0 +1,194 @@
+"""The worker's side of a job: claim it, finish or fail it, and recover jobs whose worker died.
+
+Each run of the task on a job is an attempt, numbered by TrainingJob.attempts. Every write of an
+attempt is conditioned on the row still carrying its number and status `running`, so an attempt
+presumed dead (and replaced) can no longer change the job.
+
+A worker can die two ways:
+- its pool process is killed (out of memory, SIGKILL): Celery's main process rejects the message
+  (acks_late + reject_on_worker_lost), the message comes back with the same task id, and `claim`
+  finds the job still `running`: the attempt is declared lost and the job restarts or fails;
+- the whole worker (or its machine) goes: the message stays unacknowledged in Redis until the
+  visibility timeout, hours later. The job's heartbeat stops, and `recover_stale` (run when the
+  dashboard or API reads jobs, and when a worker starts) re-queues it under a new task id, or fails it.
+Either way a job restarts from its first step while attempts remain (TOXILAB_JOB_MAX_ATTEMPTS) and
+fails after that; the job's log says which happened and why.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from webapp.training import events, jobs
+from webapp.training.models import EvaluationResult, JobLogEntry, TrainingJob, TrainingMetric
+
+log = logging.getLogger(__name__)
+Status = TrainingJob.Status
+
+
+@dataclass(frozen=True)
+class Attempt:
+    job_id: int
+    number: int
+    config: dict  # the options for ml.train, `output` included
+
+
+def claim(job_id, task_id, *, worker, pid, device_for):
+    """Start an attempt on the job, or None when the job must not run (cancelled, finished,
+    superseded by a re-queue, unknown, or out of attempts). `device_for(config)` names the device."""
+    with transaction.atomic():
+        job = TrainingJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.celery_task_id != task_id:
+            log.info("job %s: task %s is not (or no longer) the job's task; skipped", job_id, task_id)
+            return None
+        if job.status == Status.RUNNING and not _take_over(job):
+            return None
+        if job.status not in (Status.QUEUED, Status.RUNNING):
+            log.info("job %s is %s; skipped", job_id, job.status)
+            return None
+        now = timezone.now()
+        job.status, job.attempts, job.started, job.heartbeat = Status.RUNNING, job.attempts + 1, now, now
+        job.worker, job.worker_pid, job.device, job.error = worker, pid, device_for(job.config), ""
+        job.step, job.total_steps, job.eta_s = 0, None, None
+        name = f"job-{job.pk}" if job.attempts == 1 else f"job-{job.pk}-attempt-{job.attempts}"
+        job.output_dir = str(settings.TOXILAB_ARTIFACTS_DIR / name)
+        job.save()
+        entry = job.log(f"attempt {job.attempts} started on {worker} (pid {pid}, {job.device})")
+    events.publish_state(job, [entry])
+    return Attempt(job.pk, job.attempts, {**job.config, "output": job.output_dir})
+
+
+def _take_over(job):
+    """The job's message came back while the job is `running`: its previous attempt was lost.
+    Returns True to restart it now, False when it was cancelled or failed instead."""
+    lost = f"attempt {job.attempts} on {job.worker} was lost at step {job.step} (its worker process died)"
+    if job.cancel_requested:
+        _end(job, Status.CANCELLED, lost + "; it had been asked to stop, so it is cancelled")
+        return False
+    if job.attempts >= settings.TOXILAB_JOB_MAX_ATTEMPTS:
+        _end(job, Status.FAILED, lost + f"; giving up after {job.attempts} attempt(s)", error=True)
+        return False
+    job.log(lost + f"; restarting from the first step as attempt {job.attempts + 1}", level="warning")
+    _discard_history(job)
+    return True
+
+
+def fail(attempt, message):
+    with transaction.atomic():
+        job = _locked(attempt)
+        if job is not None:
+            _end(job, Status.FAILED, f"failed: {message}", error=True)
+
+
+def fail_task(task_id, message):
+    """Fail the running job of a task that Celery gave up on (the hard time limit killed it)."""
+    with transaction.atomic():
+        job = TrainingJob.objects.select_for_update().filter(celery_task_id=task_id, status=Status.RUNNING).first()
+        if job is not None:
+            _end(job, Status.FAILED, f"failed: {message}", error=True)
+
+
+def finish(attempt, result):
+    """Store an ml.TrainResult: the metrics, the final evaluations and, on success, a ModelVersion."""
+    with transaction.atomic():
+        job = _locked(attempt)
+        if job is None:
+            return None
+        job.metrics, job.output_dir = result.metrics, result.output_dir
+        job.device = result.metrics.get("device") or job.device
+        for warning in result.warnings:
+            job.log(warning, level="warning")
+        if result.status == "cancelled":
+            _end(job, Status.CANCELLED, f"stopped at step {job.step} as requested; its history is kept")
+            return job
+        _store_final_evaluations(job, result.metrics)
+        job.step = job.total_steps = result.metrics.get("total_steps") or job.total_steps or job.step
+        f1 = job.test_f1
+        _end(job, Status.SUCCEEDED, f"succeeded in {result.metrics.get('train_seconds', 0):.0f} s of training"
+             + ("" if f1 is None else f"; test F1 {f1:.4f}"))
+    _register(job)
+    return job
+
+
+def recover_stale():
+    """Re-queue or fail each running job whose heartbeat stopped; returns how many were recovered."""
+    stale_after = settings.TOXILAB_JOB_STALE_AFTER_S
+    cutoff = timezone.now() - timedelta(seconds=stale_after)
+    if not TrainingJob.objects.filter(status=Status.RUNNING, heartbeat__lt=cutoff).exists():
+        return 0  # the common case: one indexed query
+    recovered = 0
+    with transaction.atomic():
+        stale = TrainingJob.objects.select_for_update(skip_locked=True).filter(status=Status.RUNNING,
+                                                                              heartbeat__lt=cutoff)
+        for job in stale:
+            silent = (timezone.now() - job.heartbeat).total_seconds()
+            lost = (f"no heartbeat from {job.worker} for {silent:.0f} s (more than {stale_after} s) during "
+                    f"attempt {job.attempts}, at step {job.step}: its worker is presumed dead")
+            if job.cancel_requested:
+                _end(job, Status.CANCELLED, lost + "; it had been asked to stop, so it is cancelled")
+            elif job.attempts < settings.TOXILAB_JOB_MAX_ATTEMPTS:
+                _requeue(job, lost)
+            else:
+                _end(job, Status.FAILED, lost + f"; giving up after {job.attempts} attempt(s)", error=True)
+            recovered += 1
+    return recovered
+
+
+def _requeue(job, reason):
+    entry = job.log(reason + f"; re-queued to start again from the first step as attempt {job.attempts + 1}",
+                    level="warning")
+    _discard_history(job)
+    job.status, job.queued_at, job.celery_task_id = Status.QUEUED, timezone.now(), str(uuid.uuid4())
+    job.heartbeat = None
+    job.save(update_fields=["status", "queued_at", "celery_task_id", "heartbeat", "step", "total_steps", "eta_s"])
+    transaction.on_commit(lambda: (jobs.enqueue(job), events.publish_state(job, [entry])))
+
+
+def _end(job, status, message, error=False):
+    """Move the locked job to a final status, log why and tell the page once committed."""
+    job.status, job.finished, job.heartbeat = status, timezone.now(), None
+    if error:
+        job.error = message
+    job.save()
+    entry = job.log(message, level=JobLogEntry.Level.ERROR if error else JobLogEntry.Level.INFO)
+    transaction.on_commit(lambda: events.publish_state(job, [entry]))
+
+
+def _locked(attempt):
+    return (TrainingJob.objects.select_for_update()
+            .filter(pk=attempt.job_id, attempts=attempt.number, status=Status.RUNNING).first())
+
+
+def _discard_history(job):
+    """A restarted attempt starts over at step 1: the lost attempt's points would mix with its own."""
+    points = TrainingMetric.objects.filter(job=job).delete()[0]
+    EvaluationResult.objects.filter(job=job).delete()
+    job.step, job.total_steps, job.eta_s = 0, None, None
+    if points:
+        job.log(f"discarded the {points} loss points of attempt {job.attempts}")
+
+
+def _store_final_evaluations(job, metrics):
+    step = metrics.get("total_steps") or job.step
+    epochs = job.config.get("epochs") or 0
+    EvaluationResult.objects.bulk_create(
+        EvaluationResult(job=job, split=split, step=step, epoch=epochs, final=True, metrics=metrics[split])
+        for split in ("validation", "test") if metrics.get(split)
+    )
+
+
+def _register(job):
+    try:
+        with transaction.atomic():  # the job's lock serialises this with a promote clicked meanwhile
+            job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+            version = jobs.register_model(job)
+    except jobs.JobStateError as exc:
+        entry = job.log(f"{exc}; it cannot be promoted until this is fixed", level="error")
+    else:
+        entry = job.log(f"registered as model {version.name!r}; promote it to serve the checker")
+    events.publish_state(job, [entry])

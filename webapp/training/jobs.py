@@ -1,0 +1,125 @@
+"""What staff can do to a job: launch, cancel, retry, promote. The form, the dashboard buttons and
+the API all come through here, so they follow the same rules.
+
+An action the job's state does not allow raises JobStateError (HTTP 409).
+"""
+
+import logging
+import uuid
+from pathlib import Path
+
+from webapp.celery import app as celery_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from webapp.checker.models import ModelVersion
+from webapp.checker.registry import ArtifactError, register
+from webapp.training import events
+from webapp.training.models import Promotion, TrainingJob
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "worker.tasks.train_job"
+
+
+class JobStateError(Exception):
+    """The job's status does not allow this action."""
+
+
+def launch(options, user, teacher_job=None, retry_of=None):
+    """Store a job with options already checked by webapp.training.options.validate, and queue it
+    once the row is committed (a worker must never receive the id of a row it cannot see)."""
+    job = TrainingJob.objects.create(
+        method=options["method"], teacher=options["teacher"], dataset=options["dataset"], config=options,
+        teacher_job=teacher_job, created_by=user, retry_of=retry_of, celery_task_id=str(uuid.uuid4()),
+    )
+    origin = f" as a retry of job {retry_of.pk}" if retry_of else ""
+    job.log(f"queued by {user}{origin}")
+    transaction.on_commit(lambda: enqueue(job))
+    return job
+
+
+def enqueue(job):
+    """Send the job's Celery message; if the broker cannot be reached, fail the job visibly."""
+    try:
+        celery_app.send_task(TASK_NAME, args=[job.pk], task_id=job.celery_task_id,
+                              queue=settings.TOXILAB_TRAINING_QUEUE)
+    except Exception as exc:
+        log.exception("could not queue job %s", job.pk)
+        updated = TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.QUEUED).update(
+            status=TrainingJob.Status.FAILED, finished=timezone.now(), error=f"could not reach the queue: {exc}")
+        if updated:
+            job.log(f"could not reach the queue ({exc}); retry when the broker is back", level="error")
+
+
+def teacher_choices():
+    """Finished teacher jobs, offered as teachers of a new job."""
+    return TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED, method="teacher").exclude(output_dir="")
+
+
+@transaction.atomic
+def cancel(job, user):
+    """A queued job is cancelled at once and never starts; a running one is asked to stop and the
+    worker stops it at its next step, keeping its history. Asking twice changes nothing."""
+    job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+    if job.status == TrainingJob.Status.QUEUED:
+        job.status, job.finished, job.cancel_requested = TrainingJob.Status.CANCELLED, timezone.now(), True
+        job.save(update_fields=["status", "finished", "cancel_requested"])
+        entry = job.log(f"cancelled by {user} before it started")
+    elif job.status == TrainingJob.Status.RUNNING:
+        if job.cancel_requested:
+            return job
+        job.cancel_requested = True
+        job.save(update_fields=["cancel_requested"])
+        entry = job.log(f"cancel requested by {user}; the worker stops at its next step")
+    else:
+        raise JobStateError(f"a {job.status} job cannot be cancelled")
+    transaction.on_commit(lambda: events.publish_state(job, [entry]))
+    return job
+
+
+@transaction.atomic
+def retry(job, user):
+    """A new job with the same configuration as a failed or cancelled one."""
+    job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+    if not job.can_retry:
+        raise JobStateError(f"only failed or cancelled jobs can be retried; this one is {job.status}")
+    new = launch(job.config, user, teacher_job=job.teacher_job, retry_of=job)
+    job.log(f"retried by {user} as job {new.pk}")
+    return new
+
+
+@transaction.atomic
+def promote(job, user):
+    """Make the job's model the checker's active model; recorded with who and when."""
+    job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != TrainingJob.Status.SUCCEEDED:
+        raise JobStateError(f"only a succeeded job can be promoted; this one is {job.status}")
+    version = job.model_version or _register(job)
+    if version.active:
+        raise JobStateError(f"model {version.name!r} is already the active model")
+    version.activate()
+    promotion = Promotion.objects.create(job=job, model_version=version, promoted_by=user)
+    entry = job.log(f"promoted by {user}: model {version.name!r} now serves the checker")
+    transaction.on_commit(lambda: events.publish_state(job, [entry]))
+    return promotion
+
+
+def register_model(job):
+    """The ModelVersion of a succeeded job's artifact (registering it on first use)."""
+    return job.model_version or _register(job)
+
+
+def _register(job):
+    """Register the artifact once, whoever asks first (the worker when the job ends, or a promote)."""
+    name = f"job-{job.pk}"
+    version = ModelVersion.objects.filter(name=name, artifact_path=str(Path(job.output_dir).resolve())).first()
+    if version is None:
+        try:
+            version = register(job.output_dir, name=name)
+        except ArtifactError as exc:
+            raise JobStateError(f"the job's model cannot be registered: {exc}") from exc
+    job.model_version = version
+    job.save(update_fields=["model_version"])
+    return version

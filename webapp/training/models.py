@@ -1,0 +1,258 @@
+"""Training jobs and what they leave behind: loss rows, evaluations, a log, promotions; API tokens.
+
+A job's row is the truth about it. Its state changes only through webapp.training.jobs (staff
+actions) and webapp.training.attempts (the worker), never by assigning `status` directly.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from webapp.checker.models import ModelVersion
+
+
+class TrainingJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    method = models.CharField(max_length=10, choices=ModelVersion.Method.choices)
+    # As launched: a hub id, a path, a bundled short name, or the artifact of `teacher_job`.
+    teacher = models.CharField(max_length=500)
+    teacher_job = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="student_jobs"
+    )
+    dataset = models.CharField(max_length=500)
+    # The options ml.TrainConfig validated at launch (everything but `output`): a retry reuses them.
+    config = models.JSONField()
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    cancel_requested = models.BooleanField(default=False)
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(null=True, blank=True)
+    eta_s = models.FloatField("ETA (seconds)", null=True, blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="training_jobs")
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+    created = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)  # the queue is first in, first out by this
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    # Written by the worker. `attempts` doubles as a fencing token: an attempt writes only while the
+    # row still carries its number, so a worker presumed dead cannot overwrite its successor.
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    output_dir = models.CharField(max_length=500, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)  # metrics.json of the finished run
+    model_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="training_job")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["-created", "-id"], name="job_newest_first"),
+            models.Index(fields=["status", "queued_at"], name="job_status_queued_at"),
+        ]
+
+    def __str__(self):
+        return f"job {self.pk} ({self.method})"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE
+
+    @property
+    def can_cancel(self):
+        return self.is_active and not self.cancel_requested
+
+    @property
+    def can_retry(self):
+        return self.status in (self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def can_promote(self):
+        return self.status == self.Status.SUCCEEDED and not (self.model_version and self.model_version.active)
+
+    @property
+    def progress(self):
+        """Fraction of the steps done, 0 to 1 (1 once succeeded)."""
+        if self.status == self.Status.SUCCEEDED:
+            return 1.0
+        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
+
+    @property
+    def duration(self):
+        if self.started is None:
+            return None
+        return (self.finished or timezone.now()) - self.started
+
+    @property
+    def test_metrics(self):
+        return self.metrics.get("test") or {}
+
+    @property
+    def test_f1(self):
+        return self.test_metrics.get("f1")
+
+    def queue_position(self):
+        """1 for the next job to start; None unless queued."""
+        if self.status != self.Status.QUEUED:
+            return None
+        return queue_positions().get(self.pk)
+
+    def log(self, message, level="info"):
+        return JobLogEntry.objects.create(job=self, message=message, level=level)
+
+
+def queue_positions():
+    """{job id: position} of every queued job, in one query."""
+    queued = TrainingJob.objects.filter(status=TrainingJob.Status.QUEUED).order_by("queued_at", "id")
+    return {pk: position for position, pk in enumerate(queued.values_list("pk", flat=True), start=1)}
+
+
+class TrainingMetric(models.Model):
+    """One logged training step: the mean loss (and its components) since the previous one."""
+
+    job = models.ForeignKey(TrainingJob, on_delete=models.CASCADE, related_name="points")
+    step = models.PositiveIntegerField()
+    epoch = models.FloatField()
+    loss = models.FloatField()
+    cls = models.FloatField(null=True, blank=True)
+    div = models.FloatField(null=True, blank=True)
+    cos = models.FloatField(null=True, blank=True)
+    lr = models.FloatField(null=True, blank=True)
+    samples_per_s = models.FloatField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["step"]
+        constraints = [models.UniqueConstraint(fields=["job", "step"], name="one_metric_per_job_step")]
+
+    @classmethod
+    def from_progress(cls, job_id, progress):
+        parts = progress.components
+        return cls(job_id=job_id, step=progress.step, epoch=progress.epoch, loss=progress.loss,
+                   cls=parts.get("cls"), div=parts.get("div"), cos=parts.get("cos"), lr=progress.lr,
+                   samples_per_s=progress.samples_per_s)
+
+    def to_point(self):
+        return {"step": self.step, "epoch": self.epoch, "loss": self.loss, "cls": self.cls, "div": self.div,
+                "cos": self.cos, "lr": self.lr, "samples_per_s": self.samples_per_s}
+
+
+class EvaluationResult(models.Model):
+    """Metrics of one split: validation during training, then validation and test of the final model."""
+
+    job = models.ForeignKey(TrainingJob, on_delete=models.CASCADE, related_name="evaluations")
+    split = models.CharField(max_length=20)
+    step = models.PositiveIntegerField()
+    epoch = models.FloatField()
+    final = models.BooleanField(default=False)
+    metrics = models.JSONField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["step", "id"]
+
+    def to_dict(self):
+        return {"split": self.split, "step": self.step, "epoch": self.epoch, "final": self.final,
+                "metrics": self.metrics}
+
+
+class JobLogEntry(models.Model):
+    """The job's status log, shown on its page: who did what, and what the worker decided."""
+
+    class Level(models.TextChoices):
+        INFO = "info"
+        WARNING = "warning"
+        ERROR = "error"
+
+    job = models.ForeignKey(TrainingJob, on_delete=models.CASCADE, related_name="log_entries")
+    created = models.DateTimeField(default=timezone.now)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name_plural = "job log entries"
+
+    def to_dict(self):
+        return {"id": self.pk, "time": self.created.isoformat(), "level": self.level, "message": self.message}
+
+
+class Promotion(models.Model):
+    """Who made which job's model the active checker model, and when."""
+
+    job = models.ForeignKey(TrainingJob, on_delete=models.PROTECT, related_name="promotions")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotions")
+    promoted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="promotions")
+    promoted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-promoted_at"]
+
+
+class ApiToken(models.Model):
+    """A bearer token for the staff API. Only its SHA-256 is stored: the token itself is shown once."""
+
+    PREFIX = "tlk_"
+    LAST_USED_RESOLUTION = timedelta(minutes=1)  # write last_used at most once a minute per token
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True, help_text="the token's first characters")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def hash(raw):
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name=""):
+        """Create a token; returns (row, the token in clear), the only time it exists in clear."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, name=name, prefix=raw[:12], key_hash=cls.hash(raw)), raw
+
+    @classmethod
+    def authenticate(cls, raw):
+        """The active user owning this unrevoked token, or None."""
+        token = (cls.objects.select_related("user")
+                 .filter(key_hash=cls.hash(raw), revoked__isnull=True, user__is_active=True).first())
+        if token is None:
+            return None
+        now = timezone.now()
+        if token.last_used is None or now - token.last_used > cls.LAST_USED_RESOLUTION:
+            cls.objects.filter(pk=token.pk).update(last_used=now)
+        return token.user
+
+    def revoke(self):
+        if self.revoked is None:
+            self.revoked = timezone.now()
+            self.save(update_fields=["revoked"])
