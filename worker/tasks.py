@@ -1,0 +1,70 @@
+"""Celery tasks: thin. Load the job by id, call ml with the progress callbacks, store the result.
+
+`train_job` runs on the `training` queue, one job at a time per worker process (start one worker
+process per GPU). acks_late + reject_on_worker_lost: a pool process that dies mid-job puts the
+message back, and webapp.training.attempts decides whether the job restarts or fails.
+"""
+
+import logging
+import os
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import task_failure, worker_ready
+from django.conf import settings
+
+import ml
+from webapp.training import attempts
+from worker.progress import JobReporter
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="worker.tasks.train_job", acks_late=True, reject_on_worker_lost=True,
+             time_limit=settings.TOXILAB_TRAIN_TIME_LIMIT, soft_time_limit=settings.TOXILAB_TRAIN_TIME_LIMIT - 60)
+def train_job(self, job_id):
+    attempt = attempts.claim(job_id, self.request.id, worker=self.request.hostname or "worker", pid=os.getpid(),
+                             device_for=device_label)
+    if attempt is None:
+        return "skipped"
+    reporter = JobReporter(attempt)
+    try:
+        with reporter:
+            result = ml.train(attempt.config, on_progress=reporter, should_stop=reporter.should_stop)
+    except ml.MLError as exc:
+        attempts.fail(attempt, str(exc))
+        return "failed"
+    except SoftTimeLimitExceeded:
+        attempts.fail(attempt, f"it ran past the time limit of {settings.TOXILAB_TRAIN_TIME_LIMIT} s")
+        return "failed"
+    except Exception as exc:
+        attempts.fail(attempt, f"internal error ({type(exc).__name__}: {exc}); see the worker's log")
+        raise
+    if reporter.superseded:
+        return "superseded"
+    attempts.finish(attempt, result)
+    return result.status
+
+
+def device_label(config):
+    """The device ml will pick for this config; metrics.json has the final word once it is done."""
+    import torch
+
+    if not config.get("cpu") and torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name()})"
+    return "cpu"
+
+
+@task_failure.connect(sender=train_job)
+def _fail_on_hard_time_limit(task_id=None, exception=None, **kwargs):
+    """The hard time limit kills the pool process, so the task cannot record it itself."""
+    if isinstance(exception, TimeLimitExceeded):
+        attempts.fail_task(task_id, f"killed at the hard time limit of {settings.TOXILAB_TRAIN_TIME_LIMIT} s")
+
+
+@worker_ready.connect
+def _recover_stale_jobs(**kwargs):
+    """A worker that (re)starts looks for jobs left `running` by a worker that died."""
+    recovered = attempts.recover_stale()
+    if recovered:
+        log.warning("recovered %d job(s) left running by a dead worker", recovered)
