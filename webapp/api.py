@@ -9,9 +9,10 @@ import math
 
 from django.core.exceptions import RequestDataTooBig
 from ninja import NinjaAPI
-from ninja.errors import HttpError, Throttled, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from webapp.checker.api import router as checker_router
+from webapp.training.api import router as training_router
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,14 @@ api = NinjaAPI(
     version="1",
     description=(
         "Check whether comments are toxic with the model that staff have activated. "
-        "Every check is stored. Errors are JSON objects with one `error` message."
+        "Every check is stored. Staff launch and control training jobs under /jobs, signed in or with "
+        "`Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`). "
+        "Errors are JSON objects with one `error` message."
     ),
     urls_namespace="api",
 )
 api.add_router("/", checker_router)
+api.add_router("/", training_router)
 
 
 def error(request, message, status):
@@ -39,6 +43,10 @@ def http_error(request, exc):
     # django-ninja wraps a body that json.loads refuses in HttpError(400).
     if isinstance(exc.__cause__, ValueError):
         return error(request, f"malformed JSON: {exc.__cause__}", 400)
+    if isinstance(exc, AuthenticationError):
+        response = error(request, "authentication required: send Authorization: Bearer <token> or sign in", 401)
+        response["WWW-Authenticate"] = 'Bearer realm="ToxiLab"'
+        return response
     return error(request, exc.message, exc.status_code)
 
 

@@ -1,5 +1,6 @@
 """ASGI entry point (daphne). Static files (our CSS/JS and the API docs' Swagger UI) are served by
-Django's static handler, so a single process needs no CDN and no separate file server."""
+Django's static handler, so a single process needs no CDN and no separate file server.
+WebSockets (the training dashboard's live view) carry the Django session, from allowed origins only."""
 
 import os
 
@@ -8,7 +9,14 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 django_application = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs the app registry loaded)
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-application = ProtocolTypeRouter({"http": ASGIStaticFilesHandler(django_application)})
+from webapp.training.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter({
+    "http": ASGIStaticFilesHandler(django_application),
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+})

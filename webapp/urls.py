@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from webapp.api import api
 from webapp.checker import views
@@ -7,5 +8,8 @@ from webapp.checker import views
 urlpatterns = [
     path("", views.index, name="checker"),
     path("api/v1/", api.urls),
+    path("dashboard/", include("webapp.training.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

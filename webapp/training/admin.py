@@ -1,0 +1,64 @@
+from django.contrib import admin, messages
+
+from webapp.training.models import ApiToken, JobLogEntry, Promotion, TrainingJob
+
+
+class JobLogInline(admin.TabularInline):
+    model = JobLogEntry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created", "level", "message"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrainingJob)
+class TrainingJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are launched, cancelled and promoted from the dashboard, which keeps the rules."""
+
+    list_display = ["id", "method", "teacher", "status", "step", "total_steps", "attempts", "worker", "device",
+                    "created_by", "created", "finished"]
+    list_filter = ["status", "method"]
+    search_fields = ["teacher", "dataset", "worker", "celery_task_id"]
+    inlines = [JobLogInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    list_display = ["promoted_at", "model_version", "job", "promoted_by"]
+    list_select_related = ["model_version", "job", "promoted_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made with `manage.py create_api_token USERNAME` (shown once); revoked here or with
+    `manage.py revoke_api_token`."""
+
+    list_display = ["prefix", "name", "user", "created", "last_used", "revoked"]
+    list_filter = ["revoked"]
+    search_fields = ["prefix", "name", "user__username"]
+    readonly_fields = ["user", "name", "prefix", "created", "last_used", "revoked"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked__isnull=True):
+            token.revoke()
+        self.message_user(request, "The selected tokens no longer authenticate.", messages.SUCCESS)

@@ -1,0 +1,216 @@
+"""The staff API for training jobs at /api/v1/jobs: the dashboard's actions for scripts.
+
+Authenticated by `Authorization: Bearer <token>` (manage.py create_api_token) or the staff session:
+401 without credentials, 403 for users who are not staff. Bad options are answered 400 with the
+field at fault, an action the job's state does not allow 409.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.conf import settings
+from django.db import transaction
+from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
+from ninja.errors import HttpError
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
+
+from webapp.checker.api import ModelOut
+from webapp.json_body import require_json
+from webapp.training import attempts, jobs
+from webapp.training.auth import API_AUTH
+from webapp.training.models import TrainingJob, queue_positions
+from webapp.training.options import METHODS, OPTIONS, OptionError, validate
+
+router = Router(tags=["training jobs"], auth=API_AUTH)
+
+
+class _JobInBase(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+_TYPES = {int: StrictInt, float: float, str: StrictStr, bool: StrictBool, list: list[StrictStr] | StrictStr}
+JobIn = create_model(
+    "JobIn",
+    __base__=_JobInBase,
+    __doc__="The options of `python -m ml train`, in snake_case. Only `method` is required.",
+    method=(Literal[METHODS], Field(..., description="teacher fine-tunes; odd/even distil a half-depth student; lora adapts")),
+    teacher=(StrictStr | None, Field(None, description="bundled-minilm (default), a hub id or a server path")),
+    teacher_job=(StrictInt | None, Field(None, description="id of a succeeded teacher job to use as the teacher")),
+    dataset=(StrictStr | None, Field(None, description="a hub id or a server path (default: the server's)")),
+    **{o.name: (_TYPES[o.type] | None, Field(None, description=o.help)) for o in OPTIONS},
+)
+
+
+class JobOut(Schema):
+    id: int
+    method: str
+    teacher: str
+    teacher_job: int | None = Field(None, alias="teacher_job_id")
+    dataset: str
+    config: dict
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    cancel_requested: bool
+    progress: float = Field(description="fraction of the steps done, 0 to 1")
+    step: int
+    total_steps: int | None
+    eta_s: float | None = Field(description="seconds left, as the worker estimates them")
+    queue_position: int | None = Field(None, description="1 for the next queued job to start")
+    created_by: str | None
+    created: datetime
+    started: datetime | None
+    finished: datetime | None
+    attempts: int
+    worker: str
+    device: str
+    error: str
+    metrics: dict = Field(description="metrics.json of the finished run")
+    model_version: ModelOut | None
+    retry_of: int | None = Field(None, alias="retry_of_id")
+
+    @staticmethod
+    def resolve_created_by(job):
+        return job.created_by.get_username() if job.created_by else None
+
+    @staticmethod
+    def resolve_queue_position(job):
+        return getattr(job, "position", None)
+
+
+class JobList(Schema):
+    count: int
+    items: list[JobOut]
+
+
+class PointOut(Schema):
+    step: int
+    epoch: float
+    loss: float
+    cls: float | None
+    div: float | None
+    cos: float | None
+    lr: float | None
+    samples_per_s: float | None
+
+
+class EvaluationOut(Schema):
+    split: str
+    step: int
+    epoch: float
+    final: bool
+    metrics: dict
+
+
+class HistoryOut(Schema):
+    job: int
+    status: str
+    points: list[PointOut]
+    evaluations: list[EvaluationOut]
+
+
+class PromotionOut(Schema):
+    job: JobOut
+    model: ModelOut
+    promoted_by: str
+    promoted_at: datetime
+
+
+class ErrorOut(Schema):
+    error: str
+    field: str | None = Field(None, description="the option at fault, for a 400")
+
+
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
+
+
+@router.post("/jobs", response={201: JobOut, 409: ErrorOut, 415: ErrorOut, **ERRORS}, summary="Launch a job")
+@decorate_view(require_json)
+def create_job(request, payload: JobIn):
+    data = payload.model_dump(exclude_none=True)
+    data.setdefault("teacher", settings.TOXILAB_TEACHER)
+    data.setdefault("dataset", settings.TOXILAB_DATASET)
+    try:
+        teacher_job = _teacher_job(data.pop("teacher_job", None))
+        if teacher_job is not None:
+            data["teacher"] = teacher_job.output_dir
+        options = validate(data)
+    except OptionError as exc:
+        return 400, {"error": str(exc), "field": exc.field}
+    with transaction.atomic():
+        job = jobs.launch(options, request.auth, teacher_job=teacher_job)
+    return 201, _with_position(job)
+
+
+@router.get("/jobs", response={200: JobList, **ERRORS}, summary="List jobs, newest first")
+def list_jobs(request, status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
+              limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+    attempts.recover_stale()
+    listing = TrainingJob.objects.select_related("created_by", "model_version")
+    if status:
+        listing = listing.filter(status=status)
+    positions = queue_positions()
+    items = list(listing[offset:offset + limit])
+    for job in items:
+        job.position = positions.get(job.pk)
+    return {"count": listing.count(), "items": items}
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, summary="One job")
+def get_job(request, job_id: int):
+    attempts.recover_stale()
+    return _with_position(_job(job_id))
+
+
+@router.get("/jobs/{job_id}/history", response={200: HistoryOut, **ERRORS}, summary="A job's loss rows")
+def job_history(request, job_id: int, after: int = Query(0, ge=0, description="only steps after this one")):
+    job = _job(job_id)
+    return {"job": job.pk, "status": job.status, "points": job.points.filter(step__gt=after),
+            "evaluations": job.evaluations.filter(step__gt=after)}
+
+
+@router.post("/jobs/{job_id}/cancel", response={200: JobOut, 409: ErrorOut, **ERRORS}, summary="Cancel a job")
+def cancel_job(request, job_id: int):
+    job = _act(jobs.cancel, _job(job_id), request.auth)
+    return _with_position(job)
+
+
+@router.post("/jobs/{job_id}/retry", response={201: JobOut, 409: ErrorOut, **ERRORS},
+             summary="Queue a failed or cancelled job again, as a new job")
+def retry_job(request, job_id: int):
+    return 201, _with_position(_act(jobs.retry, _job(job_id), request.auth))
+
+
+@router.post("/jobs/{job_id}/promote", response={200: PromotionOut, 409: ErrorOut, **ERRORS},
+             summary="Make a succeeded job's model the checker's active model")
+def promote_job(request, job_id: int):
+    promotion = _act(jobs.promote, _job(job_id), request.auth)
+    return {"job": _with_position(_job(job_id)), "model": promotion.model_version,
+            "promoted_by": promotion.promoted_by.get_username(), "promoted_at": promotion.promoted_at}
+
+
+def _job(job_id):
+    job = TrainingJob.objects.select_related("created_by", "model_version").filter(pk=job_id).first()
+    if job is None:
+        raise HttpError(404, f"no job with id {job_id}")
+    return job
+
+
+def _teacher_job(job_id):
+    if job_id is None:
+        return None
+    job = jobs.teacher_choices().filter(pk=job_id).first()
+    if job is None:
+        raise OptionError("teacher_job", f"job {job_id} is not a succeeded teacher job")
+    return job
+
+
+def _act(action, job, user):
+    try:
+        return action(job, user)
+    except jobs.JobStateError as exc:
+        raise HttpError(409, str(exc)) from exc
+
+
+def _with_position(job):
+    job.position = job.queue_position()
+    return job

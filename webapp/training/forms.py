@@ -1,0 +1,96 @@
+from django import forms
+from django.conf import settings
+
+from webapp.checker.models import ModelVersion
+from webapp.training import jobs, options
+from webapp.training.options import OPTIONS, OptionError
+
+TEACHER_SUGGESTIONS = ["bundled-minilm", "bert-base-uncased"]
+# Which option groups matter for which methods (the page hides the others).
+GROUP_METHODS = {"training": "teacher odd even lora", "distillation": "odd even", "lora": "lora",
+                 "advanced": "teacher odd even lora"}
+
+
+class TeacherJobField(forms.ModelChoiceField):
+    def label_from_instance(self, job):
+        f1 = "" if job.test_f1 is None else f", test F1 {job.test_f1:.3f}"
+        return f"job {job.pk}: {job.teacher}{f1}"
+
+
+class JobForm(forms.Form):
+    """The launch form: method, teacher, dataset and every option of options.OPTIONS.
+
+    Field types are checked here; the rules (ranges, combinations, a readable dataset) are ml's,
+    applied by options.validate, whose errors land on the field they name.
+    """
+
+    method = forms.ChoiceField(choices=ModelVersion.Method.choices, initial="teacher")
+    teacher = forms.CharField(required=False, max_length=500, initial=settings.TOXILAB_TEACHER,
+                              widget=forms.TextInput(attrs={"list": "teacher-suggestions"}),
+                              help_text="bundled-minilm, a hub id such as bert-base-uncased, or a path on the server")
+    teacher_job = TeacherJobField(queryset=None, required=False, empty_label="(none: use the teacher above)",
+                                  label="or a finished teacher job")
+    dataset = forms.CharField(max_length=500, initial=settings.TOXILAB_DATASET,
+                              help_text="a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file on the server")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teacher_job"].queryset = jobs.teacher_choices()
+        for option in OPTIONS:
+            self.fields[option.name] = _field(option)
+
+    def groups(self):
+        """The option fieldsets in the order of options.GROUPS, each with the methods it applies to."""
+        groups = []
+        for key, title in options.GROUPS.items():
+            fields = [self[o.name] for o in OPTIONS if o.group == key]
+            groups.append({"key": key, "title": title, "methods": GROUP_METHODS[key], "fields": fields,
+                           "has_errors": any(field.errors for field in fields)})
+        return groups
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        teacher_job = data.get("teacher_job")
+        teacher = teacher_job.output_dir if teacher_job else data.get("teacher", "").strip()
+        if not teacher:
+            self.add_error("teacher", "choose a teacher: a name, a path or a finished teacher job")
+            return data
+        raw = {"method": data["method"], "teacher": teacher, "dataset": data["dataset"].strip()}
+        for option in OPTIONS:
+            value = data.get(option.name)
+            if value not in (None, ""):
+                raw[option.name] = value
+        try:
+            data["options"] = options.validate(raw)
+        except OptionError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+    @classmethod
+    def initial_from(cls, job):
+        """Initial values to launch a job like `job` (a copy to edit)."""
+        initial = {name: value for name, value in job.config.items()}
+        if isinstance(initial.get("lora_target_modules"), list):
+            initial["lora_target_modules"] = ",".join(initial["lora_target_modules"])
+        if job.teacher_job_id:
+            initial["teacher_job"] = job.teacher_job_id
+            initial["teacher"] = ""
+        return initial
+
+
+def _field(option):
+    common = {"required": False, "help_text": option.help, "label": option.name.replace("_", " "),
+              "initial": option.default}
+    if option.type is bool:
+        return forms.BooleanField(**common)
+    if option.choices:
+        return forms.ChoiceField(choices=[(c, c) for c in option.choices], **common)
+    if option.type is int:
+        return forms.IntegerField(**common)
+    if option.type is float:
+        return forms.FloatField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+    if option.type is list:
+        return forms.CharField(max_length=500, **{**common, "initial": ""})
+    return forms.CharField(max_length=500, **common)

@@ -1,0 +1,20 @@
+from datetime import timedelta
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def seconds(value):
+    """A duration (seconds or timedelta) for people: '45 s', '3 min 05 s', '2 h 07 min'."""
+    if value in (None, ""):
+        return ""
+    total = int(round(value.total_seconds() if isinstance(value, timedelta) else float(value)))
+    hours, rest = divmod(max(total, 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"

@@ -1,0 +1,94 @@
+"""The staff dashboard: job list, launch form, job page, compare page, and the job buttons."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from webapp.training import attempts, compare as comparison, jobs
+from webapp.training.auth import staff_required
+from webapp.training.forms import JobForm
+from webapp.training.models import TrainingJob, queue_positions
+from webapp.training.options import default_lr
+
+
+@require_GET
+@staff_required
+def dashboard(request):
+    attempts.recover_stale()
+    listing = TrainingJob.objects.select_related("created_by", "model_version").defer("config")
+    page = Paginator(listing, settings.TOXILAB_JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    positions = queue_positions()
+    for job in page:
+        job.position = positions.get(job.pk)
+    context = {"page": page, "any_active": any(job.is_active for job in page)}
+    fetch = request.headers.get("X-Requested-With") == "fetch"
+    return render(request, "training/_job_table.html" if fetch else "training/dashboard.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def launch(request):
+    copy_of = request.GET.get("from")
+    initial = JobForm.initial_from(get_object_or_404(TrainingJob, pk=copy_of)) if copy_of else None
+    form = JobForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        job = jobs.launch(form.cleaned_data["options"], request.user, teacher_job=form.cleaned_data["teacher_job"])
+        messages.success(request, f"Job {job.pk} is queued.")
+        return redirect("job", job_id=job.pk)
+    lrs = {method: default_lr(method) for method, _ in TrainingJob._meta.get_field("method").choices}
+    return render(request, "training/launch.html", {"form": form, "default_lrs": lrs},
+                  status=400 if form.is_bound else 200)
+
+
+@require_GET
+@staff_required
+def job_detail(request, job_id):
+    attempts.recover_stale()
+    job = get_object_or_404(TrainingJob.objects.select_related("created_by", "teacher_job", "model_version"),
+                            pk=job_id)
+    context = {
+        "job": job,
+        "points": [point.to_point() for point in job.points.all()],
+        "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
+        "log_entries": [entry.to_dict() for entry in job.log_entries.all()],
+        "position": job.queue_position(),
+        "promotions": job.promotions.select_related("promoted_by", "model_version"),
+    }
+    return render(request, "training/job.html", context)
+
+
+@require_POST
+@staff_required
+def job_action(request, job_id, action):
+    """The cancel, retry and promote buttons of the job page."""
+    job = get_object_or_404(TrainingJob, pk=job_id)
+    try:
+        if action == "cancel":
+            jobs.cancel(job, request.user)
+            messages.success(request, f"Job {job.pk}: cancelled or asked to stop.")
+        elif action == "retry":
+            job = jobs.retry(job, request.user)
+            messages.success(request, f"Job {job.pk} is queued with the same configuration.")
+        else:
+            promotion = jobs.promote(job, request.user)
+            messages.success(request, f"Model {promotion.model_version.name!r} now serves the checker.")
+    except jobs.JobStateError as exc:
+        messages.error(request, f"Job {job.pk}: {exc}.")
+    return redirect("job", job_id=job.pk)
+
+
+@require_GET
+@staff_required
+def compare(request):
+    chosen = comparison.chosen_jobs(request.GET.getlist("jobs"))
+    context = {
+        "jobs": chosen,
+        "rows_by_job": [(job, comparison.row(job)) for job in chosen],
+        "columns": comparison.COLUMNS,
+        "curves": comparison.curves(chosen),
+        "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],
+        "chosen_ids": {job.pk for job in chosen},
+    }
+    return render(request, "training/compare.html", context)
