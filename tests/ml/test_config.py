@@ -10,7 +10,7 @@ def test_defaults_follow_the_method():
     cfg = TrainConfig(method="odd")
     assert cfg.teacher == "bundled-minilm" and cfg.temperature == 2.0
     assert cfg.alpha_cls == cfg.alpha_div == cfg.alpha_cos == pytest.approx(1 / 3)
-    assert cfg.lr == 1e-4 and TrainConfig(method="teacher").lr == 5e-5
+    assert cfg.lr == 1e-4 and TrainConfig(method="teacher").lr == 1e-4 and TrainConfig(method="lora").lr == 2e-3
     lora = TrainConfig(method="lora")
     assert (lora.lora_r, lora.lora_alpha, lora.lora_dropout) == (8, 32, 0.1)
 
