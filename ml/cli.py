@@ -82,16 +82,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_train(args) -> int:
+    import logging
+
     import ml
     from ml.reporting import ProgressPrinter
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
     options = {name: getattr(args, name) for name in TRAIN_OPTIONS if getattr(args, name) is not None}
     cfg = TrainConfig(method=args.method, teacher=args.teacher, dataset=args.dataset, output=args.output,
                       cpu=args.cpu, **options)
     with ProgressPrinter(sys.stderr) as printer:
         result = ml.train(cfg, on_progress=printer)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps({"status": result.status, "output": result.output_dir, **result.metrics}))
     return 0
 

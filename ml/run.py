@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,6 +20,8 @@ from ml.lora import apply_lora, save_lora
 from ml.models import load_classifier, make_student, read_run_info, resolve_teacher
 from ml.progress import Progress
 from ml.trainer import Trainer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,7 +59,9 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
     splits = load_splits(cfg.dataset, text_column=cfg.text_column, label_column=cfg.label_column,
                          max_train_samples=cfg.max_train_samples, max_eval_samples=cfg.max_eval_samples,
                          seed=cfg.seed, extra_train_file=cfg.extra_train_file)
+    _log_data(splits.summary())
     models = build_models(cfg)
+    _log_models(cfg, models, accelerator)
     tokenized = tokenize_splits(splits, models.tokenizer, cfg.max_length)
     loaders = {name: make_dataloader(tokenized[name], models.tokenizer, cfg.batch_size,
                                      shuffle=(name == "train"), seed=cfg.seed)
@@ -94,6 +99,26 @@ def build_models(cfg: TrainConfig) -> _Models:
                         "is untrained, so the distillation targets carry little label information")
     return _Models(student, tokenizer, teacher=model, teacher_layers=model.config.num_hidden_layers,
                    layer_map=mapping, parameters=count_parameters(student), warnings=warnings)
+
+
+def _log_data(summary: dict) -> None:
+    for name in ("train", "validation", "test"):
+        split = summary[name]
+        log.info("data %s: %d rows, toxic share %.3f", name, split["rows"], split["toxic_share"])
+    if summary["extra_train_rows"]:
+        log.info("data train: %d reviewed rows added", summary["extra_train_rows"])
+
+
+def _log_models(cfg: TrainConfig, models: _Models, accelerator) -> None:
+    params = models.parameters
+    log.info("%s on %s (mixed precision %s): %s parameters, %s trainable", cfg.method,
+             _device_name(accelerator.device), accelerator.mixed_precision, f"{params['total']:,}",
+             f"{params['trainable']:,}")
+    if models.layer_map:
+        log.info("student layers <- teacher layers %s (0-based), %s (1-based)", models.layer_map,
+                 [i + 1 for i in models.layer_map])
+    for warning in models.warnings:
+        log.warning("%s", warning)
 
 
 def _final_metrics(model, loaders, device, trainer) -> dict:
