@@ -10,13 +10,11 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
-from ninja import Field, Query, Router, Schema
-from ninja.decorators import decorate_view
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
 
 from webapp.checker.api import ModelOut
-from webapp.json_body import require_json
 from webapp.training import attempts, jobs
 from webapp.training.auth import API_AUTH
 from webapp.training.models import TrainingJob, queue_positions
@@ -123,8 +121,7 @@ class ErrorOut(Schema):
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 
 
-@router.post("/jobs", response={201: JobOut, 409: ErrorOut, 415: ErrorOut, **ERRORS}, summary="Launch a job")
-@decorate_view(require_json)
+@router.post("/jobs", response={201: JobOut, **ERRORS}, summary="Launch a job")
 def create_job(request, payload: JobIn):
     data = payload.model_dump(exclude_none=True)
     data.setdefault("teacher", settings.TOXILAB_TEACHER)
@@ -135,10 +132,10 @@ def create_job(request, payload: JobIn):
             data["teacher"] = teacher_job.output_dir
         options = validate(data)
     except OptionError as exc:
-        return 400, {"error": str(exc), "field": exc.field}
+        return Status(400, {"error": str(exc), "field": exc.field})
     with transaction.atomic():
         job = jobs.launch(options, request.auth, teacher_job=teacher_job)
-    return 201, _with_position(job)
+    return Status(201, _with_position(job))
 
 
 @router.get("/jobs", response={200: JobList, **ERRORS}, summary="List jobs, newest first")
@@ -177,7 +174,7 @@ def cancel_job(request, job_id: int):
 @router.post("/jobs/{job_id}/retry", response={201: JobOut, 409: ErrorOut, **ERRORS},
              summary="Queue a failed or cancelled job again, as a new job")
 def retry_job(request, job_id: int):
-    return 201, _with_position(_act(jobs.retry, _job(job_id), request.auth))
+    return Status(201, _with_position(_act(jobs.retry, _job(job_id), request.auth)))
 
 
 @router.post("/jobs/{job_id}/promote", response={200: PromotionOut, 409: ErrorOut, **ERRORS},

@@ -1,0 +1,86 @@
+"""A real browser (Debian's Chromium through Playwright) on the dashboard as daphne serves it, with a
+real Celery worker: staff log in, launch a small job, watch its loss appear live on the chart while it
+runs, and promote the result to the checker. Every request the page makes stays on the server."""
+
+import pytest
+from services import TrainingWorkers, daphne, require_real_services
+
+from webapp.checker.models import ModelVersion
+from webapp.training.models import TrainingJob
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def dashboard(transactional_db, settings, tmp_path, django_user_model):
+    """The ASGI server and a training worker on this test's database; both stopped at the end."""
+    require_real_services()
+    workers = TrainingWorkers(tmp_path)
+    workers.configure(settings)
+    server = daphne(workers.env(), tmp_path / "daphne.log")
+    try:
+        workers.ensure()
+        django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
+        yield server
+    finally:
+        server.stop()
+        workers.stop()
+
+
+def fill_launch_form(page, teacher, data):
+    page.select_option("#id_method", "teacher")
+    page.fill("#id_teacher", str(teacher))
+    page.fill("#id_dataset", str(data))
+    for field, value in {"epochs": "4", "batch_size": "16", "max_length": "32", "max_train_samples": "64",
+                         "max_eval_samples": "32", "lr": "0.001"}.items():
+        page.fill(f"#id_{field}", value)
+    page.click("#options-advanced summary")
+    page.fill("#id_log_every_steps", "1")
+
+
+def test_staff_launch_a_job_watch_its_loss_live_and_promote_it(dashboard, tiny_bert_dir, data_dir):
+    from playwright.sync_api import sync_playwright
+
+    outside = []
+
+    def only_local(route):
+        if route.request.url.startswith(dashboard.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.route("**/*", only_local)
+
+        page.goto(dashboard.url + "/dashboard/")
+        page.fill("#id_username", "ada")
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(dashboard.url + "/dashboard/")
+
+        page.click("text=Launch a job")
+        fill_launch_form(page, tiny_bert_dir, data_dir)
+        page.click("text=Queue the job")
+        page.wait_for_url("**/dashboard/jobs/*/")
+        drawn_at_load = int(page.get_attribute("#loss-chart", "data-points"))
+
+        page.wait_for_function(
+            "() => Number(document.getElementById('loss-chart').dataset.points) >= 2"
+            " && document.getElementById('job-status').textContent.startsWith('running')", timeout=120_000)
+        drawn_live = int(page.get_attribute("#loss-chart", "data-points"))
+
+        page.wait_for_selector("h2:text('Final model')", timeout=120_000)  # the page reloads once it succeeded
+        page.click("form[data-action=promote] button")
+        notice = page.wait_for_selector(".messages li").inner_text()
+        browser.close()
+
+    job = TrainingJob.objects.get()
+    assert drawn_live > drawn_at_load, "points were added to the chart while the job was running"
+    assert job.status == "succeeded" and job.points.count() == job.total_steps == 16
+    assert ModelVersion.current().name == f"job-{job.pk}" and "now serves the checker" in notice
+    assert outside == []

@@ -1,0 +1,210 @@
+"""Real processes for the tests of training jobs: a Celery worker and the ASGI server (daphne),
+pointed at the PostgreSQL test database that pytest-django created and at the real Redis.
+
+Each runs in its own process group, so `stop()` and `kill()` reach every process it forked (the
+worker's pool included) and no test leaves an orphan behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The worker's timings, shortened so that tests see heartbeats, cancels and stale jobs in seconds.
+FAST_JOB_SETTINGS = {
+    "TOXILAB_JOB_HEARTBEAT_S": "1",
+    "TOXILAB_JOB_STALE_AFTER_S": "3",
+    "TOXILAB_JOB_POLL_MS": "100",
+    "TOXILAB_PROGRESS_FLUSH_MS": "100",
+    "TOXILAB_JOB_MAX_ATTEMPTS": "2",
+}
+
+
+def require_real_services():
+    """Skip unless the tests run on PostgreSQL and Redis, which a second process can share."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (as CI and `make test` on the server have)")
+
+
+def shared_database_url():
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def service_env(artifacts_dir, queue, **extra):
+    env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_NAME"}
+    env.update(FAST_JOB_SETTINGS)
+    env.update(DATABASE_URL=shared_database_url(), TOXILAB_ARTIFACTS_DIR=str(artifacts_dir),
+               TOXILAB_TRAINING_QUEUE=queue, DJANGO_SETTINGS_MODULE="webapp.settings", PYTHONUNBUFFERED="1",
+               OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", TOXILAB_RATE_LIMIT="off")
+    env.update(extra)
+    return env
+
+
+def unique_queue():
+    return f"training-test-{uuid.uuid4().hex[:8]}"
+
+
+class Service:
+    """One command in its own process group, its output in a log file."""
+
+    def __init__(self, name, command, env, log_path):
+        self.name, self.command, self.env, self.log_path = name, command, env, Path(log_path)
+        self.proc = None
+
+    def start(self):
+        self.log_file = self.log_path.open("ab")
+        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    @property
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, text, timeout=60, since=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log()[since:]:
+                return
+            if not self.alive:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} did not log {text!r} within {timeout} s:\n{self.log()[-3000:]}")
+
+    def kill(self):
+        """SIGKILL to the whole group: the worker gets no chance to clean up or requeue."""
+        self._signal_group(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self, timeout=15):
+        if self.proc is None:
+            return
+        if self.alive:
+            self._signal_group(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self._signal_group(signal.SIGKILL)  # whatever is left of the group
+        self.proc.wait()
+        self.log_file.close()
+
+    def _signal_group(self, signum):
+        try:
+            os.killpg(self.proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+
+def celery_worker(env, log_path):
+    """A training worker as `make run` starts it: prefork pool of one process, one job at a time."""
+    command = [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", env["TOXILAB_TRAINING_QUEUE"],
+               "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO", "--without-gossip",
+               "--without-mingle", "--without-heartbeat", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"]
+    worker = Service("celery worker", command, env, log_path).start()
+    worker.wait_for_log(" ready.", timeout=90)
+    return worker
+
+
+def daphne(env, log_path):
+    port = free_port()
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "webapp.asgi:application"]
+    server = Service("daphne", command, env, log_path).start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            server.url = f"http://127.0.0.1:{port}"
+            return server
+        except OSError:
+            if not server.alive:
+                raise RuntimeError(f"daphne exited:\n{server.log()[-3000:]}")
+            time.sleep(0.1)
+    raise TimeoutError("daphne did not listen within 60 s")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout=60, interval=0.1, what="the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+
+
+class TrainingWorkers:
+    """The training worker of a test session: one at a time, restarted when a test killed it.
+
+    The session's jobs go to a queue of its own, so that a test run never takes the messages of
+    another run sharing the same Redis (nor the other way round).
+    """
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.queue = unique_queue()
+        self.artifacts = self.directory / "artifacts"
+        self.worker = None
+        self.started = 0
+
+    def env(self):
+        return service_env(self.artifacts, self.queue)
+
+    def configure(self, settings):
+        """Point this test process (the `settings` fixture) at the same queue, artifacts and timings."""
+        settings.TOXILAB_TRAINING_QUEUE = self.queue
+        settings.TOXILAB_ARTIFACTS_DIR = self.artifacts
+        for name, value in FAST_JOB_SETTINGS.items():
+            setattr(settings, name, int(value))
+
+    def ensure(self):
+        if self.worker is None or not self.worker.alive:
+            self.started += 1
+            self.worker = celery_worker(self.env(), self.directory / f"worker-{self.started}.log")
+        return self.worker
+
+    def stop(self):
+        if self.worker is not None:
+            self.worker.stop()
+
+
+def tiny_job_options(teacher, data, **overrides):
+    """Launch options of a job that trains the tiny random BERT in a few seconds (as conftest's tiny_config)."""
+    options = {"method": "teacher", "teacher": str(teacher), "dataset": str(data), "max_train_samples": 64,
+               "max_eval_samples": 32, "epochs": 1, "batch_size": 16, "max_length": 32, "log_every_steps": 1,
+               "lr": 1e-3}
+    options.update(overrides)
+    return options
+
+
+def session_cookie(client, user):
+    """The session cookie of `user`, for a WebSocket handshake or a browser."""
+    from django.conf import settings
+
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value

@@ -1,0 +1,64 @@
+"""Fixtures of the training dashboard and API tests: staff, a signed-in user who is not staff,
+valid tiny-job options, and jobs in every state (rows only: no worker runs here)."""
+
+import json
+import uuid
+
+import pytest
+from services import tiny_job_options
+
+from webapp.training.models import TrainingJob
+
+
+@pytest.fixture
+def staff(db, django_user_model):
+    return django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def member(db, django_user_model):
+    return django_user_model.objects.create_user("bob", password="pw-for-tests")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def tiny_options(tiny_bert_dir, data_dir):
+    return tiny_job_options(tiny_bert_dir, data_dir)
+
+
+@pytest.fixture
+def make_job(db, staff, tiny_bert_dir, data_dir):
+    """A job row in any state, as if a worker had taken it that far."""
+
+    def make(status="queued", **fields):
+        from webapp.training.options import validate
+
+        config = validate(tiny_job_options(tiny_bert_dir, data_dir))
+        defaults = {"method": "teacher", "teacher": config["teacher"], "dataset": config["dataset"],
+                    "config": config, "created_by": staff, "celery_task_id": str(uuid.uuid4()), "status": status}
+        if status != "queued":
+            defaults.update(attempts=1, worker="celery@test", worker_pid=1, device="cpu")
+        return TrainingJob.objects.create(**{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
+def finished_job(make_job, tiny_artifact_dir):
+    """A succeeded job whose artifact is the tiny trained run."""
+    from django.utils import timezone
+
+    metrics = json.loads((tiny_artifact_dir / "metrics.json").read_text())
+    return make_job("succeeded", output_dir=str(tiny_artifact_dir), metrics=metrics, step=4, total_steps=4,
+                    started=timezone.now(), finished=timezone.now())
