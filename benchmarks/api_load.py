@@ -1,0 +1,169 @@
+"""Latency and throughput of POST /api/v1/check against the same model called in-process.
+
+    .venv/bin/python benchmarks/api_load.py --model runs/odd [--requests 200] [--threads 4]
+
+Starts daphne on a free port with a throw-away SQLite database (or --database-url), registers the
+model, then times single texts and batches of 32 real wiki_toxic comments, each one both through
+in-process `Classifier.predict` and through one keep-alive HTTP client (alternating, so that load
+from other processes hits both alike), and finally --threads HTTP clients at once (throughput).
+Prints one JSON object. Nothing here is asserted: the figures go to docs/.
+
+On a shared or busy machine, torch's two intra-op threads can slow each other badly; run with
+OMP_NUM_THREADS=1 (inherited by the server too) for steadier figures, and quote load_average_1m.
+"""
+
+import argparse
+import csv
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `ml` is imported from the checkout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="artifact directory written by `python -m ml train`")
+    parser.add_argument("--requests", type=int, default=200, help="single-text requests per measurement")
+    parser.add_argument("--batches", type=int, default=30, help="32-text requests per measurement")
+    parser.add_argument("--threads", type=int, default=4, help="concurrent clients for the throughput run")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
+    parser.add_argument("--data", default=os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared/data/wiki_toxic"))
+    args = parser.parse_args()
+
+    texts = read_comments(Path(args.data) / "test.csv", max(args.requests, 32 * 4))
+    batches = [texts[i:i + 32] for i in range(0, len(texts) - 31, 32)]
+    singles = [[texts[i % len(texts)]] for i in range(args.requests)]
+    batch_runs = [batches[i % len(batches)] for i in range(args.batches)]
+
+    result = {"model": str(Path(args.model).resolve()), "cpu_cores": os.cpu_count(),
+              "load_average_1m": os.getloadavg()[0], "requests": args.requests, "batches": args.batches}
+    classifier = load_classifier(args.model)
+    with tempfile.TemporaryDirectory() as tmp, server(args.model, args.database_url, tmp) as port:
+        post = client(port)
+        post(singles[0])  # loads the model in the server
+        for kind, inputs in (("single", singles), ("batch32", batch_runs)):
+            result[kind] = paired(classifier.predict, post, inputs)
+        result["single_concurrent_http"] = concurrent(port, singles, args.threads)
+        result["single_concurrent_http"]["threads"] = args.threads
+    result["load_average_1m_after"] = os.getloadavg()[0]
+    print(json.dumps(result, indent=2))
+
+
+def read_comments(path, count):
+    with open(path, newline="", encoding="utf-8") as f:
+        return [row["comment_text"][:5000] for row, _ in zip(csv.DictReader(f), range(count))]
+
+
+def load_classifier(model_dir):
+    from ml.inference import Classifier
+
+    classifier = Classifier.load(model_dir)
+    classifier.predict(["warm-up"])
+    return classifier
+
+
+def paired(in_process, over_http, inputs):
+    """Time each input in-process and then over HTTP, alternating, so that both meet the same
+    load from other processes; the overhead is the median of the per-input differences."""
+    times = {"in_process": [], "http": []}
+    started = {"in_process": 0.0, "http": 0.0}
+    for texts in inputs:
+        for name, call in (("in_process", in_process), ("http", over_http)):
+            t0 = time.perf_counter()
+            call(texts)
+            elapsed = time.perf_counter() - t0
+            times[name].append(elapsed * 1000)
+            started[name] += elapsed
+    out = {name: summary(ms, started[name]) for name, ms in times.items()}
+    extra = [web - local for web, local in zip(times["http"], times["in_process"])]
+    out["web_overhead_median_ms"] = round(statistics.median(extra), 2)
+    out["web_overhead_p50_pct"] = round(100 * (out["http"]["p50_ms"] / out["in_process"]["p50_ms"] - 1), 1)
+    return out
+
+
+def concurrent(port, inputs, threads):
+    posts = [client(port) for _ in range(threads)]  # one keep-alive connection per client thread
+    chunks = [inputs[i::threads] for i in range(threads)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(lambda i: _latencies(posts[i], chunks[i]), range(threads)))
+    return summary([ms for part in parts for ms in part], time.perf_counter() - started)
+
+
+def _latencies(post, inputs):
+    out = []
+    for texts in inputs:
+        t0 = time.perf_counter()
+        post(texts)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def summary(latencies_ms, seconds):
+    q = statistics.quantiles(latencies_ms, n=100, method="inclusive")
+    return {"requests_per_s": round(len(latencies_ms) / seconds, 1), "p50_ms": round(q[49], 2),
+            "p95_ms": round(q[94], 2), "p99_ms": round(q[98], 2), "mean_ms": round(statistics.fmean(latencies_ms), 2)}
+
+
+def client(port):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def post(texts):
+        body = json.dumps({"texts": texts} if len(texts) > 1 else {"text": texts[0]})
+        connection.request("POST", "/api/v1/check", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {payload[:200]!r}")
+
+    return post
+
+
+class server:
+    """daphne serving webapp on a free port with the model registered and active."""
+
+    def __init__(self, model_dir, database_url, tmp):
+        self.env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
+        self.env.update(DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3", DEBUG="0", TOXILAB_HTTPS="0",
+                        SECRET_KEY=secrets.token_urlsafe(50), TOXILAB_RATE_LIMIT="off", LOG_LEVEL="WARNING")
+        self.model_dir = model_dir
+
+    def __enter__(self):
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
+        name = f"bench-{secrets.token_hex(3)}"
+        subprocess.run([*manage, "register_model", self.model_dir, "--name", name, "--activate"],
+                       cwd=ROOT, env=self.env, check=True, stdout=subprocess.DEVNULL)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen([sys.executable, "-m", "daphne", "-p", str(port), "webapp.asgi:application"],
+                                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return port
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("daphne did not start") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+if __name__ == "__main__":
+    main()
