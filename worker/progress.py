@@ -30,7 +30,7 @@ class JobReporter:
         self.poll_s = settings.TOXILAB_JOB_POLL_MS / 1000
         self.heartbeat_s = settings.TOXILAB_JOB_HEARTBEAT_S
         self.superseded = False  # another attempt owns the job now: write nothing more
-        self.stats = Counter()  # flushes, rows, events: read by benchmarks
+        self.stats = Counter()  # batches written, rows, heartbeats, events sent: read by benchmarks
         self._pending = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -104,7 +104,8 @@ class JobReporter:
                 EvaluationResult(job_id=self.job_id, split=p.split, step=p.step, epoch=p.epoch, metrics=p.metrics)
                 for p in evals
             )
-        self.stats.update(flushes=1, job_updates=1, metric_rows=len(steps), evaluation_rows=len(evals))
+        self.stats.update(job_updates=1, metric_rows=len(steps), evaluation_rows=len(evals),
+                          **({"flushes": 1} if batch else {"heartbeats": 1}))
 
     def _publish(self, batch):
         steps = [p for p in batch if p.kind == "step"]

@@ -31,7 +31,8 @@ class JobForm(forms.Form):
     teacher_job = TeacherJobField(queryset=None, required=False, empty_label="(none: use the teacher above)",
                                   label="or a finished teacher job")
     dataset = forms.CharField(max_length=500, initial=settings.TOXILAB_DATASET,
-                              help_text="a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file on the server")
+                              help_text="a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file "
+                                        "on the server")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

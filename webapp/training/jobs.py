@@ -8,11 +8,11 @@ import logging
 import uuid
 from pathlib import Path
 
-from webapp.celery import app as celery_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from webapp.celery import app as celery_app
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
 from webapp.training import events

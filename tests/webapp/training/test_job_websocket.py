@@ -43,7 +43,8 @@ def test_connections_of_users_who_are_not_staff_are_refused(job, client, member)
 
 def test_connections_from_another_origin_are_refused(job, client, staff):
     cookie = session_cookie(client, staff)
-    assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, origin=(b"origin", b"https://evil.example"))) == (False, 1000)
+    elsewhere = (b"origin", b"https://evil.example")
+    assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, origin=elsewhere)) == (False, 1000)
 
 
 def test_an_unknown_job_is_refused(job, client, staff):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from ml.config import DEFAULT_LR
 from webapp.training.models import TrainingJob
 
 
@@ -21,7 +22,7 @@ def test_the_form_offers_every_option_with_mls_defaults(staff_client):
         assert f'name="{name}"' in html
     assert 'name="epochs" value="3"' in html and 'name="batch_size" value="32"' in html
     assert 'value="bundled-minilm"' in html and '<datalist id="teacher-suggestions">' in html
-    assert '"lora": 0.0005' in html, "the page knows each method's default learning rate"
+    assert f'"lora": {DEFAULT_LR["lora"]}' in html, "the page knows each method's default learning rate"
 
 
 def test_a_valid_form_queues_the_job_and_opens_its_page(staff_client, staff, tiny_options,
@@ -39,7 +40,7 @@ def test_a_valid_form_queues_the_job_and_opens_its_page(staff_client, staff, tin
 
 def test_an_empty_learning_rate_takes_the_methods_default(staff_client, tiny_options):
     staff_client.post("/dashboard/jobs/new/", form_data(tiny_options, method="lora", lr=""))
-    assert TrainingJob.objects.get().config["lr"] == 5e-4
+    assert TrainingJob.objects.get().config["lr"] == DEFAULT_LR["lora"]
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
