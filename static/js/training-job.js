@@ -33,12 +33,13 @@ class LossChart {
     this.chart = new Chart(canvas, {
       type: "line",
       data: { datasets: SERIES.map((s) => ({ label: s.label, data: [], borderColor: s.color, backgroundColor: s.color,
-                                              borderWidth: s.key === "loss" ? 2.5 : 1.5, pointRadius: 0, hidden: false })) },
+                                              borderWidth: s.key === "loss" ? 2.5 : 1.5, pointRadius: 0 })) },
       options: {
         animation: false, parsing: false, normalized: true, maintainAspectRatio: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: { x: { type: "linear", title: { display: true, text: "step" } },
                   y: { title: { display: true, text: "loss" } } },
+        plugins: { legend: { labels: { filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0 } } },
       },
     });
     this.add(points);
@@ -56,7 +57,6 @@ class LossChart {
     }
     this.lastStep = fresh[fresh.length - 1].step;
     this.count += fresh.length;
-    this.chart.data.datasets.forEach((d) => { d.hidden = d.data.length === 0; });
     this.chart.update("none");
     this.canvas.dataset.points = String(this.count);
     document.dispatchEvent(new CustomEvent("job:points", { detail: { steps: fresh.map((p) => p.step) } }));
@@ -70,7 +70,7 @@ class JobPage {
     this.status = root.dataset.status;
     this.chart = new LossChart(document.getElementById("loss-chart"), readJson("points-data"));
     this.evaluations = readJson("evaluations-data");
-    this.logIds = new Set(readJson("log-data").map((e) => e.id));
+    this.logIds = new Set(readJson("log-ids"));
     this.retryDelay = 500;
     this.renderEvaluations();
     if (ACTIVE.has(this.status)) this.connect();
@@ -144,7 +144,7 @@ class JobPage {
     item.className = entry.level;
     item.dataset.id = entry.id;
     const time = document.createElement("time");
-    time.textContent = entry.time.slice(0, 19);
+    time.textContent = entry.time.slice(0, 19).replace("T", " ");
     item.append(time, document.createTextNode(entry.message));
     document.getElementById("job-log").append(item);
   }
@@ -152,6 +152,10 @@ class JobPage {
   renderEvaluations() {
     const body = document.querySelector("#evaluations tbody");
     const fmt = (v) => (v === null || v === undefined ? "—" : Number(v).toFixed(4));
+    if (!this.evaluations.length) {
+      body.innerHTML = '<tr><td colspan="8" class="muted">none yet: the model is evaluated after each epoch</td></tr>';
+      return;
+    }
     body.replaceChildren(...this.evaluations.map((e) => {
       const row = document.createElement("tr");
       const cells = [e.final ? `${e.split} (final)` : e.split, e.step, Number(e.epoch).toFixed(2), fmt(e.metrics.accuracy),

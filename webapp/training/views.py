@@ -10,7 +10,7 @@ from webapp.training import attempts, compare as comparison, jobs
 from webapp.training.auth import staff_required
 from webapp.training.forms import JobForm
 from webapp.training.models import TrainingJob, queue_positions
-from webapp.training.options import default_lr
+from webapp.training.options import NAMES, default_lr
 
 
 @require_GET
@@ -48,11 +48,14 @@ def job_detail(request, job_id):
     attempts.recover_stale()
     job = get_object_or_404(TrainingJob.objects.select_related("created_by", "teacher_job", "model_version"),
                             pk=job_id)
+    log_entries = list(job.log_entries.all())
     context = {
         "job": job,
         "points": [point.to_point() for point in job.points.all()],
         "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
-        "log_entries": [entry.to_dict() for entry in job.log_entries.all()],
+        "log_entries": log_entries,
+        "log_ids": [entry.pk for entry in log_entries],
+        "config_rows": config_rows(job.config),
         "position": job.queue_position(),
         "promotions": job.promotions.select_related("promoted_by", "model_version"),
     }
@@ -92,3 +95,19 @@ def compare(request):
         "chosen_ids": {job.pk for job in chosen},
     }
     return render(request, "training/compare.html", context)
+
+
+def config_rows(config):
+    """(name, text) of a job's options in the form's order, numbers as people write them."""
+    names = [name for name in NAMES if name in config] + sorted(set(config) - set(NAMES))
+    return [(name, _text(config[name])) for name in names]
+
+
+def _text(value):
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)

@@ -135,7 +135,8 @@ def test_promote_makes_the_jobs_model_serve_the_checker_and_records_who_and_when
     assert timezone.now() - promotion.promoted_at < timedelta(minutes=1)
     assert "now serves the checker" in response.content.decode()
     assert staff_client.get("/api/v1/model").json()["name"] == f"job-{finished_job.pk}"
-    assert f"promoted by ada: model 'job-{finished_job.pk}' now serves the checker" in response.content.decode()
+    assert finished_job.log_entries.last().message == (
+        f"promoted by ada: model 'job-{finished_job.pk}' now serves the checker")
 
 
 def test_promote_switches_from_the_model_that_was_active(staff_client, finished_job, active_model):

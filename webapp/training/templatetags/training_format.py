@@ -18,3 +18,9 @@ def seconds(value):
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
+
+
+@register.filter
+def thousands(value):
+    """1016226 -> '1,016,226' (numbers as the study's tables print them)."""
+    return f"{value:,}" if isinstance(value, int) else value
