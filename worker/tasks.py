@@ -63,8 +63,9 @@ def _fail_on_hard_time_limit(task_id=None, exception=None, **kwargs):
 
 
 @worker_ready.connect
-def _recover_stale_jobs(**kwargs):
-    """A worker that (re)starts looks for jobs left `running` by a worker that died."""
-    recovered = attempts.recover_stale()
+def _recover_stale_jobs(sender=None, **kwargs):
+    """A worker that (re)starts recovers the jobs its previous run left `running`, and any whose
+    worker stopped beating."""
+    recovered = attempts.recover_stale(restarted_worker=getattr(sender, "hostname", None))
     if recovered:
         log.warning("recovered %d job(s) left running by a dead worker", recovered)

@@ -10,7 +10,8 @@ A worker can die two ways:
   finds the job still `running`: the attempt is declared lost and the job restarts or fails;
 - the whole worker (or its machine) goes: the message stays unacknowledged in Redis until the
   visibility timeout, hours later. The job's heartbeat stops, and `recover_stale` (run when the
-  dashboard or API reads jobs, and when a worker starts) re-queues it under a new task id, or fails it.
+  dashboard or API reads jobs, and when a worker starts: at once for the jobs of a worker of the
+  same name, which cannot still be running) re-queues it under a new task id, or fails it.
 Either way a job restarts from its first step while attempts remain (TOXILAB_JOB_MAX_ATTEMPTS) and
 fails after that; the job's log says which happened and why.
 """
@@ -22,6 +23,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from webapp.training import events, jobs
@@ -115,26 +117,30 @@ def finish(attempt, result):
     return job
 
 
-def recover_stale():
-    """Re-queue or fail each running job whose heartbeat stopped; returns how many were recovered."""
+def recover_stale(restarted_worker=None):
+    """Re-queue or fail each running job whose heartbeat stopped, or whose worker (named
+    `restarted_worker`, which is starting afresh) cannot still be running it; returns how many."""
     stale_after = settings.TOXILAB_JOB_STALE_AFTER_S
-    cutoff = timezone.now() - timedelta(seconds=stale_after)
-    if not TrainingJob.objects.filter(status=Status.RUNNING, heartbeat__lt=cutoff).exists():
+    lost = Q(heartbeat__lt=timezone.now() - timedelta(seconds=stale_after))
+    if restarted_worker:
+        lost |= Q(worker=restarted_worker)
+    if not TrainingJob.objects.filter(lost, status=Status.RUNNING).exists():
         return 0  # the common case: one indexed query
     recovered = 0
     with transaction.atomic():
-        stale = TrainingJob.objects.select_for_update(skip_locked=True).filter(status=Status.RUNNING,
-                                                                              heartbeat__lt=cutoff)
-        for job in stale:
-            silent = (timezone.now() - job.heartbeat).total_seconds()
-            lost = (f"no heartbeat from {job.worker} for {silent:.0f} s (more than {stale_after} s) during "
-                    f"attempt {job.attempts}, at step {job.step}: its worker is presumed dead")
-            if job.cancel_requested:
-                _end(job, Status.CANCELLED, lost + "; it had been asked to stop, so it is cancelled")
-            elif job.attempts < settings.TOXILAB_JOB_MAX_ATTEMPTS:
-                _requeue(job, lost)
+        for job in TrainingJob.objects.select_for_update(skip_locked=True).filter(lost, status=Status.RUNNING):
+            if job.worker == restarted_worker:
+                why = f"its worker {job.worker} restarted"
             else:
-                _end(job, Status.FAILED, lost + f"; giving up after {job.attempts} attempt(s)", error=True)
+                silent = (timezone.now() - job.heartbeat).total_seconds()
+                why = f"no heartbeat from {job.worker} for {silent:.0f} s (more than {stale_after} s)"
+            reason = f"{why} during attempt {job.attempts}, at step {job.step}: that attempt is lost"
+            if job.cancel_requested:
+                _end(job, Status.CANCELLED, reason + "; it had been asked to stop, so it is cancelled")
+            elif job.attempts < settings.TOXILAB_JOB_MAX_ATTEMPTS:
+                _requeue(job, reason)
+            else:
+                _end(job, Status.FAILED, reason + f"; giving up after {job.attempts} attempt(s)", error=True)
             recovered += 1
     return recovered
 

@@ -177,7 +177,7 @@ def test_a_stale_running_job_out_of_attempts_is_failed_and_its_log_says_why(make
     job.refresh_from_db()
 
     assert job.status == "failed" and job.finished is not None
-    assert "its worker is presumed dead; giving up after 1 attempt(s)" in job.error
+    assert "that attempt is lost; giving up after 1 attempt(s)" in job.error
     assert messages(job)[-1] == job.error
 
 
@@ -190,3 +190,17 @@ def test_an_attempt_that_lost_the_job_can_no_longer_change_it(make_job, settings
     attempts.fail(first, "a late error from the old attempt")
     job.refresh_from_db()
     assert (job.status, job.attempts, second.number) == ("running", 2, 2)
+
+
+def test_a_restarting_worker_recovers_its_own_running_job_without_waiting_for_the_heartbeat(
+        make_job, settings, django_capture_on_commit_callbacks):
+    settings.TOXILAB_JOB_MAX_ATTEMPTS = 2
+    mine = lost_running_job(make_job, heartbeat=timezone.now())
+    other = make_job("running", worker="celery@elsewhere", heartbeat=timezone.now())
+
+    with django_capture_on_commit_callbacks():
+        assert attempts.recover_stale(restarted_worker="celery@test") == 1
+    mine.refresh_from_db(), other.refresh_from_db()
+
+    assert (mine.status, other.status) == ("queued", "running")
+    assert messages(mine)[-2].startswith("its worker celery@test restarted during attempt 1, at step 5")
