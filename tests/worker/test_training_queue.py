@@ -89,7 +89,9 @@ def test_cancel_stops_a_running_job_within_a_few_steps_and_a_queued_one_never_st
     jobs.cancel(running, staff_user)
     running = wait_for_status(running, celery_worker, "cancelled")
 
-    assert asked_at <= running.step <= asked_at + 5 < running.total_steps
+    # The worker notices within one poll (100 ms here) and stops before its next step; the step read
+    # from the database lags by up to one flush (100 ms). Tiny steps take tens of milliseconds.
+    assert asked_at <= running.step <= asked_at + 10 < running.total_steps
     assert running.points.count() == running.step, "the history up to the stop is kept"
     assert any("cancel requested by trainer" in m for m in log_of(running))
     assert any(f"stopped at step {running.step}" in m for m in log_of(running))

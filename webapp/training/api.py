@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
-from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
@@ -134,8 +133,7 @@ def create_job(request, payload: JobIn):
         options = validate(data)
     except OptionError as exc:
         return Status(400, {"error": str(exc), "field": exc.field})
-    with transaction.atomic():
-        job = jobs.launch(options, request.auth, teacher_job=teacher_job)
+    job = jobs.launch(options, request.auth, teacher_job=teacher_job)
     return Status(201, _with_position(job))
 
 

@@ -27,6 +27,7 @@ class JobStateError(Exception):
     """The job's status does not allow this action."""
 
 
+@transaction.atomic
 def launch(options, user, teacher_job=None, retry_of=None):
     """Store a job with options already checked by webapp.training.options.validate, and queue it
     once the row is committed (a worker must never receive the id of a row it cannot see)."""
