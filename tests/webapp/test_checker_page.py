@@ -45,9 +45,9 @@ def test_the_script_gets_only_the_result_fragment(client, active_model):
     assert b'class="verdict verdict-' in response.content
 
 
-@pytest.mark.parametrize("text", ["", "   \n  "])
-def test_it_rejects_an_empty_comment_with_a_clear_message(client, active_model, text):
-    response = client.post("/", {"text": text})
+@pytest.mark.parametrize("form", [{"text": ""}, {"text": "   \n  "}, {}])
+def test_it_rejects_an_empty_comment_with_a_clear_message(client, active_model, form):
+    response = client.post("/", form)
 
     assert response.status_code == 400
     assert b"Enter a comment to check." in response.content

@@ -7,11 +7,11 @@ from webapp.checker.forms import CheckForm
 from webapp.checker.models import ModelVersion, Prediction
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def index(request):
     """The checker page. A plain form post renders the whole page; the page's script posts the same
     form with X-Requested-With: fetch and swaps in just the result fragment."""
-    form = CheckForm(request.POST or None)
+    form = CheckForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "model": ModelVersion.current(), "max_length": classify.MAX_TEXT_LENGTH}
     status = 200
     if form.is_bound:
