@@ -8,8 +8,8 @@ in-process `Classifier.predict` and through one keep-alive HTTP client (alternat
 from other processes hits both alike), and finally --threads HTTP clients at once (throughput).
 Prints one JSON object. Nothing here is asserted: the figures go to docs/.
 
-On a shared or busy machine, torch's two intra-op threads can slow each other badly; run with
-OMP_NUM_THREADS=1 (inherited by the server too) for steadier figures, and quote load_average_1m.
+Both sides use OMP_NUM_THREADS torch threads (default 1, as `make run`'s web server). The machine
+may be shared: quote load_average_1m with the figures.
 """
 
 import argparse
@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `ml` is imported from the checkout
+THREADS = int(os.environ.setdefault("OMP_NUM_THREADS", "1"))  # here and in the server, as `make run`
 
 
 def main():
@@ -47,6 +48,7 @@ def main():
     batch_runs = [batches[i % len(batches)] for i in range(args.batches)]
 
     result = {"model": str(Path(args.model).resolve()), "cpu_cores": os.cpu_count(),
+              "torch_threads": THREADS,
               "load_average_1m": os.getloadavg()[0], "requests": args.requests, "batches": args.batches}
     classifier = load_classifier(args.model)
     with tempfile.TemporaryDirectory() as tmp, server(args.model, args.database_url, tmp) as port:
@@ -66,8 +68,11 @@ def read_comments(path, count):
 
 
 def load_classifier(model_dir):
+    import torch
+
     from ml.inference import Classifier
 
+    torch.set_num_threads(THREADS)
     classifier = Classifier.load(model_dir)
     classifier.predict(["warm-up"])
     return classifier

@@ -37,7 +37,8 @@ def main():
             children.append(("redis", start_embedded_redis(Path(redis_dir))))
         host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
         behind_proxy = prepare_django()
-        web = spawn(daphne_command(host, port, behind_proxy))
+        # One torch thread unless told otherwise: the worker may be training on the same cores.
+        web = spawn(daphne_command(host, port, behind_proxy), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
         children += [("web", web), ("worker", spawn(CELERY_WORKER))]
         wait_for_port(host, port, web)
         print(f"ToxiLab is running on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
@@ -118,8 +119,8 @@ CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "webapp", "worker",
                  "-Q", "training,celery", "--concurrency", "1", "--loglevel", "INFO"]
 
 
-def spawn(command):
-    return subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
+def spawn(command, **env):
+    return subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True, preexec_fn=_die_with_parent)
 
 
 def _die_with_parent():
