@@ -1,6 +1,7 @@
 """The checker page at /: a form that works without JavaScript, and the fragment its script swaps in."""
 
 import pytest
+from django.db import DatabaseError
 from django.test import Client
 
 from webapp.checker.models import Prediction
@@ -75,3 +76,13 @@ def test_it_refuses_a_post_without_the_csrf_token(db):
     response = Client(enforce_csrf_checks=True).post("/", {"text": "hello"})
 
     assert response.status_code == 403
+
+
+def test_a_failure_to_store_the_check_is_an_error_not_a_silent_verdict(client, active_model, monkeypatch):
+    def fail(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Prediction.objects, "bulk_create", fail)
+
+    with pytest.raises(DatabaseError):  # the test client re-raises what would be a 500 page
+        client.post("/", {"text": "a comment"})
