@@ -23,8 +23,8 @@ class ClassifierCache:
     """The loaded Classifier of the active version, one per process, loaded on first use.
 
     Keyed by (id, path) so that activating another version switches models without a restart.
-    Predictions run under a lock: tokenizers are not safe to share between threads, and torch
-    already spreads one batch over all cores.
+    Predictions run one at a time under a lock: a fast tokenizer is not safe to share between
+    threads, and two predictions at once would only compete for the same cores.
     """
 
     def __init__(self):
