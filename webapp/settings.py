@@ -164,8 +164,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8 reads with a 5 s socket timeout by default, which cuts the layer's 5 s
-            # blocking pop (BZPOPMIN) and drops every idle WebSocket (django/channels_redis#422).
-            "CONFIG": {"hosts": [{"address": _redis["redis"], "socket_timeout": 30}], "prefix": "toxilab"},
+            # blocking pop (BZPOPMIN) and drops every idle WebSocket (django/channels_redis#422);
+            # and it caps a pool at 100 connections, which a few hundred dashboard viewers
+            # connecting at once exceed (each handshake then fails with "Too many connections").
+            "CONFIG": {
+                "hosts": [{"address": _redis["redis"], "socket_timeout": 30, "max_connections": 1000}],
+                "prefix": "toxilab",
+            },
         }
     }
     CELERY_BROKER_URL = CELERY_RESULT_BACKEND = _redis["celery"]
