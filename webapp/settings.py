@@ -86,6 +86,8 @@ if TOXILAB_HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+    # Container healthchecks ask http://localhost:8000/healthz from inside, with no proxy in front.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if TOXILAB_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

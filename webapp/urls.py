@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from webapp.api import api
 from webapp.checker import views
+from webapp.health import healthz
 
 urlpatterns = [
     path("", views.index, name="checker"),
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("dashboard/", include("webapp.training.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
