@@ -39,7 +39,7 @@ def main():
         behind_proxy = prepare_django()
         # One torch thread unless told otherwise: the worker may be training on the same cores.
         web = spawn(daphne_command(host, port, behind_proxy), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
-        children += [("web", web), ("worker", spawn(CELERY_WORKER))]
+        children += [("web", web), ("worker", spawn(celery_worker_command()))]
         wait_for_port(host, port, web)
         print(f"ToxiLab is running on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
         return supervise(children)
@@ -115,8 +115,13 @@ def daphne_command(host, port, behind_proxy):
     return command + (["--proxy-headers"] if behind_proxy else []) + ["webapp.asgi:application"]
 
 
-CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "webapp", "worker",
-                 "-Q", "training,celery", "--concurrency", "1", "--loglevel", "INFO"]
+def celery_worker_command():
+    """One worker for the training queue (settings.TOXILAB_TRAINING_QUEUE) and the default one."""
+    from django.conf import settings
+
+    queues = f"{settings.TOXILAB_TRAINING_QUEUE},{settings.CELERY_TASK_DEFAULT_QUEUE}"
+    return [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", queues, "--concurrency", "1",
+            "--loglevel", "INFO"]
 
 
 def spawn(command, **env):

@@ -112,3 +112,13 @@ def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
         shutil.rmtree(socket_dir)
     else:
         assert not socket_dir.exists()
+
+
+def test_the_launchers_worker_consumes_the_configured_training_queue(settings):
+    from webapp.launcher import celery_worker_command
+
+    settings.TOXILAB_TRAINING_QUEUE = "training-gpu"
+
+    command = celery_worker_command()
+
+    assert command[command.index("-Q") + 1] == "training-gpu,celery"
