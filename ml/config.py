@@ -51,40 +51,44 @@ class TrainConfig:
     cpu: bool = False
 
     def __post_init__(self):
+        """Validate every option; a ConfigError names the first bad one and lists all in `.errors`."""
+        check = _Checker(self)
         if self.method not in METHODS:
-            raise ConfigError("method", f"must be one of {', '.join(METHODS)}, got {self.method!r}")
-        if self.lr is None:
+            check.fail("method", f"must be one of {', '.join(METHODS)}, got {self.method!r}")
+        elif self.lr is None:
             self.lr = DEFAULT_LR[self.method]
         for name in ("teacher", "dataset", "text_column", "label_column"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
-                raise ConfigError(name, "must be a non-empty string")
-        _positive_int(self, "epochs", "batch_size", "lora_r", "lora_alpha", "log_every_steps")
-        _positive_int(self, "max_train_samples", "max_eval_samples", "eval_every_steps", optional=True)
-        if not isinstance(self.max_length, int) or not 8 <= self.max_length <= 512:
-            raise ConfigError("max_length", "must be an integer from 8 to 512")
-        if self.batch_size > 1024:
-            raise ConfigError("batch_size", "must be at most 1024")
-        _in_range(self, "lr", 0.0, 1.0, low_open=True)
-        _in_range(self, "weight_decay", 0.0, 1.0)
-        _in_range(self, "warmup_ratio", 0.0, 1.0)
-        _in_range(self, "lora_dropout", 0.0, 1.0, high_open=True)
-        _in_range(self, "max_grad_norm", 0.0, 1e6, low_open=True)
-        _in_range(self, "temperature", 0.0, 100.0, low_open=True)
-        for name in ("alpha_cls", "alpha_div", "alpha_cos"):
-            _in_range(self, name, 0.0, 1e3)
-        if self.method in ("odd", "even") and self.alpha_cls + self.alpha_div + self.alpha_cos <= 0:
-            raise ConfigError("alpha_cls", "the three loss weights cannot all be zero")
+                check.fail(name, "must be a non-empty string")
+        check.positive_int("epochs", "batch_size", "lora_r", "lora_alpha", "log_every_steps")
+        check.positive_int("max_train_samples", "max_eval_samples", "eval_every_steps", optional=True)
+        if not isinstance(self.max_length, int) or isinstance(self.max_length, bool) or not 8 <= self.max_length <= 512:
+            check.fail("max_length", "must be an integer from 8 to 512")
+        if isinstance(self.batch_size, int) and self.batch_size > 1024:
+            check.fail("batch_size", "must be at most 1024")
+        if self.lr is not None:
+            check.in_range("lr", 0.0, 1.0, low_open=True)
+        check.in_range("weight_decay", 0.0, 1.0)
+        check.in_range("warmup_ratio", 0.0, 1.0)
+        check.in_range("lora_dropout", 0.0, 1.0, high_open=True)
+        check.in_range("max_grad_norm", 0.0, 1e6, low_open=True)
+        check.in_range("temperature", 0.0, 100.0, low_open=True)
+        alphas = [check.in_range(name, 0.0, 1e3) for name in ("alpha_cls", "alpha_div", "alpha_cos")]
+        if self.method in ("odd", "even") and None not in alphas and sum(alphas) <= 0:
+            check.fail("alpha_cls", "the three loss weights cannot all be zero")
         if self.cos_on not in ("hidden", "logits"):
-            raise ConfigError("cos_on", "must be 'hidden' or 'logits'")
+            check.fail("cos_on", "must be 'hidden' or 'logits'")
         if self.mixed_precision not in ("auto", "no", "bf16", "fp16"):
-            raise ConfigError("mixed_precision", "must be one of auto, no, bf16, fp16")
+            check.fail("mixed_precision", "must be one of auto, no, bf16, fp16")
         if self.lora_target_modules is not None:
             mods = self.lora_target_modules
             if isinstance(mods, str):
                 mods = [m.strip() for m in mods.split(",") if m.strip()]
             if not mods or not all(isinstance(m, str) and m for m in mods):
-                raise ConfigError("lora_target_modules", "must be a non-empty list of module names")
-            self.lora_target_modules = list(mods)
+                check.fail("lora_target_modules", "must be a non-empty list of module names")
+            else:
+                self.lora_target_modules = list(mods)
+        check.raise_if_any()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -105,20 +109,38 @@ class TrainConfig:
         return [f.name for f in dataclasses.fields(cls)]
 
 
-def _positive_int(cfg, *names, optional=False):
-    for name in names:
-        value = getattr(cfg, name)
-        if optional and value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(name, "must be a positive integer")
+class _Checker:
+    """Collects every problem of a config (first message per field) instead of stopping at one."""
 
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.errors: dict[str, str] = {}
 
-def _in_range(cfg, name, low, high, low_open=False, high_open=False):
-    value = getattr(cfg, name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(name, "must be a number")
-    if value < low or (low_open and value == low) or value > high or (high_open and value == high):
-        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-        raise ConfigError(name, f"must be in {lo}{low}, {high}{hi}")
-    setattr(cfg, name, float(value))
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def positive_int(self, *names, optional=False) -> None:
+        for name in names:
+            value = getattr(self.cfg, name)
+            if optional and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                self.fail(name, "must be a positive integer")
+
+    def in_range(self, name, low, high, low_open=False, high_open=False) -> float | None:
+        """The value as a float when it is a number within the range; otherwise records why."""
+        value = getattr(self.cfg, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.fail(name, "must be a number")
+            return None
+        if value < low or (low_open and value == low) or value > high or (high_open and value == high):
+            lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+            self.fail(name, f"must be in {lo}{low}, {high}{hi}")
+            return None
+        setattr(self.cfg, name, float(value))
+        return float(value)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            field, message = next(iter(self.errors.items()))
+            raise ConfigError(field, message, errors=self.errors)

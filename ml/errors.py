@@ -6,12 +6,14 @@ class MLError(Exception):
 
 
 class ConfigError(MLError, ValueError):
-    """A training option is invalid. `field` names the option (as in TrainConfig)."""
+    """A training option is invalid. `field` names the (first) bad option as in TrainConfig;
+    `errors` maps every bad option to its message, for forms that show them all at once."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, errors: dict[str, str] | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.errors = errors or {field: message}
 
 
 class DataError(MLError):

@@ -50,40 +50,74 @@ class ProgressPrinter:
             print(line, file=self.stream, flush=True)
 
 
-COLUMNS = ["run", "method", "layers", "params", "trainable", "size MB", "loss cls", "loss div", "loss cos",
-           "accuracy", "precision", "recall", "F1", "ROC-AUC", "ms/comment", "comments/s"]
+def _get(*path):
+    """A reader of metrics.json: the value at `path`, or None where the run has no such figure."""
+
+    def read(metrics):
+        for key in path:
+            metrics = (metrics or {}).get(key)
+        return metrics
+
+    return read
+
+
+def _layers(metrics: dict) -> str | None:
+    if metrics.get("layers") is None:
+        return None
+    layer_map = metrics.get("layer_map")
+    return f"{metrics['layers']} ({','.join(map(str, layer_map))})" if layer_map else str(metrics["layers"])
+
+
+def _mb(size) -> float | None:
+    return None if size is None else size / 1e6
+
+
+# The study's results table, complete: (heading, reader of metrics.json, format). One list serves the
+# CLI's Markdown table and the dashboard's compare page.
+COMPARE_COLUMNS = [
+    ("layers", _layers, "{}"),
+    ("params", _get("parameters", "total"), "{:,}"),
+    ("trainable", _get("parameters", "trainable"), "{:,}"),
+    ("size MB", lambda m: _mb(m.get("model_size_bytes")), "{:.1f}"),
+    ("loss", _get("train_loss", "loss"), "{:.4f}"),
+    ("loss cls", _get("train_loss", "cls"), "{:.4f}"),
+    ("loss div", _get("train_loss", "div"), "{:.4f}"),
+    ("loss cos", _get("train_loss", "cos"), "{:.4f}"),
+    ("accuracy", _get("test", "accuracy"), "{:.4f}"),
+    ("precision", _get("test", "precision"), "{:.4f}"),
+    ("recall", _get("test", "recall"), "{:.4f}"),
+    ("F1", _get("test", "f1"), "{:.4f}"),
+    ("ROC-AUC", _get("test", "roc_auc"), "{:.4f}"),
+    ("F1 at tuned threshold", _get("test_at_threshold", "f1"), "{:.4f}"),
+    ("ms/comment", _get("latency", "ms_per_comment_batch1"), "{:.1f}"),
+    ("comments/s", _get("latency", "comments_per_s_batch32"), "{:,.0f}"),
+    ("train s", _get("train_seconds"), "{:,.0f}"),
+    ("device", _get("device"), "{}"),
+]
+
+
+def compare_row(metrics: dict) -> list[tuple[str, str]]:
+    """[(heading, text)] of one run's metrics.json; a dash where the run has no such figure (yet)."""
+    row = []
+    for heading, read, fmt in COMPARE_COLUMNS:
+        value = read(metrics or {})
+        row.append((heading, "—" if value is None else fmt.format(value)))
+    return row
 
 
 def compare_table(runs: list[Path]) -> str:
-    """The study's results table, complete: one row per run directory."""
-    rows = [_row(run) for run in runs]
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    """A Markdown table with one row per run directory."""
+    headings = ["run", "method", *(heading for heading, _, _ in COMPARE_COLUMNS)]
+    lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
+    for run in runs:
+        metrics = _read_metrics(run)
+        cells = [run.name, metrics.get("method", "?"), *(text for _, text in compare_row(metrics))]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _row(run: Path) -> list[str]:
+def _read_metrics(run: Path) -> dict:
     try:
-        metrics = json.loads((run / "metrics.json").read_text())
+        return json.loads((run / "metrics.json").read_text())
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{run}: not a finished run (metrics.json: {exc})") from exc
-    test = metrics.get("test") or {}
-    loss = metrics.get("train_loss") or {}
-    params = metrics.get("parameters") or {}
-    latency = metrics.get("latency") or {}
-    layers = str(metrics.get("layers"))
-    if metrics.get("layer_map"):
-        layers += f" ({','.join(map(str, metrics['layer_map']))})"
-    return [run.name, metrics.get("method", "?"), layers, _int(params.get("total")), _int(params.get("trainable")),
-            _fmt((metrics.get("model_size_bytes") or 0) / 1e6, 1), _fmt(loss.get("cls")), _fmt(loss.get("div")),
-            _fmt(loss.get("cos")), _fmt(test.get("accuracy")), _fmt(test.get("precision")),
-            _fmt(test.get("recall")), _fmt(test.get("f1")), _fmt(test.get("roc_auc")),
-            _fmt(latency.get("ms_per_comment_batch1"), 1), _fmt(latency.get("comments_per_s_batch32"), 0)]
-
-
-def _fmt(value, digits: int = 4) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _int(value) -> str:
-    return "—" if value is None else f"{value:,}"

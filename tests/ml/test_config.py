@@ -38,3 +38,11 @@ def test_it_round_trips_through_a_dict():
     cfg = TrainConfig(method="lora", lora_target_modules="query, value", epochs=2)
     assert cfg.lora_target_modules == ["query", "value"]
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_it_reports_every_bad_option_at_once():
+    with pytest.raises(ConfigError) as info:
+        TrainConfig.from_dict({"method": "odd", "epochs": 0, "lr": -1, "cos_on": "pooler"})
+    assert info.value.errors == {"epochs": "must be a positive integer", "lr": "must be in (0.0, 1.0]",
+                                 "cos_on": "must be 'hidden' or 'logits'"}
+    assert info.value.field == "epochs"
