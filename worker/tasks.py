@@ -47,12 +47,16 @@ def train_job(self, job_id):
 
 
 def device_label(config):
-    """The device ml will pick for this config; metrics.json has the final word once it is done."""
+    """The device ml will pick for this config, with the GPU's memory and, where the worker was
+    given one GPU of several, its CUDA_VISIBLE_DEVICES index: "cuda (NVIDIA H100 80GB HBM3, 79 GiB; GPU 1)"."""
     import torch
 
-    if not config.get("cpu") and torch.cuda.is_available():
-        return f"cuda ({torch.cuda.get_device_name()})"
-    return "cpu"
+    if config.get("cpu") or not torch.cuda.is_available():
+        return "cpu"
+    gpu = torch.cuda.get_device_properties(torch.cuda.current_device())
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").strip()
+    where = f"; GPU {visible}" if visible else ""
+    return f"cuda ({gpu.name}, {gpu.total_memory / 2**30:.0f} GiB{where})"
 
 
 @task_failure.connect(sender=train_job)

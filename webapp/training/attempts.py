@@ -102,7 +102,7 @@ def finish(attempt, result):
         if job is None:
             return None
         job.metrics, job.output_dir = result.metrics, result.output_dir
-        job.device = result.metrics.get("device") or job.device
+        job.device = _final_device(job.device, result.metrics.get("device"))
         for warning in result.warnings:
             job.log(warning, level="warning")
         if result.status == "cancelled":
@@ -163,6 +163,14 @@ def _end(job, status, message, error=False):
     job.save()
     entry = job.log(message, level=JobLogEntry.Level.ERROR if error else JobLogEntry.Level.INFO)
     transaction.on_commit(lambda: events.publish_state(job, [entry]))
+
+
+def _final_device(claimed, used):
+    """ml's word on the device (metrics.json: "cuda (NVIDIA H100 80GB HBM3)"), unless the worker's
+    label names the same device in more detail (its memory and GPU index)."""
+    if not used or claimed == used or claimed.startswith(used.removesuffix(")") + ","):
+        return claimed or used or ""
+    return used
 
 
 def _locked(attempt):
