@@ -79,3 +79,25 @@ def test_it_refuses_other_methods_on_check(client, db):
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+
+
+def test_a_wrong_method_gets_a_json_405_that_keeps_the_allow_header(client):
+    response = client.get("/api/v1/check")
+
+    assert response.status_code == 405
+    assert response.json() == {"error": "method not allowed"}
+    assert "POST" in response["Allow"]
+
+
+def test_an_unknown_api_path_gets_a_json_404(client):
+    response = client.get("/api/v1/no-such-endpoint")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "not found"}
+
+
+def test_pages_outside_the_api_keep_their_html_errors(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("application/json")
