@@ -115,14 +115,19 @@ class Service:
             pass
 
 
-def celery_worker(env, log_path):
+def celery_worker(env, log_path, name=None):
     """A training worker as `make run` starts it: prefork pool of one process, one job at a time."""
-    command = [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", env["TOXILAB_TRAINING_QUEUE"],
-               "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO", "--without-gossip",
-               "--without-mingle", "--without-heartbeat", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"]
-    worker = Service("celery worker", command, env, log_path).start()
+    worker = start_celery_worker(env, log_path, name)
     worker.wait_for_log(" ready.", timeout=90)
     return worker
+
+
+def start_celery_worker(env, log_path, name=None):
+    """The same worker, not waited for (`wait_for_log(" ready.")`): several can boot at once."""
+    command = [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", env["TOXILAB_TRAINING_QUEUE"],
+               "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO", "--without-gossip",
+               "--without-mingle", "--without-heartbeat", "-n", name or f"test-{uuid.uuid4().hex[:6]}@%h"]
+    return Service(f"celery worker {name or ''}".strip(), command, env, log_path).start()
 
 
 def daphne(env, log_path):
