@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -70,14 +71,25 @@ class Prediction(models.Model):
     )
     source = models.CharField(max_length=4, choices=Source.choices)
     created = models.DateTimeField(default=timezone.now)
+    # The latest staff review, kept here so that lists filter and show it without a join; the
+    # history is in PredictionReview. `label` stays the model's verdict forever.
+    reviewed_label = models.CharField(max_length=10, choices=Label.choices, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_index=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering = ["-created", "-id"]
         indexes = [
-            models.Index(fields=["-created"], name="prediction_created"),
             models.Index(fields=["label", "-created"], name="prediction_label_created"),
             models.Index(fields=["model_version", "-created"], name="prediction_model_created"),
             models.Index(fields=["toxic_probability"], name="prediction_probability"),
+            # Newest first, and the review page's seek pagination: (created, id), (toxic_probability, id).
+            models.Index(fields=["-created", "-id"], name="prediction_created_id"),
+            models.Index(fields=["toxic_probability", "id"], name="prediction_probability_id"),
+            # Reviewed rows are few: the "reviewed" filter and the training export read this index.
+            models.Index(fields=["-reviewed_at"], name="prediction_reviewed",
+                         condition=Q(reviewed_at__isnull=False)),
         ]
 
     def __str__(self):
@@ -86,3 +98,35 @@ class Prediction(models.Model):
     @property
     def toxic_percent(self):
         return f"{self.toxic_probability:.1%}"
+
+    @property
+    def final_label(self):
+        """The reviewer's label when staff reviewed it, else the model's verdict."""
+        return self.reviewed_label or self.label
+
+    @property
+    def relabelled(self):
+        return bool(self.reviewed_label) and self.reviewed_label != self.label
+
+
+class PredictionReview(models.Model):
+    """One staff review of one prediction: the audit trail. Rows are only ever added."""
+
+    class Action(models.TextChoices):
+        CONFIRM = "confirm", "confirmed"
+        RELABEL = "relabel", "relabelled"
+
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="prediction_reviews")
+    created = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # The label shown before this review (the model's verdict, or the previous reviewer's) and after.
+    previous_label = models.CharField(max_length=10, choices=Prediction.Label.choices)
+    label = models.CharField(max_length=10, choices=Prediction.Label.choices)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.reviewer} {self.get_action_display()} #{self.prediction_id}: {self.previous_label} -> {self.label}"
