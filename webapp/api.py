@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from webapp.checker.api import router as checker_router
+from webapp.checker.review_api import router as review_router
 from webapp.training.api import router as training_router
 
 log = logging.getLogger(__name__)
@@ -22,13 +23,15 @@ api = NinjaAPI(
     description=(
         "Check whether comments are toxic with the model that staff have activated. "
         "Every check is stored. Staff launch and control training jobs under /jobs, signed in or with "
-        "`Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`). "
+        "`Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`), and review stored "
+        "predictions under /predictions the same way. "
         "Errors are JSON objects with one `error` message."
     ),
     urls_namespace="api",
 )
 api.add_router("/", checker_router)
 api.add_router("/", training_router)
+api.add_router("/", review_router)
 
 
 def error(request, message, status):

@@ -1,0 +1,64 @@
+"""CSV export of the review list's matches, streamed row by row.
+
+Rows are read with a server-side cursor (`iterator(chunk_size=...)`) and written as they come, so a
+large export never sits in memory. Cells that a spreadsheet would run as a formula (starting with
+= + - @, a tab or a carriage return) are prefixed with a single quote.
+"""
+
+import csv
+
+from asgiref.sync import sync_to_async
+
+CHUNK_ROWS = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = ["id", "created", "text", "model_label", "toxic_probability", "model", "source", "reviewed_label",
+           "final_label", "reviewed_by", "reviewed_at"]
+FIELDS = ["id", "created", "text", "label", "toxic_probability", "model_version__name", "source", "reviewed_label",
+          "reviewed_by__username", "reviewed_at"]
+
+
+def neutralise(value):
+    """A cell as a spreadsheet will show it, never run it: '=1+1' becomes "'=1+1"."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Line:
+    """csv.writer's file: hands back each line written instead of storing it."""
+
+    def write(self, line):
+        return line
+
+
+def lines(ordered):
+    """The header and one CSV line per prediction of the ordered queryset."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(COLUMNS)
+    for row in ordered.values_list(*FIELDS).iterator(chunk_size=CHUNK_ROWS):
+        record = dict(zip(FIELDS, row))
+        final = record["reviewed_label"] or record["label"]
+        cells = [record["id"], record["created"].isoformat(), record["text"], record["label"],
+                 f"{record['toxic_probability']:.6f}", record["model_version__name"], record["source"],
+                 record["reviewed_label"], final, record["reviewed_by__username"],
+                 record["reviewed_at"].isoformat() if record["reviewed_at"] else ""]
+        yield writer.writerow([neutralise(cell) for cell in cells])
+
+
+def chunks(line_iter, lines_per_chunk=200):
+    """Lines joined into chunks of bytes, so the server writes a few large pieces, not one per row."""
+    buffer = []
+    for line in line_iter:
+        buffer.append(line)
+        if len(buffer) >= lines_per_chunk:
+            yield "".join(buffer).encode()
+            buffer = []
+    if buffer:
+        yield "".join(buffer).encode()
+
+
+async def asynchronous(sync_chunks):
+    """The same chunks for an ASGI server: each read from the database in Django's sync thread.
+    (Given a plain iterator, Django's ASGI handler would read it all into a list first.)"""
+    done = object()
+    while (chunk := await sync_to_async(next)(sync_chunks, done)) is not done:
+        yield chunk

@@ -1,0 +1,191 @@
+"""The staff API for reviewing predictions: GET /api/v1/predictions (the review page's filters as
+query parameters, seek-paginated), one prediction with its audit trail, and review actions.
+
+Same staff authentication as /api/v1/jobs (bearer token or staff session): 401 without
+credentials, 403 for users who are not staff, 400 naming the field for bad input.
+"""
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import ConfigDict, StrictBool, model_validator
+
+from webapp.checker import filters, review, summary
+from webapp.checker.models import Prediction
+from webapp.training.auth import API_AUTH
+
+router = Router(tags=["prediction review"], auth=API_AUTH)
+Label = Literal["toxic", "non-toxic"]
+
+
+class FilterParams(Schema):
+    q: str | None = Field(None, description="text contains (case-insensitive)")
+    label: Label | None = Field(None, description="the model's verdict")
+    min_probability: float | None = Field(None, ge=0, le=1)
+    max_probability: float | None = Field(None, ge=0, le=1)
+    model: int | None = Field(None, description="id of a model version")
+    source: Literal["page", "api"] | None = None
+    since: date | None = Field(None, description="checked on or after this day")
+    until: date | None = Field(None, description="checked on or before this day")
+    reviewed: Literal["yes", "no", "relabelled"] | None = None
+    sort: Literal[tuple(filters.SORTS)] = "newest"
+    limit: int = Field(filters.PAGE_SIZE, ge=1, le=200)
+    after: str | None = Field(None, description="`next` of the previous answer")
+    before: str | None = Field(None, description="`previous` of the previous answer")
+
+
+class PredictionOut(Schema):
+    id: int
+    text: str
+    label: Label = Field(description="the model's verdict, never changed by a review")
+    toxic_probability: float
+    model: int = Field(alias="model_version_id")
+    source: str
+    created: datetime
+    reviewed_label: Label | None = Field(description="the latest reviewer's label")
+    final_label: Label
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+    @staticmethod
+    def resolve_reviewed_label(prediction):
+        return prediction.reviewed_label or None
+
+    @staticmethod
+    def resolve_reviewed_by(prediction):
+        return prediction.reviewed_by.get_username() if prediction.reviewed_by else None
+
+
+class ReviewOut(Schema):
+    reviewer: str | None
+    created: datetime
+    action: Literal["confirm", "relabel"]
+    previous_label: Label
+    label: Label
+
+    @staticmethod
+    def resolve_reviewer(row):
+        return row.reviewer.get_username() if row.reviewer else None
+
+
+class PredictionDetail(PredictionOut):
+    reviews: list[ReviewOut] = Field(description="the audit trail, newest first")
+
+    @staticmethod
+    def resolve_reviews(prediction):
+        return list(prediction.reviews.select_related("reviewer"))
+
+
+class SummaryOut(Schema):
+    model_id: int
+    model: str
+    predictions: int
+    toxic_share: float
+    reviewed: int
+    reviewed_share: float
+    agreement: float | None = Field(description="share of reviewed predictions whose reviewer kept the verdict")
+
+
+class PredictionPage(Schema):
+    count: int = Field(description=f"matching predictions, counted up to {filters.COUNT_CAP + 1}")
+    count_capped: bool = Field(description="true when there are more than `count` - 1")
+    next: str | None = Field(description="pass as `after` for the next page")
+    previous: str | None = Field(description="pass as `before` for the previous page")
+    items: list[PredictionOut]
+
+
+class ReviewIn(Schema):
+    """Either `{"label": "toxic" | "non-toxic"}` or `{"confirm": true}` (keep the label shown)."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: Label | None = None
+    confirm: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.label is None) == (not self.confirm):
+            raise ValueError("send either 'label' or 'confirm': true, not both or neither")
+        return self
+
+    @property
+    def action(self):
+        return "confirm" if self.confirm else self.label
+
+
+class BulkReviewIn(ReviewIn):
+    ids: list[int] = Field(min_length=1, max_length=review.MAX_BULK)
+
+
+class BulkReviewOut(Schema):
+    reviewed: int
+    items: list[PredictionOut]
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
+
+
+@router.get("/predictions", response={200: PredictionPage, **ERRORS}, summary="List stored predictions")
+def list_predictions(request, params: Query[FilterParams]):
+    form = _filter(params)
+    rows = form.queryset().select_related("reviewed_by")
+    try:
+        page = filters.page(form, after=params.after, before=params.before, size=params.limit, rows=rows)
+    except filters.BadCursor as exc:
+        raise HttpError(400, f"{'before' if params.before else 'after'}: {exc}") from exc
+    return {"count": page.count, "count_capped": page.count_capped, "next": page.next_cursor,
+            "previous": page.previous_cursor, "items": page.rows}
+
+
+@router.get("/predictions/summary", response={200: list[SummaryOut], **ERRORS},
+            summary="Per-model figures of the matching predictions")
+def predictions_summary(request, params: Query[FilterParams]):
+    return [row.to_dict() for row in summary.per_model(_filter(params).queryset())]
+
+
+@router.get("/predictions/{prediction_id}", response={200: PredictionDetail, **ERRORS},
+            summary="One prediction with its reviews")
+def get_prediction(request, prediction_id: int):
+    return _prediction(prediction_id)
+
+
+@router.post("/predictions/{prediction_id}/review", response={200: PredictionDetail, **ERRORS},
+             summary="Confirm or relabel one prediction")
+def review_prediction(request, prediction_id: int, payload: ReviewIn):
+    _review([_prediction(prediction_id).pk], request.auth, payload.action)
+    return _prediction(prediction_id)
+
+
+@router.post("/predictions/review", response={200: BulkReviewOut, **ERRORS},
+             summary=f"Confirm or relabel up to {review.MAX_BULK} predictions at once")
+def review_predictions(request, payload: BulkReviewIn):
+    count = _review(payload.ids, request.auth, payload.action)
+    items = Prediction.objects.filter(pk__in=payload.ids).select_related("reviewed_by").order_by("id")
+    return {"reviewed": count, "items": list(items)}
+
+
+def _filter(params):
+    data = params.model_dump(exclude_none=True, exclude={"limit", "after", "before"})
+    form = filters.PredictionFilter(data)
+    if not form.is_valid():
+        raise HttpError(400, form.first_error())
+    return form
+
+
+def _prediction(prediction_id):
+    prediction = Prediction.objects.select_related("reviewed_by").filter(pk=prediction_id).first()
+    if prediction is None:
+        raise HttpError(404, f"no prediction with id {prediction_id}")
+    return prediction
+
+
+def _review(ids, user, action):
+    try:
+        return review.review(ids, user, action)
+    except review.ReviewError as exc:
+        raise HttpError(404 if str(exc).startswith("no prediction") else 400, str(exc)) from exc

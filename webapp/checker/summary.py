@@ -1,0 +1,46 @@
+"""Per-model figures of the review page: predictions, share flagged toxic, share reviewed, and how
+often reviewers agreed with the model. One grouped query over the page's matches."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    model_id: int
+    model_name: str
+    predictions: int
+    toxic: int
+    reviewed: int
+    agreed: int
+
+    @property
+    def toxic_share(self):
+        return self.toxic / self.predictions if self.predictions else None
+
+    @property
+    def reviewed_share(self):
+        return self.reviewed / self.predictions if self.predictions else None
+
+    @property
+    def agreement(self):
+        """Share of the reviewed predictions whose reviewer kept the model's verdict; None if none."""
+        return self.agreed / self.reviewed if self.reviewed else None
+
+    def to_dict(self):
+        return {"model_id": self.model_id, "model": self.model_name, "predictions": self.predictions,
+                "toxic_share": self.toxic_share, "reviewed": self.reviewed, "reviewed_share": self.reviewed_share,
+                "agreement": self.agreement}
+
+
+def per_model(matches):
+    """A ModelSummary per model among `matches` (a queryset of predictions), most predictions first."""
+    reviewed = Q(reviewed_at__isnull=False)
+    rows = (matches.order_by().values("model_version_id", "model_version__name")
+            .annotate(predictions=Count("id"), toxic=Count("id", filter=Q(label="toxic")),
+                      reviewed=Count("id", filter=reviewed),
+                      agreed=Count("id", filter=reviewed & Q(reviewed_label=F("label"))))
+            .order_by("-predictions", "model_version_id"))
+    return [ModelSummary(row["model_version_id"], row["model_version__name"], row["predictions"], row["toxic"],
+                         row["reviewed"], row["agreed"]) for row in rows]
