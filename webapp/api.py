@@ -73,7 +73,9 @@ def describe(err):
     """One pydantic error as a sentence naming the field: 'texts[2]: input should be a valid string'."""
     if err["type"] == "value_error":  # our validators' messages already name the field
         return err["msg"].removeprefix("Value error, ")
-    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"][2:])[1:]
+    # ("body", "payload", "texts", 2) for a body's field, ("query", "sort") for a query parameter
+    parts = err["loc"][2:] if err["loc"][0] == "body" else err["loc"][1:]
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)[1:]
     if not path:
         return "the request body must be a JSON object"
     if err["type"] == "extra_forbidden":

@@ -137,7 +137,7 @@ def list_predictions(request, params: Query[FilterParams]):
     try:
         page = filters.page(form, after=params.after, before=params.before, size=params.limit, rows=rows)
     except filters.BadCursor as exc:
-        raise HttpError(400, f"{'before' if params.before else 'after'}: {exc}") from exc
+        raise HttpError(400, f"{'before' if params.before else 'after'}: {exc}") from None
     return {"count": page.count, "count_capped": page.count_capped, "next": page.next_cursor,
             "previous": page.previous_cursor, "items": page.rows}
 
@@ -146,6 +146,14 @@ def list_predictions(request, params: Query[FilterParams]):
             summary="Per-model figures of the matching predictions")
 def predictions_summary(request, params: Query[FilterParams]):
     return [row.to_dict() for row in summary.per_model(_filter(params).queryset())]
+
+
+@router.post("/predictions/review", response={200: BulkReviewOut, **ERRORS},
+             summary=f"Confirm or relabel up to {review.MAX_BULK} predictions at once")
+def review_predictions(request, payload: BulkReviewIn):
+    count = _review(payload.ids, request.auth, payload.action)
+    items = Prediction.objects.filter(pk__in=payload.ids).select_related("reviewed_by").order_by("id")
+    return {"reviewed": count, "items": list(items)}
 
 
 @router.get("/predictions/{prediction_id}", response={200: PredictionDetail, **ERRORS},
@@ -159,14 +167,6 @@ def get_prediction(request, prediction_id: int):
 def review_prediction(request, prediction_id: int, payload: ReviewIn):
     _review([_prediction(prediction_id).pk], request.auth, payload.action)
     return _prediction(prediction_id)
-
-
-@router.post("/predictions/review", response={200: BulkReviewOut, **ERRORS},
-             summary=f"Confirm or relabel up to {review.MAX_BULK} predictions at once")
-def review_predictions(request, payload: BulkReviewIn):
-    count = _review(payload.ids, request.auth, payload.action)
-    items = Prediction.objects.filter(pk__in=payload.ids).select_related("reviewed_by").order_by("id")
-    return {"reviewed": count, "items": list(items)}
 
 
 def _filter(params):
@@ -188,4 +188,4 @@ def _review(ids, user, action):
     try:
         return review.review(ids, user, action)
     except review.ReviewError as exc:
-        raise HttpError(404 if str(exc).startswith("no prediction") else 400, str(exc)) from exc
+        raise HttpError(404 if str(exc).startswith("no prediction") else 400, str(exc)) from None
