@@ -36,6 +36,8 @@ JobIn = create_model(
     teacher=(StrictStr | None, Field(None, description="bundled-minilm (default), a hub id or a server path")),
     teacher_job=(StrictInt | None, Field(None, description="id of a succeeded teacher job to use as the teacher")),
     dataset=(StrictStr | None, Field(None, description="a hub id or a server path (default: the server's)")),
+    include_reviewed=(StrictBool | None, Field(None, description="add the staff-reviewed predictions (reviewer's "
+                                                                 "label) to the training split")),
     **{o.name: (_TYPES[o.type] | None, Field(None, description=o.help)) for o in OPTIONS},
 )
 
@@ -65,6 +67,8 @@ class JobOut(Schema):
     metrics: dict = Field(description="metrics.json of the finished run")
     model_version: ModelOut | None
     retry_of: int | None = Field(None, alias="retry_of_id")
+    reviewed_rows: int | None = Field(None, description="reviewed predictions written for the job at launch")
+    reviewed_rows_used: int | None = Field(None, description="of those, rows new to the dataset that it trained on")
 
     @staticmethod
     def resolve_created_by(job):
@@ -126,14 +130,16 @@ def create_job(request, payload: JobIn):
     data = payload.model_dump(exclude_none=True)
     data.setdefault("teacher", settings.TOXILAB_TEACHER)
     data.setdefault("dataset", settings.TOXILAB_DATASET)
+    include_reviewed = data.pop("include_reviewed", False)
     try:
         teacher_job = _teacher_job(data.pop("teacher_job", None))
         if teacher_job is not None:
             data["teacher"] = teacher_job.output_dir
         options = validate(data)
+        jobs.check_reviewed(options, include_reviewed)
     except OptionError as exc:
         return Status(400, {"error": str(exc), "field": exc.field})
-    job = jobs.launch(options, request.auth, teacher_job=teacher_job)
+    job = jobs.launch(options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed)
     return Status(201, _with_position(job))
 
 

@@ -33,6 +33,10 @@ class JobForm(forms.Form):
     dataset = forms.CharField(max_length=500, initial=settings.TOXILAB_DATASET,
                               help_text="a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file "
                                         "on the server")
+    include_reviewed = forms.BooleanField(
+        required=False, label="add the reviewed predictions",
+        help_text="staff-reviewed predictions, with the reviewer's label, join the training split (texts already "
+                  "in the dataset are left out; validation and test are untouched)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,6 +69,7 @@ class JobForm(forms.Form):
                 raw[option.name] = value
         try:
             data["options"] = options.validate(raw)
+            jobs.check_reviewed(data["options"], data.get("include_reviewed"))
         except OptionError as exc:
             self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return data
@@ -73,6 +78,9 @@ class JobForm(forms.Form):
     def initial_from(cls, job):
         """Initial values to launch a job like `job` (a copy to edit)."""
         initial = {name: value for name, value in job.config.items()}
+        if job.reviewed_rows is not None:  # a copy takes the reviewed predictions as they are now
+            initial["include_reviewed"] = True
+            initial.pop("extra_train_file", None)
         if isinstance(initial.get("lora_target_modules"), list):
             initial["lora_target_modules"] = ",".join(initial["lora_target_modules"])
         if job.teacher_job_id:

@@ -13,10 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from webapp.celery import app as celery_app
+from webapp.checker import review
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
 from webapp.training import events
 from webapp.training.models import Promotion, TrainingJob
+from webapp.training.options import OptionError
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +29,41 @@ class JobStateError(Exception):
     """The job's status does not allow this action."""
 
 
+def check_reviewed(options, include_reviewed):
+    """OptionError unless the reviewed predictions can be added to a job with these options."""
+    if not include_reviewed:
+        return
+    if options.get("extra_train_file"):
+        raise OptionError("include_reviewed", "cannot be combined with an extra train file: choose one")
+    if not review.reviewed().exists():
+        raise OptionError("include_reviewed", "no prediction has been reviewed yet")
+
+
 @transaction.atomic
-def launch(options, user, teacher_job=None, retry_of=None):
-    """Store a job with options already checked by webapp.training.options.validate, and queue it
-    once the row is committed (a worker must never receive the id of a row it cannot see)."""
+def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=False):
+    """Store a job with options already checked by webapp.training.options.validate (and
+    check_reviewed), and queue it once the row is committed (a worker must never receive the id of a
+    row it cannot see). With `include_reviewed`, the reviewed predictions as they are now become the
+    job's extra training file; a retry keeps its original's file."""
     job = TrainingJob.objects.create(
         method=options["method"], teacher=options["teacher"], dataset=options["dataset"], config=options,
         teacher_job=teacher_job, created_by=user, retry_of=retry_of, celery_task_id=str(uuid.uuid4()),
+        reviewed_rows=retry_of.reviewed_rows if retry_of else None,
     )
     origin = f" as a retry of job {retry_of.pk}" if retry_of else ""
     job.log(f"queued by {user}{origin}")
+    if include_reviewed:
+        _add_reviewed(job)
     transaction.on_commit(lambda: enqueue(job))
     return job
+
+
+def _add_reviewed(job):
+    path = settings.TOXILAB_ARTIFACTS_DIR / "reviewed" / f"job-{job.pk}.csv"
+    job.reviewed_rows = review.write_training_csv(path)
+    job.config = {**job.config, "extra_train_file": str(path)}
+    job.save(update_fields=["reviewed_rows", "config"])
+    job.log(f"{job.reviewed_rows} reviewed prediction(s) added to the training split ({path})")
 
 
 def enqueue(job):

@@ -62,6 +62,8 @@ class TrainingJob(models.Model):
     metrics = models.JSONField(default=dict, blank=True)  # metrics.json of the finished run
     model_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                          related_name="training_job")
+    # Reviewed predictions written to the job's extra training file at launch (None: not asked for).
+    reviewed_rows = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -101,6 +103,14 @@ class TrainingJob(models.Model):
         if self.started is None:
             return None
         return (self.finished or timezone.now()) - self.started
+
+    @property
+    def reviewed_rows_used(self):
+        """Reviewed rows the run trained on: those of `reviewed_rows` that were new to the dataset
+        (ml drops texts already in a split or repeated), from the finished run's metrics."""
+        if self.reviewed_rows is None:
+            return None
+        return (self.metrics.get("data") or {}).get("extra_train_rows")
 
     @property
     def test_metrics(self):

@@ -67,7 +67,7 @@ OPTIONS = [
     Option("cpu", bool, "train on the CPU even when the worker has a GPU", group="advanced"),
     Option("text_column", str, "column of the comments", group="advanced"),
     Option("label_column", str, "column of the 0/1 labels", group="advanced"),
-    Option("extra_train_file", str, "a CSV/JSONL/Parquet file on the server added to the training split",
+    Option("extra_train_file", str, "a CSV or Parquet file on the server (columns text, label 0/1) added to the training split",
            group="advanced", optional=True),
 ]
 GROUPS = {
@@ -101,7 +101,8 @@ def _check_sources(config):
         raise OptionError("dataset", str(exc)) from exc
     if config.extra_train_file:
         try:
-            check_source(config.extra_train_file, text_column=config.text_column, label_column=config.label_column)
+            # ml reads this file's `text` and `label` columns whatever the dataset's columns are called
+            check_source(config.extra_train_file, text_column="text", label_column="label")
         except DataError as exc:
             raise OptionError("extra_train_file", str(exc)) from exc
     try:

@@ -34,7 +34,8 @@ def launch(request):
     initial = JobForm.initial_from(get_object_or_404(TrainingJob, pk=copy_of)) if copy_of else None
     form = JobForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        job = jobs.launch(form.cleaned_data["options"], request.user, teacher_job=form.cleaned_data["teacher_job"])
+        job = jobs.launch(form.cleaned_data["options"], request.user, teacher_job=form.cleaned_data["teacher_job"],
+                          include_reviewed=form.cleaned_data["include_reviewed"])
         messages.success(request, f"Job {job.pk} is queued.")
         return redirect("job", job_id=job.pk)
     lrs = {method: default_lr(method) for method, _ in TrainingJob._meta.get_field("method").choices}
