@@ -43,7 +43,7 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     try {
-      const response = await fetch(form.action, {
+      const response = await fetch(form.getAttribute("action"), {  // form.action is the "action" button
         method: "POST", body: data, credentials: "same-origin", headers: { "X-Requested-With": "fetch" },
       });
       const answer = await response.json();
