@@ -1,5 +1,6 @@
 """A real browser (Debian's Chromium through Playwright) uses the checker page with a real student model."""
 
+import chromium
 import pytest
 
 from webapp.checker.models import Prediction
@@ -7,8 +8,6 @@ from webapp.checker.registry import register
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 TOXIC = "you are a stupid idiot, shut up"
 POLITE = "Thank you for fixing the citation on this article."
 
@@ -30,10 +29,7 @@ def check(page, text):
 
 
 def test_a_visitor_reads_the_verdicts_with_and_without_javascript(live_server, student):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium.launch() as browser:
         page = browser.new_page()
         dialogs = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -49,7 +45,6 @@ def test_a_visitor_reads_the_verdicts_with_and_without_javascript(live_server, s
         plain = browser.new_page(java_script_enabled=False)
         plain.goto(live_server.url + "/")
         plain_verdict = check(plain, TOXIC)
-        browser.close()
 
     assert (toxic, polite, plain_verdict) == ("Toxic", "Non-toxic", "Toxic")
     assert enhanced, "with JavaScript the result is swapped in without reloading the page"
@@ -58,25 +53,12 @@ def test_a_visitor_reads_the_verdicts_with_and_without_javascript(live_server, s
 
 
 def test_the_api_docs_page_renders_without_any_outside_request(live_server, db):
-    from playwright.sync_api import sync_playwright
-
-    outside = []
-
-    def only_local(route):
-        if route.request.url.startswith(live_server.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium.launch() as browser:
         page = browser.new_page()
-        page.route("**/*", only_local)
+        outside = chromium.keep_local(page, live_server.url)
         page.goto(live_server.url + "/api/v1/docs")
         title = page.wait_for_selector(".swagger-ui .info .title").inner_text()
         page.wait_for_selector(".opblock-summary-path[data-path='/api/v1/check']")
-        browser.close()
 
     assert title.startswith("ToxiLab API")
     assert outside == []

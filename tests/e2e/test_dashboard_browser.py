@@ -2,14 +2,13 @@
 real Celery worker: staff log in, launch a small job, watch its loss appear live on the chart while it
 runs, and promote the result to the checker. Every request the page makes stays on the server."""
 
+import chromium
 import pytest
 from services import TrainingWorkers, daphne, require_real_services
 
 from webapp.checker.models import ModelVersion
 from webapp.training.models import TrainingJob
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PASSWORD = "a-long-test-password"
 
 
@@ -41,21 +40,9 @@ def fill_launch_form(page, teacher, data):
 
 
 def test_staff_launch_a_job_watch_its_loss_live_and_promote_it(dashboard, tiny_bert_dir, data_dir):
-    from playwright.sync_api import sync_playwright
-
-    outside = []
-
-    def only_local(route):
-        if route.request.url.startswith(dashboard.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium.launch() as browser:
         page = browser.new_page()
-        page.route("**/*", only_local)
+        outside = chromium.keep_local(page, dashboard.url)
 
         page.goto(dashboard.url + "/dashboard/")
         page.fill("#id_username", "ada")
@@ -77,7 +64,6 @@ def test_staff_launch_a_job_watch_its_loss_live_and_promote_it(dashboard, tiny_b
         page.wait_for_selector("h2:text('Final model')", timeout=120_000)  # the page reloads once it succeeded
         page.click("form[data-action=promote] button")
         notice = page.wait_for_selector(".messages li").inner_text()
-        browser.close()
 
     job = TrainingJob.objects.get()
     assert drawn_live > drawn_at_load, "points were added to the chart while the job was running"

@@ -1,12 +1,11 @@
 """A real browser (Debian's Chromium through Playwright) on the review page: staff sign in, filter
 by text and verdict, relabel one row in place, relabel the ticked rows, and read the audit trail."""
 
+import chromium
 import pytest
 
 from webapp.checker.models import ModelVersion, Prediction
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PASSWORD = "a-long-test-password"
 
 
@@ -22,10 +21,9 @@ def predictions(transactional_db, django_user_model):
 
 
 def test_staff_filter_relabel_one_row_in_place_then_the_ticked_rows(live_server, predictions):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium.launch() as browser:
         page = browser.new_page()
         page.goto(live_server.url + "/dashboard/predictions/")
         page.fill("#id_username", "ada")
@@ -50,7 +48,6 @@ def test_staff_filter_relabel_one_row_in_place_then_the_ticked_rows(live_server,
 
         page.click(f"#prediction-{first.pk} a")
         trail = page.locator("#audit-trail tbody").inner_text()
-        browser.close()
 
     assert len(shown) == 3 and all("zebra" in row for row in shown)
     assert in_place, "the row changed without reloading the page"
