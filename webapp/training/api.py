@@ -120,6 +120,7 @@ class PromotionOut(Schema):
 class ErrorOut(Schema):
     error: str
     field: str | None = Field(None, description="the option at fault, for a 400")
+    fields: dict[str, str] | None = Field(None, description="every option at fault and why, for a 400")
 
 
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
@@ -138,7 +139,7 @@ def create_job(request, payload: JobIn):
         options = validate(data)
         jobs.check_reviewed(options, include_reviewed)
     except OptionError as exc:
-        return Status(400, {"error": str(exc), "field": exc.field})
+        return Status(400, {"error": str(exc), "field": exc.field, "fields": exc.errors})
     job = jobs.launch(options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed)
     return Status(201, _with_position(job))
 

@@ -71,7 +71,8 @@ class JobForm(forms.Form):
             data["options"] = options.validate(raw)
             jobs.check_reviewed(data["options"], data.get("include_reviewed"))
         except OptionError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+            for field, message in exc.errors.items():
+                self.add_error(field if field in self.fields else None, message)
         return data
 
     @classmethod

@@ -13,10 +13,13 @@ from ml.errors import ConfigError, DataError, ModelLoadError
 
 
 class OptionError(ValueError):
-    def __init__(self, field, message):
+    """`field`/`message` name the first problem; `errors` maps every bad field to its message."""
+
+    def __init__(self, field, message, errors=None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.errors = errors or {field: message}
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def validate(options):
     try:
         config = TrainConfig.from_dict({**options, "output": None})
     except ConfigError as exc:
-        raise OptionError(exc.field, exc.message) from exc
+        raise OptionError(exc.field, exc.message, exc.errors) from exc
     _check_sources(config)
     cleaned = config.to_dict()
     del cleaned["output"]

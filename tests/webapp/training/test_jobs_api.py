@@ -80,8 +80,14 @@ def test_the_staff_session_works_too_with_its_csrf_check(staff, tiny_options):
 def test_bad_options_are_a_400_naming_the_field_and_nothing_is_queued(api, tiny_options, change, error, field):
     response = api("post", "/jobs", {**tiny_options, **change})
     assert response.status_code == 400
-    assert response.json() == {"error": error, "field": field}
+    assert response.json() == {"error": error, "field": field, "fields": {field: error.split(": ", 1)[1]}}
     assert not TrainingJob.objects.exists()
+
+
+def test_every_bad_option_is_named_in_one_400(api, tiny_options):
+    response = api("post", "/jobs", {**tiny_options, "epochs": 0, "lr": 5})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"epochs": "must be a positive integer", "lr": "must be in (0.0, 1.0]"}
 
 
 @pytest.mark.parametrize(("body", "error"), [

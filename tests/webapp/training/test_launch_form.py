@@ -66,6 +66,12 @@ def test_bad_options_are_refused_with_an_error_on_their_field_and_nothing_is_que
     assert not TrainingJob.objects.exists() and queued == []
 
 
+def test_every_bad_option_gets_its_error_in_one_submit(staff_client, tiny_options):
+    response = staff_client.post("/dashboard/jobs/new/", form_data(tiny_options, epochs="0", lr="2", max_length="4"))
+    errors = response.context["form"].errors
+    assert set(errors) == {"epochs", "lr", "max_length"}
+
+
 def test_distilling_with_all_three_loss_weights_at_zero_is_refused(staff_client, tiny_options):
     response = staff_client.post("/dashboard/jobs/new/", form_data(
         tiny_options, method="odd", alpha_cls="0", alpha_div="0", alpha_cos="0"))
