@@ -27,7 +27,7 @@ class ProgressPrinter:
         if p.kind == "eval":
             m = p.metrics
             self._write(f"eval {p.split} step {p.step}: f1 {m['f1']:.4f} accuracy {m['accuracy']:.4f} "
-                        f"roc_auc {_fmt(m.get('roc_auc'))}")
+                        f"roc_auc {_number(m.get('roc_auc'))}")
         elif self.stream.isatty():
             self._bar(p)
         else:
@@ -48,6 +48,10 @@ class ProgressPrinter:
             self.bar.write(line, file=self.stream)
         else:
             print(line, file=self.stream, flush=True)
+
+
+def _number(value, digits: int = 4) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def _get(*path):
