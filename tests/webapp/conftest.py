@@ -1,4 +1,5 @@
-"""Fixtures of the web tests: an active model, a staff client, and the rate limit out of the way."""
+"""Fixtures of the web tests: staff and a signed-in member who is not staff (shared by the checker,
+training and review tests below), an active model, and the rate limit out of the way."""
 
 import json
 
@@ -20,9 +21,24 @@ def active_model(db, tiny_artifact_dir):
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):
-    staff = django_user_model.objects.create_user("staff", password="pw-for-tests", is_staff=True, is_superuser=True)
+def staff(db, django_user_model):
+    return django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
     client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def member(db, django_user_model):
+    return django_user_model.objects.create_user("bob", password="pw-for-tests")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
     return client
 
 

@@ -9,11 +9,11 @@ def _prediction(version, text="a comment"):
     return Prediction.objects.create(text=text, label="toxic", toxic_probability=0.9, model_version=version, source="api")
 
 
-def test_staff_see_the_models_and_the_predictions(staff_client, active_model):
+def test_staff_see_the_models_and_the_predictions(admin_client, active_model):
     _prediction(active_model, "visible comment")
 
-    models = staff_client.get("/admin/checker/modelversion/")
-    predictions = staff_client.get("/admin/checker/prediction/?label=toxic")
+    models = admin_client.get("/admin/checker/modelversion/")
+    predictions = admin_client.get("/admin/checker/prediction/?label=toxic")
 
     assert models.status_code == predictions.status_code == 200
     assert b"tiny" in models.content
@@ -27,27 +27,27 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, db):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_a_script_comment_is_escaped_in_the_list_and_the_detail_page(staff_client, active_model):
+def test_a_script_comment_is_escaped_in_the_list_and_the_detail_page(admin_client, active_model):
     prediction = _prediction(active_model, SCRIPT)
 
     for url in ("/admin/checker/prediction/", f"/admin/checker/prediction/{prediction.pk}/change/"):
-        content = staff_client.get(url).content.decode()
+        content = admin_client.get(url).content.decode()
         assert SCRIPT not in content
         assert "&lt;script&gt;alert(&quot;admin&quot;)&lt;/script&gt;" in content
 
 
-def test_the_activate_action_switches_the_active_model(staff_client, active_model):
+def test_the_activate_action_switches_the_active_model(admin_client, active_model):
     other = ModelVersion.objects.create(name="other", method="odd", teacher="t", artifact_path="/x")
 
-    response = staff_client.post("/admin/checker/modelversion/", {"action": "activate", "_selected_action": [other.pk]})
+    response = admin_client.post("/admin/checker/modelversion/", {"action": "activate", "_selected_action": [other.pk]})
 
     assert response.status_code == 302
     assert ModelVersion.current() == other
 
 
-def test_the_activate_action_refuses_two_models_at_once(staff_client, active_model):
+def test_the_activate_action_refuses_two_models_at_once(admin_client, active_model):
     other = ModelVersion.objects.create(name="other", method="odd", teacher="t", artifact_path="/x")
 
-    staff_client.post("/admin/checker/modelversion/", {"action": "activate", "_selected_action": [other.pk, active_model.pk]})
+    admin_client.post("/admin/checker/modelversion/", {"action": "activate", "_selected_action": [other.pk, active_model.pk]})
 
     assert ModelVersion.current() == active_model

@@ -16,23 +16,6 @@ WORDS = ["wiki", "edit", "thanks", "revert", "source", "idiot", "article", "plea
 
 
 @pytest.fixture
-def staff(db, django_user_model):
-    return django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def member_client(client, db, django_user_model):
-    client.force_login(django_user_model.objects.create_user("bob", password="pw-for-tests"))
-    return client
-
-
-@pytest.fixture
 def api(client, staff):
     """The API as a script calls it: a bearer token, no session."""
     token = ApiToken.issue(staff, name="review")[1]

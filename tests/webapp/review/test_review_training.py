@@ -80,7 +80,8 @@ def test_reviewed_rows_are_refused_when_there_are_none_or_with_another_extra_fil
     options = tiny_job_options(tiny_bert_dir, data_dir)
     none_yet = api("post", "/jobs", {**options, "include_reviewed": True})
     assert none_yet.status_code == 400 and none_yet.json() == {
-        "error": "include_reviewed: no prediction has been reviewed yet", "field": "include_reviewed"}
+        "error": "include_reviewed: no prediction has been reviewed yet", "field": "include_reviewed",
+        "fields": {"include_reviewed": "no prediction has been reviewed yet"}}
 
     other = tmp_path / "mine.csv"
     other.write_text("text,label\nsomething new,1\nsomething else,0\n")

@@ -11,28 +11,6 @@ from webapp.training.models import TrainingJob
 
 
 @pytest.fixture
-def staff(db, django_user_model):
-    return django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def member(db, django_user_model):
-    return django_user_model.objects.create_user("bob", password="pw-for-tests")
-
-
-@pytest.fixture
-def member_client(client, member):
-    client.force_login(member)
-    return client
-
-
-@pytest.fixture
 def tiny_options(tiny_bert_dir, data_dir):
     return tiny_job_options(tiny_bert_dir, data_dir)
 
