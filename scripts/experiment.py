@@ -84,7 +84,9 @@ def render(commands: list[str], table: str, runs: dict) -> str:
         table.strip(),
         "",
         "Layers show the 0-indexed teacher layers each student kept (1-based: add one). Latency is measured "
-        "at the end of each run on the training device, batch 1; comments/s at batch 32.",
+        "at the end of each run on the training device, batch 1; comments/s at batch 32. Those and the "
+        "train seconds depend on whatever else the machine runs meanwhile: the speed comparison of the "
+        "methods, on an otherwise idle machine, is `benchmarks/ml_speed.py` (docs/BENCHMARKS.md).",
         "",
         "## Beyond accuracy",
         "",
