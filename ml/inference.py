@@ -50,9 +50,10 @@ class Classifier:
             model, tokenizer = _load_with_adapter(path, run)
         else:
             model, tokenizer = load_classifier(str(path))
+        # described before quantising: int8 linear layers hide their weights from parameters()
+        info = _describe(path, run, metrics, model, adapter=adapter, quantized=quantize)
         if quantize:
             model = quantize_int8(model)
-        info = _describe(path, run, metrics, model, adapter=adapter, quantized=quantize)
         return cls(model, tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
 
     @torch.inference_mode()

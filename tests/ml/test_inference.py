@@ -62,3 +62,7 @@ def test_a_corrupt_config_gives_a_clear_error(tmp_path, tiny_artifact_dir):
     (broken / "config.json").write_text("{not json")
     with pytest.raises(ModelLoadError, match="could not load model"):
         Classifier.load(broken)
+
+
+def test_a_quantised_model_reports_the_same_parameter_count(classifier, tiny_artifact_dir):
+    assert Classifier.load(tiny_artifact_dir, quantize=True).info["parameters"] == classifier.info["parameters"]
