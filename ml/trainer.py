@@ -154,19 +154,23 @@ class Trainer:
 
 
 class _Window:
-    """Running means of the loss and its components between two logging steps."""
+    """Running means of the loss and its components between two logging steps.
+
+    Sums stay tensors on the training device, so a step costs no extra device-to-host copy; they
+    become floats once per logging step.
+    """
 
     def __init__(self):
-        self.sums: dict[str, float] = {}
+        self.sums: dict[str, torch.Tensor] = {}
         self.count = 0
 
     def add(self, loss, components) -> None:
         self.count += 1
         for name, value in {"loss": loss.detach(), **components}.items():
-            self.sums[name] = self.sums.get(name, 0.0) + float(value)
+            self.sums[name] = self.sums[name] + value if name in self.sums else value.clone()
 
     def flush(self) -> dict[str, float]:
-        means = {name: total / self.count for name, total in self.sums.items()}
+        means = {name: float(total) / self.count for name, total in self.sums.items()}
         self.sums, self.count = {}, 0
         return means
 
