@@ -3,7 +3,6 @@
 from ml.reporting import COMPARE_COLUMNS, compare_row
 from webapp.training.models import TrainingJob, TrainingMetric
 
-COLUMNS = COMPARE_COLUMNS
 MAX_RUNS = 8
 MAX_POINTS_PER_CURVE = 1000  # enough for a smooth line; a long run keeps every n-th point
 

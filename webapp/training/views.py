@@ -90,7 +90,7 @@ def compare(request):
     context = {
         "jobs": chosen,
         "rows_by_job": [(job, comparison.row(job)) for job in chosen],
-        "columns": comparison.COLUMNS,
+        "columns": comparison.COMPARE_COLUMNS,
         "curves": comparison.curves(chosen),
         "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],
         "chosen_ids": {job.pk for job in chosen},
