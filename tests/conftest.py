@@ -20,6 +20,20 @@ CACHE = ROOT / ".cache" / "test-runs"
 REAL_SAMPLE = {"max_train_samples": 800, "max_eval_samples": 400, "max_length": 64, "batch_size": 32}
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Connections opened in this test process close at the end of their request or task.
+
+    Servers do keep them (DATABASE_CONN_MAX_AGE), but here they would outlive the test in the
+    threads of Django's test clients and Channels, and PostgreSQL refuses to drop a test database
+    that still has sessions. Tests of connection reuse raise it for themselves; the daphne and
+    Celery processes that tests start keep the default.
+    """
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 def shared_data_dir() -> Path:
     return Path(os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared" / "data" / "wiki_toxic"))
 

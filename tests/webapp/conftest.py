@@ -51,3 +51,31 @@ def check_api(client):
         return client.post("/api/v1/check", data=data, content_type="application/json", **extra)
 
     return post
+
+
+@pytest.fixture
+def pooled_handler(settings):
+    """webapp.handler's ASGI handler with one thread, driven in this process as daphne drives it.
+
+    `handler.request(path, cookie=...)` starts a request and returns its ApplicationCommunicator.
+    Its thread's database connection is closed afterwards (the thread may keep it between requests).
+    """
+    from asgiref.testing import ApplicationCommunicator
+    from django.db import connections
+
+    from webapp.handler import PooledASGIHandler
+
+    settings.WEB_THREADS = 1
+    handler = PooledASGIHandler()
+
+    def request(path, cookie="", method="GET"):
+        headers = [(b"host", b"testserver")] + ([(b"cookie", cookie.encode())] if cookie else [])
+        scope = {"type": "http", "http_version": "1.1", "method": method, "path": path, "raw_path": path.encode(),
+                 "root_path": "", "scheme": "http", "query_string": b"", "headers": headers,
+                 "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+        return ApplicationCommunicator(handler, scope)
+
+    handler.request = request
+    yield handler
+    handler.executor.submit(connections.close_all).result()
+    handler.executor.shutdown()

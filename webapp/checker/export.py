@@ -7,8 +7,6 @@ large export never sits in memory. Cells that a spreadsheet would run as a formu
 
 import csv
 
-from asgiref.sync import sync_to_async
-
 CHUNK_ROWS = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ["id", "created", "text", "model_label", "toxic_probability", "model", "source", "reviewed_label",
@@ -55,10 +53,3 @@ def chunks(line_iter, lines_per_chunk=200):
     if buffer:
         yield "".join(buffer).encode()
 
-
-async def asynchronous(sync_chunks):
-    """The same chunks for an ASGI server: each read from the database in Django's sync thread.
-    (Given a plain iterator, Django's ASGI handler would read it all into a list first.)"""
-    done = object()
-    while (chunk := await sync_to_async(next)(sync_chunks, done)) is not done:
-        yield chunk

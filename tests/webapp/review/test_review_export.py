@@ -1,13 +1,15 @@
-"""CSV export of the filtered rows: content, formula neutralisation, and streaming (WSGI and ASGI)."""
+"""CSV export of the filtered rows: content, formula neutralisation, and streaming (test client and daphne's handler)."""
 
+import asyncio
 import csv
 import io
 import warnings
 
 import pytest
-from django.test import AsyncClient
+from django.conf import settings
 
 from webapp.checker import export, review
+from webapp.checker.models import Prediction
 
 
 def read_csv(response):
@@ -58,23 +60,61 @@ def test_the_export_is_produced_as_the_rows_are_read_not_all_at_once(staff_clien
     assert len(b"".join(content).splitlines()) + len(first.splitlines()) == 26
 
 
-@pytest.mark.django_db(transaction=True)
-def test_under_asgi_the_export_streams_without_django_buffering_it(staff, make_prediction):
-    for n in range(3):
-        make_prediction(f"comment {n}")
-    client = AsyncClient()
+def export_rows(versions, count):
+    Prediction.objects.bulk_create(Prediction(text=f"comment {n}", label="non-toxic", toxic_probability=0.1,
+                                              model_version=versions[0], source="api") for n in range(count))
+
+
+def staff_cookie(client, staff):
     client.force_login(staff)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_daphne_the_export_is_sent_in_chunks_as_the_rows_are_read(pooled_handler, client, staff, versions):
+    export_rows(versions, 450)  # three chunks of up to 200 lines, the header included
+    cookie = staff_cookie(client, staff)
 
     async def fetch():
-        response = await client.get("/dashboard/predictions/export.csv")
-        return response, b"".join([chunk async for chunk in response.streaming_content])
-
-    import asyncio
+        communicator = pooled_handler.request("/dashboard/predictions/export.csv", cookie)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(10)
+        bodies = [await communicator.receive_output(10)]
+        while bodies[-1].get("more_body"):
+            bodies.append(await communicator.receive_output(10))
+        return start, bodies
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # Django warns when it must read a sync iterator into a list
-        response, body = asyncio.run(fetch())
-    assert response.status_code == 200 and body.count(b"\n") == 4
+        warnings.simplefilter("error")  # Django warns when it must read a streamed body into a list first
+        start, bodies = asyncio.run(fetch())
+
+    assert start["status"] == 200
+    chunks = [b.get("body", b"") for b in bodies]
+    assert [len(chunk.splitlines()) for chunk in chunks] == [200, 200, 51, 0]
+    assert chunks[0].startswith(b"id,created,text,")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_that_disconnects_stops_the_export(pooled_handler, client, staff, versions):
+    export_rows(versions, 10_000)  # 51 chunks
+    cookie = staff_cookie(client, staff)
+
+    async def fetch_one_chunk_then_leave():
+        communicator = pooled_handler.request("/dashboard/predictions/export.csv", cookie)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        await communicator.receive_output(10)  # the response's start
+        first = await communicator.receive_output(10)
+        await communicator.send_input({"type": "http.disconnect"})
+        await communicator.wait(10)
+        sent = [first]
+        while not communicator.output_queue.empty():
+            sent.append(await communicator.receive_output(1))
+        return sent
+
+    sent = asyncio.run(fetch_one_chunk_then_leave())
+
+    assert sent[0]["more_body"] and len(sent) < 10
+    assert all(message.get("more_body") for message in sent), "a stopped export never claims to be complete"
 
 
 def test_bad_filters_are_a_json_400(staff_client, db):
