@@ -81,3 +81,17 @@ def test_activating_another_version_switches_the_model_without_a_restart(check_a
     assert loaded[-1] == str(second_dir.resolve()) and loaded.count(str(second_dir.resolve())) == 1
     stored = Prediction.objects.order_by("id").values_list("model_version__name", flat=True)
     assert list(stored) == ["first", "second", "second"]
+
+
+def test_a_renamed_active_model_answers_with_its_new_name_without_reloading(check_api, db, tiny_artifact_dir,
+                                                                          monkeypatch):
+    call_command("register_model", str(tiny_artifact_dir), "--name", "first", "--activate")
+    check_api({"text": "hello"})
+    loaded = []
+    original_load = Classifier.load.__func__
+    monkeypatch.setattr(Classifier, "load", classmethod(lambda cls, path, **kw: loaded.append(path) or original_load(cls, path, **kw)))
+
+    ModelVersion.objects.filter(name="first").update(name="renamed")
+    answer = check_api({"text": "hello"}).json()
+
+    assert answer["model"]["name"] == "renamed" and loaded == []
