@@ -79,3 +79,21 @@ def pooled_handler(settings):
     yield handler
     handler.executor.submit(connections.close_all).result()
     handler.executor.shutdown()
+
+
+@pytest.fixture
+def prediction_inserts_fail():
+    """The database refuses every INSERT into the predictions table, as a full disk would."""
+    from django.db import DatabaseError, connection
+
+    from webapp.checker.models import Prediction
+
+    table = Prediction._meta.db_table
+
+    def refuse(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT") and table in sql:
+            raise DatabaseError("disk full")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield

@@ -1,6 +1,6 @@
 """POST /api/v1/check: the answer's shape, and that every verdict is stored with the model that gave it."""
 
-from django.db import DatabaseError
+import pytest
 
 from webapp.checker.models import ModelVersion, Prediction
 
@@ -43,12 +43,10 @@ def test_it_accepts_a_full_batch_of_the_longest_texts(check_api, active_model):
     assert len(response.json()["results"]) == 64
 
 
-def test_it_answers_500_in_json_and_no_verdict_when_storing_fails(check_api, active_model, monkeypatch):
-    def fail(*args, **kwargs):
-        raise DatabaseError("disk full")
-
-    monkeypatch.setattr(Prediction.objects, "bulk_create", fail)
-    response = check_api({"text": "a comment"})
+@pytest.mark.parametrize("body", [{"text": "a comment"}, {"texts": ["a comment", "another"]}])
+def test_it_answers_500_in_json_and_no_verdict_when_storing_fails(check_api, active_model, prediction_inserts_fail,
+                                                                  body):
+    response = check_api(body)
 
     assert response.status_code == 500
     assert response.json() == {"error": "internal server error"}

@@ -78,11 +78,6 @@ def test_it_refuses_a_post_without_the_csrf_token(db):
     assert response.status_code == 403
 
 
-def test_a_failure_to_store_the_check_is_an_error_not_a_silent_verdict(client, active_model, monkeypatch):
-    def fail(*args, **kwargs):
-        raise DatabaseError("disk full")
-
-    monkeypatch.setattr(Prediction.objects, "bulk_create", fail)
-
+def test_a_failure_to_store_the_check_is_an_error_not_a_silent_verdict(client, active_model, prediction_inserts_fail):
     with pytest.raises(DatabaseError):  # the test client re-raises what would be a 500 page
         client.post("/", {"text": "a comment"})
