@@ -1,7 +1,6 @@
 """ml.train on a tiny random BERT and a small real sample: artifacts, callbacks, cancellation, errors."""
 
 import json
-from pathlib import Path
 
 import pytest
 import torch

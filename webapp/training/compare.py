@@ -1,6 +1,6 @@
 """Runs side by side: the study's results table, complete, and the loss curves of each run."""
 
-from ml.reporting import COMPARE_COLUMNS, compare_row
+from ml.reporting import compare_row
 from webapp.training.models import TrainingJob, TrainingMetric
 
 MAX_RUNS = 8

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ml.reporting import COMPARE_COLUMNS
 from webapp.training import attempts, compare as comparison, jobs
 from webapp.training.auth import staff_required
 from webapp.training.forms import JobForm
@@ -90,7 +91,7 @@ def compare(request):
     context = {
         "jobs": chosen,
         "rows_by_job": [(job, comparison.row(job)) for job in chosen],
-        "columns": comparison.COMPARE_COLUMNS,
+        "columns": COMPARE_COLUMNS,
         "curves": comparison.curves(chosen),
         "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],
         "chosen_ids": {job.pk for job in chosen},
