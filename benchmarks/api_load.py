@@ -5,8 +5,9 @@
 Starts daphne on a free port with a throw-away SQLite database (or --database-url), registers the
 model, then times single texts and batches of 32 real wiki_toxic comments, each one both through
 in-process `Classifier.predict` and through one keep-alive HTTP client (alternating, so that load
-from other processes hits both alike), and finally --threads HTTP clients at once (throughput).
-Prints one JSON object. Nothing here is asserted: the figures go to docs/.
+from other processes hits both alike), then --threads HTTP clients at once (throughput). Last, the
+floor: single texts through benchmarks/bare_asgi.py, the same model on daphne without Django or a
+database. Prints one JSON object. Nothing here is asserted: the figures go to docs/.
 
 Both sides use OMP_NUM_THREADS torch threads (default 1, as `make run`'s web server). The machine
 may be shared: quote load_average_1m with the figures.
@@ -51,13 +52,15 @@ def main():
               "torch_threads": THREADS,
               "load_average_1m": os.getloadavg()[0], "requests": args.requests, "batches": args.batches}
     classifier = load_classifier(args.model)
-    with tempfile.TemporaryDirectory() as tmp, server(args.model, args.database_url, tmp) as port:
+    with tempfile.TemporaryDirectory() as tmp, server(webapp(args.model, args.database_url, tmp)) as port:
         post = client(port)
         post(singles[0])  # loads the model in the server
         for kind, inputs in (("single", singles), ("batch32", batch_runs)):
             result[kind] = paired(classifier.predict, post, inputs)
         result["single_concurrent_http"] = concurrent(port, singles, args.threads)
         result["single_concurrent_http"]["threads"] = args.threads
+    with server(bare_asgi(args.model)) as port:
+        result["single_bare_asgi_floor"] = paired(classifier.predict, client(port), singles)
     result["load_average_1m_after"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))
 
@@ -135,25 +138,39 @@ def client(port):
     return post
 
 
-class server:
-    """daphne serving webapp on a free port with the model registered and active."""
+def base_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
+    return {**env, **extra}
 
-    def __init__(self, model_dir, database_url, tmp):
-        self.env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
-        self.env.update(DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3", DEBUG="0", TOXILAB_HTTPS="0",
-                        SECRET_KEY=secrets.token_urlsafe(50), TOXILAB_RATE_LIMIT="off", LOG_LEVEL="WARNING")
-        self.model_dir = model_dir
+
+def webapp(model_dir, database_url, tmp):
+    """(application, env) of daphne serving webapp with the model registered and active."""
+    env = base_env(DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3", DEBUG="0", TOXILAB_HTTPS="0",
+                   SECRET_KEY=secrets.token_urlsafe(50), TOXILAB_RATE_LIMIT="off", LOG_LEVEL="WARNING")
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    name = f"bench-{secrets.token_hex(3)}"
+    subprocess.run([*manage, "register_model", model_dir, "--name", name, "--activate"],
+                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    return "webapp.asgi:application", env
+
+
+def bare_asgi(model_dir):
+    """(application, env) of daphne serving benchmarks/bare_asgi.py: the model alone, no Django."""
+    return "benchmarks.bare_asgi:application", base_env(BARE_ASGI_MODEL=str(Path(model_dir).resolve()))
+
+
+class server:
+    """daphne serving an ASGI application on a free port, given (application, env)."""
+
+    def __init__(self, app_and_env):
+        self.application, self.env = app_and_env
 
     def __enter__(self):
-        manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
-        name = f"bench-{secrets.token_hex(3)}"
-        subprocess.run([*manage, "register_model", self.model_dir, "--name", name, "--activate"],
-                       cwd=ROOT, env=self.env, check=True, stdout=subprocess.DEVNULL)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        self.proc = subprocess.Popen([sys.executable, "-m", "daphne", "-p", str(port), "webapp.asgi:application"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "daphne", "-p", str(port), self.application],
                                      cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while True:
