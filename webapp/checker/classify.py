@@ -62,7 +62,8 @@ class ActiveModel:
         version = ModelVersion.objects.filter(pk=row[0]).first()
         if version is None:  # deleted since the row was read
             raise NoActiveModel
-        if self._version is None or (self._version.pk, self._version.artifact_path) != (version.pk, version.artifact_path):
+        loaded = self._version and (self._version.pk, self._version.artifact_path)
+        if loaded != (version.pk, version.artifact_path):
             self._version = self._classifier = None
             try:
                 self._classifier = Classifier.load(version.artifact_path)
