@@ -57,7 +57,7 @@ def check_api(client):
 def pooled_handler(settings):
     """webapp.handler's ASGI handler with one thread, driven in this process as daphne drives it.
 
-    `handler.request(path, cookie=...)` starts a request and returns its ApplicationCommunicator.
+    `handler.request(path, cookie=...)` starts a GET and returns its ApplicationCommunicator.
     Its thread's database connection is closed afterwards (the thread may keep it between requests).
     """
     from asgiref.testing import ApplicationCommunicator
@@ -68,9 +68,9 @@ def pooled_handler(settings):
     settings.WEB_THREADS = 1
     handler = PooledASGIHandler()
 
-    def request(path, cookie="", method="GET"):
+    def request(path, cookie=""):
         headers = [(b"host", b"testserver")] + ([(b"cookie", cookie.encode())] if cookie else [])
-        scope = {"type": "http", "http_version": "1.1", "method": method, "path": path, "raw_path": path.encode(),
+        scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
                  "root_path": "", "scheme": "http", "query_string": b"", "headers": headers,
                  "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
         return ApplicationCommunicator(handler, scope)

@@ -1,4 +1,4 @@
-"""CSV export of the filtered rows: content, formula neutralisation, and streaming (test client and daphne's handler)."""
+"""CSV export of the filtered rows: content, formula neutralisation, and streaming (test client, daphne)."""
 
 import asyncio
 import csv
