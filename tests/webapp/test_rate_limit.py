@@ -1,22 +1,46 @@
-"""Checks are limited per client address, counted in the Redis cache that CI runs (TOXILAB_RATE_LIMIT)."""
+"""Checks are limited per client address (TOXILAB_RATE_LIMIT), counted in Redis when REDIS_URL is set."""
 
 import random
 
 import pytest
-from django.conf import settings as django_settings
+import redis
 
 
 @pytest.fixture
 def address():
-    """A fresh client address, so that counts left in the shared Redis by earlier runs do not matter."""
-    return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    """A fresh client address, so that counts left in the shared Redis by earlier runs do not matter
+    (from the OS's randomness: tests that train seed the `random` module)."""
+    rng = random.SystemRandom()
+    return f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
 
 
-def test_the_counter_lives_in_redis_when_redis_url_is_set():
-    assert django_settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+@pytest.fixture(params=["redis", "django-cache"])
+def counted_in(request, settings):
+    """Each test runs on both counters: the Lua script on Redis, and Django's cache API (in-process
+    without REDIS_URL; here on whatever cache the settings configure)."""
+    if request.param == "redis" and not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (as CI has)")
+    if request.param == "django-cache":
+        settings.REDIS_URL = ""
+    return request.param
 
 
-def test_it_answers_429_with_retry_after_past_the_limit(check_api, active_model, settings, address):
+def test_on_redis_one_key_per_client_and_window_expires_with_the_window(check_api, active_model, settings,
+                                                                       address):
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (as CI has)")
+    settings.TOXILAB_RATE_LIMIT = (5, 3600)  # an hour's window: the two checks never straddle its edge
+
+    check_api({"text": "hi"}, REMOTE_ADDR=address)
+    check_api({"text": "hi"}, REMOTE_ADDR=address)
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    (key,) = client.keys(f"toxilab:ratelimit:{address}:3600:*")
+    assert int(client.get(key)) == 2
+    assert 0 < client.ttl(key) <= 3601
+
+
+def test_it_answers_429_with_retry_after_past_the_limit(check_api, active_model, settings, address, counted_in):
     settings.TOXILAB_RATE_LIMIT = (3, 60)
 
     statuses = [check_api({"text": "hi"}, REMOTE_ADDR=address).status_code for _ in range(4)]
@@ -29,7 +53,7 @@ def test_it_answers_429_with_retry_after_past_the_limit(check_api, active_model,
     assert response.json() == {"error": f"too many checks from your address; try again in {seconds} seconds"}
 
 
-def test_other_clients_keep_their_own_allowance(check_api, active_model, settings, address):
+def test_other_clients_keep_their_own_allowance(check_api, active_model, settings, address, counted_in):
     settings.TOXILAB_RATE_LIMIT = (1, 60)
 
     first = check_api({"text": "hi"}, REMOTE_ADDR=address)
@@ -39,7 +63,8 @@ def test_other_clients_keep_their_own_allowance(check_api, active_model, setting
     assert [first.status_code, second.status_code, other.status_code] == [200, 429, 200]
 
 
-def test_the_page_and_the_api_share_one_allowance(client, check_api, active_model, settings, address):
+def test_the_page_and_the_api_share_one_allowance(client, check_api, active_model, settings, address,
+                                                  counted_in):
     settings.TOXILAB_RATE_LIMIT = (2, 60)
 
     page = client.post("/", {"text": "hi"}, REMOTE_ADDR=address)
