@@ -1,9 +1,10 @@
 """Latency and throughput of POST /api/v1/check against the same model called in-process.
 
     .venv/bin/python benchmarks/api_load.py --model runs/odd [--requests 200] [--threads 4]
+        [--database-url postgres://...] [--redis-url redis://...]
 
-Starts daphne on a free port with a throw-away SQLite database (or --database-url), registers the
-model, then times single texts and batches of 32 real wiki_toxic comments, each one both through
+Starts daphne on a free port with a throw-away SQLite database (or --database-url) and, with
+--redis-url, the cache and rate limit in Redis as in production; registers the model, then times single texts and batches of 32 real wiki_toxic comments, each one both through
 in-process `Classifier.predict` and through one keep-alive HTTP client (alternating, so that load
 from other processes hits both alike), then --threads HTTP clients at once (throughput). Last, the
 floor: single texts through benchmarks/bare_asgi.py, the same model on daphne without Django or a
@@ -40,6 +41,8 @@ def main():
     parser.add_argument("--batches", type=int, default=30, help="32-text requests per measurement")
     parser.add_argument("--threads", type=int, default=4, help="concurrent clients for the throughput run")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
+    parser.add_argument("--redis-url", help="serve as in production: cache and rate limit in this Redis, every "
+                                            "check counted (limit 1000000/m, never reached); default: no Redis, no limit")
     parser.add_argument("--data", default=os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared/data/wiki_toxic"))
     args = parser.parse_args()
 
@@ -48,11 +51,11 @@ def main():
     singles = [[texts[i % len(texts)]] for i in range(args.requests)]
     batch_runs = [batches[i % len(batches)] for i in range(args.batches)]
 
-    result = {"model": str(Path(args.model).resolve()), "cpu_cores": os.cpu_count(),
+    result = {"model": str(Path(args.model).resolve()), "cpu_cores": os.cpu_count(), "redis": bool(args.redis_url),
               "torch_threads": THREADS,
               "load_average_1m": os.getloadavg()[0], "requests": args.requests, "batches": args.batches}
     classifier = load_classifier(args.model)
-    with tempfile.TemporaryDirectory() as tmp, server(webapp(args.model, args.database_url, tmp)) as port:
+    with tempfile.TemporaryDirectory() as tmp, server(webapp(args.model, args.database_url, args.redis_url, tmp)) as port:
         post = client(port)
         post(singles[0])  # loads the model in the server
         for kind, inputs in (("single", singles), ("batch32", batch_runs)):
@@ -143,10 +146,12 @@ def base_env(**extra):
     return {**env, **extra}
 
 
-def webapp(model_dir, database_url, tmp):
+def webapp(model_dir, database_url, redis_url, tmp):
     """(application, env) of daphne serving webapp with the model registered and active."""
     env = base_env(DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3", DEBUG="0", TOXILAB_HTTPS="0",
                    SECRET_KEY=secrets.token_urlsafe(50), TOXILAB_RATE_LIMIT="off", LOG_LEVEL="WARNING")
+    if redis_url:
+        env.update(REDIS_URL=redis_url, TOXILAB_RATE_LIMIT="1000000/m")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     name = f"bench-{secrets.token_hex(3)}"
