@@ -1,5 +1,6 @@
 """Judge comments with the active model and store every verdict: the one path the page and the API share."""
 
+import functools
 import logging
 import threading
 
@@ -47,11 +48,16 @@ class ActiveModel:
                 self._load(row)
             return self._version, self._classifier.predict(texts)
 
-    def _active_row(self):
+    @functools.cached_property
+    def _select_active(self):
+        """The query's text, built once: the names and their quoting never change in a process."""
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in self.COLUMNS)
+        return f"SELECT {columns} FROM {quote(ModelVersion._meta.db_table)} WHERE active = %s"
+
+    def _active_row(self):
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {columns} FROM {quote(ModelVersion._meta.db_table)} WHERE active = %s", [True])
+            cursor.execute(self._select_active, [True])
             return cursor.fetchone()
 
     def _load(self, row):
