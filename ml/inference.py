@@ -32,7 +32,7 @@ class Classifier:
         self.threshold = threshold
 
     @classmethod
-    def load(cls, path, quantize: bool = False, adapter: bool = False, threshold: float = 0.5) -> "Classifier":
+    def load(cls, path, quantize: bool = False, adapter: bool = False, threshold: float = 0.5) -> Classifier:
         """Load a run directory. LoRA runs load merged by default, or as base + adapter with adapter=True.
 
         quantize=True applies dynamic int8 quantisation of the linear layers (CPU only).

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -76,7 +76,7 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
         texts = list(splits.test["text"][:64])
         metrics["latency"] = measure_latency(model, models.tokenizer, texts, cfg.max_length, accelerator.device)
     metrics["status"] = "cancelled" if trainer.cancelled else "succeeded"
-    metrics["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    metrics["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if accelerator.is_main_process:
         _write_run(output, cfg, metrics, trainer, models)
     return TrainResult(metrics["status"], str(output), metrics, trainer.history, models.warnings)

@@ -14,7 +14,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def render(commands: list[str], table: str, runs: dict) -> str:
     lines = [
         "# Results: teacher, odd/even students and LoRA on wiki_toxic",
         "",
-        f"Made by `make experiment` on {datetime.now(timezone.utc):%Y-%m-%d} ({os.cpu_count()} CPU cores, "
+        f"Made by `make experiment` on {datetime.now(UTC):%Y-%m-%d} ({os.cpu_count()} CPU cores, "
         f"torch {torch.__version__}, Python {platform.python_version()}, device {runs['teacher']['device']}).",
         "Data: the real wiki_toxic comments in `../shared/data/wiki_toxic` (toxic share "
         f"{runs['teacher']['data']['test']['toxic_share']:.3f} in the test sample), stratified samples of "

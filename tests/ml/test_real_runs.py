@@ -6,8 +6,8 @@ The all-non-toxic baseline scores toxic-class F1 0; each run must be well above 
 import json
 
 import pytest
-
 from conftest import REAL_SAMPLE, cached_run, student_config
+
 from ml.inference import Classifier
 
 pytestmark = pytest.mark.slow

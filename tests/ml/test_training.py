@@ -4,9 +4,9 @@ import json
 
 import pytest
 import torch
+from conftest import make_tiny_bert, tiny_config
 
 import ml
-from conftest import make_tiny_bert, tiny_config
 from ml.errors import ConfigError, NonFiniteLossError
 from ml.inference import Classifier
 from ml.run import build_models

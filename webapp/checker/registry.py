@@ -1,7 +1,7 @@
 """Register an artifact directory written by `python -m ml train` as a ModelVersion."""
 
 import json
-from datetime import timezone as dt_timezone
+from datetime import UTC
 from pathlib import Path
 
 from django.db import transaction
@@ -32,7 +32,7 @@ def register(directory, name=None, activate=False):
             teacher=info["teacher"],
             artifact_path=str(path),
             metrics=metrics,
-            created=created if timezone.is_aware(created) else timezone.make_aware(created, dt_timezone.utc),
+            created=created if timezone.is_aware(created) else timezone.make_aware(created, UTC),
         )
         if activate:
             version.activate()

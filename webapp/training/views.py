@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml.reporting import COMPARE_COLUMNS
-from webapp.training import attempts, compare as comparison, jobs
+from webapp.training import attempts, jobs
+from webapp.training import compare as comparison
 from webapp.training.auth import staff_required
 from webapp.training.forms import JobForm
 from webapp.training.models import TrainingJob, queue_positions
