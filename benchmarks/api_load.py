@@ -4,7 +4,8 @@
         [--database-url postgres://...] [--redis-url redis://...]
 
 Starts daphne on a free port with a throw-away SQLite database (or --database-url) and, with
---redis-url, the cache and rate limit in Redis as in production; registers the model, then times single texts and batches of 32 real wiki_toxic comments, each one both through
+--redis-url, the cache and rate limit in Redis as in production; registers the model, then times single
+texts and batches of 32 real wiki_toxic comments, each one both through
 in-process `Classifier.predict` and through one keep-alive HTTP client (alternating, so that load
 from other processes hits both alike), then --threads HTTP clients at once (throughput). Last, the
 floor: single texts through benchmarks/bare_asgi.py, the same model on daphne without Django or a
@@ -41,8 +42,8 @@ def main():
     parser.add_argument("--batches", type=int, default=30, help="32-text requests per measurement")
     parser.add_argument("--threads", type=int, default=4, help="concurrent clients for the throughput run")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--redis-url", help="serve as in production: cache and rate limit in this Redis, every "
-                                            "check counted (limit 1000000/m, never reached); default: no Redis, no limit")
+    parser.add_argument("--redis-url", help="serve as in production: cache and rate limit in this Redis, every check "
+                                            "counted (limit 1000000/m, never reached); default: no Redis, no limit")
     parser.add_argument("--data", default=os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared/data/wiki_toxic"))
     args = parser.parse_args()
 
@@ -55,7 +56,8 @@ def main():
               "torch_threads": THREADS,
               "load_average_1m": os.getloadavg()[0], "requests": args.requests, "batches": args.batches}
     classifier = load_classifier(args.model)
-    with tempfile.TemporaryDirectory() as tmp, server(webapp(args.model, args.database_url, args.redis_url, tmp)) as port:
+    with tempfile.TemporaryDirectory() as tmp, \
+            server(webapp(args.model, args.database_url, args.redis_url, tmp)) as port:
         post = client(port)
         post(singles[0])  # loads the model in the server
         for kind, inputs in (("single", singles), ("batch32", batch_runs)):
@@ -70,7 +72,7 @@ def main():
 
 def read_comments(path, count):
     with open(path, newline="", encoding="utf-8") as f:
-        return [row["comment_text"][:5000] for row, _ in zip(csv.DictReader(f), range(count))]
+        return [row["comment_text"][:5000] for row, _ in zip(csv.DictReader(f), range(count), strict=False)]
 
 
 def load_classifier(model_dir):
@@ -97,7 +99,7 @@ def paired(in_process, over_http, inputs):
             times[name].append(elapsed * 1000)
             started[name] += elapsed
     out = {name: summary(ms, started[name]) for name, ms in times.items()}
-    extra = [web - local for web, local in zip(times["http"], times["in_process"])]
+    extra = [web - local for web, local in zip(times["http"], times["in_process"], strict=True)]
     out["web_overhead_median_ms"] = round(statistics.median(extra), 2)
     out["web_overhead_p50_pct"] = round(100 * (out["http"]["p50_ms"] / out["in_process"]["p50_ms"] - 1), 1)
     return out

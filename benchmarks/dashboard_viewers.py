@@ -8,8 +8,8 @@ For each count N: N WebSocket clients signed in as staff open /ws/jobs/<id>/ (th
 and receive its snapshot; then, for --seconds, this process publishes the job's events through the
 Redis channel layer at the reporter's fastest pace (one event per TOXILAB_PROGRESS_FLUSH_MS, each
 with a few loss points, as a fast GPU run logging every step produces). Every client counts what
-it got. An event is dropped when some client has not received it 10 s after the last was sent. The clients and the publisher run
-in this process, on the same cores as daphne, Redis and PostgreSQL: the figure is for the whole box.
+it got. An event is dropped when some client has not received it 10 s after the last was sent. The clients and
+the publisher run in this process, on the same cores as daphne, Redis and PostgreSQL: the figure is for the whole box.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def main():
                 if run["dropped_events"] or run["connected"] < count:
                     break
     held = [run["viewers"] for run in runs if not run["dropped_events"] and run["connected"] == run["viewers"]]
-    prompt = [n for n, run in zip(held, runs) if (run["delivery_ms_p95"] or 0) < 1000]
+    prompt = [n for n, run in zip(held, runs, strict=False) if (run["delivery_ms_p95"] or 0) < 1000]
     print(json.dumps({
         "benchmark": "concurrent dashboard viewers of one job, one daphne process",
         "max_viewers_without_drops": max(held, default=0),

@@ -137,7 +137,8 @@ def random_bert_base(tokenizer_dir: str, out: Path, tiny: bool) -> str:
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     torch.manual_seed(0)
-    shape = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64} if tiny else {}
+    tiny_shape = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+    shape = tiny_shape if tiny else {}
     BertForSequenceClassification(BertConfig(num_labels=2, **shape)).save_pretrained(out)
     AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(out)
     return str(out)

@@ -96,6 +96,8 @@ CASES = {
     "deep page (after row 80,000)": {"deep": 80_000},
 }
 
+QUERY_NAMES = ("page rows", "capped count", "per-model summary")
+
 
 def measure(repeat):
     from django.db import connection
@@ -121,7 +123,8 @@ def measure(repeat):
         with CaptureQueriesContext(connection) as captured:
             page = filters.page(form, after=after, rows=form.queryset().select_related("model_version"))
             figures = summary.per_model(form.queryset())
-        sqls = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SELECT \"checker_modelversion\"")]
+        sqls = [q["sql"] for q in captured.captured_queries
+                if not q["sql"].startswith('SELECT "checker_modelversion"')]
         timings = [[] for _ in sqls]
         plans = []
         with connection.cursor() as cursor:
@@ -136,7 +139,7 @@ def measure(repeat):
         results[name] = {
             "rows_on_page": len(page.rows), "count": page.count_text, "models": len(figures),
             "queries": [{"what": what, "median_ms": round(statistics.median(t), 2), "plan": _outline(plan)}
-                        for what, t, plan in zip(("page rows", "capped count", "per-model summary"), timings, plans)],
+                        for what, t, plan in zip(QUERY_NAMES, timings, plans, strict=True)],
         }
     return results
 

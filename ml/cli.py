@@ -125,7 +125,7 @@ def cmd_predict(args) -> int:
     classifier = Classifier.load(args.model, quantize=args.quantize, adapter=args.adapter)
     out = open(args.output, "w") if args.output else sys.stdout
     try:
-        for text, pred in zip(texts, classifier.predict(texts)):
+        for text, pred in zip(texts, classifier.predict(texts), strict=True):
             out.write(json.dumps({"text": text, "label": pred.label,
                                   "toxic_probability": round(pred.toxic_probability, 6)}) + "\n")
     finally:

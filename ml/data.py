@@ -98,7 +98,7 @@ def stratified_sample(ds: datasets.Dataset, n: int, seed: int) -> datasets.Datas
     rng = np.random.default_rng(seed)
     chosen = [
         rng.choice(np.flatnonzero(labels == cls), size=quota, replace=False)
-        for cls, quota in zip(classes, _quotas(counts, n))
+        for cls, quota in zip(classes, _quotas(counts, n), strict=True)
     ]
     return ds.select(np.sort(np.concatenate(chosen)))
 
@@ -198,11 +198,12 @@ def _split_frame(frame: pd.DataFrame, path: Path, seed: int) -> dict[str, pd.Dat
         n_val = n_test = max(1, int(len(rows) * SPLIT_FRACTIONS[1] + 0.5))
         if len(rows) - n_val - n_test < 1:
             raise DataError(f"{path}: only {len(rows)} rows with label {cls}; need 3 to split 80/10/10")
-        for part, chunk in zip(parts, np.split(rows, [len(rows) - n_val - n_test, len(rows) - n_test])):
+        chunks = np.split(rows, [len(rows) - n_val - n_test, len(rows) - n_test])
+        for part, chunk in zip(parts, chunks, strict=True):
             part.append(chunk)
     return {
         name: frame.iloc[np.sort(np.concatenate(part))].reset_index(drop=True)
-        for name, part in zip(SPLITS, parts)
+        for name, part in zip(SPLITS, parts, strict=True)
     }
 
 

@@ -68,7 +68,7 @@ class Classifier:
             enc = self.tokenizer([texts[i] for i in chunk], truncation=True, max_length=self.max_length,
                                  padding=True, return_tensors="pt")
             logits = self.model(**enc).logits.float()
-            for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist()):
+            for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist(), strict=True):
                 probs[i] = p
         return probs
 

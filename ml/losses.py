@@ -19,7 +19,8 @@ def cosine_term(student_vectors: torch.Tensor, teacher_vectors: torch.Tensor) ->
     return F.cosine_embedding_loss(student_vectors, teacher_vectors, target)
 
 
-def distillation_loss(student_out, teacher_out, labels, *, temperature, alpha_cls, alpha_div, alpha_cos, cos_on="hidden"):
+def distillation_loss(student_out, teacher_out, labels, *, temperature, alpha_cls, alpha_div, alpha_cos,
+                      cos_on="hidden"):
     """Total loss and its three components (as floats detached for logging).
 
     cos_on="hidden" compares the last-layer [CLS] hidden states; "logits" compares the logits,

@@ -142,7 +142,7 @@ def daphne(env, log_path):
             return server
         except OSError:
             if not server.alive:
-                raise RuntimeError(f"daphne exited:\n{server.log()[-3000:]}")
+                raise RuntimeError(f"daphne exited:\n{server.log()[-3000:]}") from None
             time.sleep(0.1)
     raise TimeoutError("daphne did not listen within 60 s")
 

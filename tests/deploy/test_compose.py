@@ -65,7 +65,8 @@ def test_the_web_server_migrates_on_start_and_is_healthy_only_when_healthz_says_
     assert "http://localhost:8000/healthz" in " ".join(web["healthcheck"]["test"])
     assert {"postgres", "redis"} <= set(web["depends_on"])
     assert all(web["depends_on"][name]["condition"] == "service_healthy" for name in ("postgres", "redis"))
-    assert environment(web)["REDIS_URL"] == "redis://redis:6379/0" and "@postgres:5432/" in environment(web)["DATABASE_URL"]
+    assert environment(web)["REDIS_URL"] == "redis://redis:6379/0"
+    assert "@postgres:5432/" in environment(web)["DATABASE_URL"]
 
 
 def test_the_worker_consumes_the_training_queue_on_an_nvidia_gpu_with_bert_base_and_an_hf_cache(compose, services):

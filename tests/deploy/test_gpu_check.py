@@ -32,8 +32,8 @@ def test_prepare_writes_a_half_precision_minilm_small_enough_to_carry_and_a_data
 
 def test_without_a_gpu_it_falls_back_to_the_cpu_and_prints_every_figure(assets, tmp_path):
     env = {**os.environ, "PYTHON": sys.executable, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(["scripts/gpu_check.sh", "--tiny", "--assets", str(assets), "--json-out", str(tmp_path / "r.json")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    command = ["scripts/gpu_check.sh", "--tiny", "--assets", str(assets), "--json-out", str(tmp_path / "r.json")]
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout)

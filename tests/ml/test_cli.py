@@ -76,6 +76,7 @@ def test_compare_prints_a_markdown_row_per_run(tiny_artifact_dir):
     assert code == 0, err
     lines = out.strip().splitlines()
     assert lines[0].startswith("| run | method | layers | params")
-    for column in ("loss cls", "loss div", "loss cos", "accuracy", "precision", "recall", "F1", "ROC-AUC", "ms/comment"):
+    columns = ("loss cls", "loss div", "loss cos", "accuracy", "precision", "recall", "F1", "ROC-AUC", "ms/comment")
+    for column in columns:
         assert column in lines[0]
     assert len(lines) == 4 and lines[2].split("|")[2].strip() == "teacher"

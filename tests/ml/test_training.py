@@ -115,7 +115,8 @@ def test_lora_optimizer_holds_only_adapter_and_head_parameters(tiny_artifact_dir
     cfg = TrainConfig(method="lora", teacher=str(tiny_artifact_dir), dataset=str(data_dir),
                       max_train_samples=16, max_eval_samples=8, max_length=16)
     models = build_models(cfg)
-    tokenized = tokenize_splits(load_splits(cfg.dataset, max_train_samples=16, max_eval_samples=8), models.tokenizer, 16)
+    splits = load_splits(cfg.dataset, max_train_samples=16, max_eval_samples=8)
+    tokenized = tokenize_splits(splits, models.tokenizer, 16)
     loader = make_dataloader(tokenized["train"], models.tokenizer, 8, shuffle=True)
     trainer = Trainer(cfg, Accelerator(cpu=True), models.model, loader, loader)
     in_optimizer = {id(p) for group in trainer.optimizer.param_groups for p in group["params"]}

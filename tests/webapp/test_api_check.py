@@ -29,7 +29,7 @@ def test_it_stores_each_prediction_with_the_active_model_and_returns_its_id(chec
 
     stored = Prediction.objects.in_bulk([r["prediction_id"] for r in results])
     assert len(stored) == 3
-    for text, result in zip(texts, results):
+    for text, result in zip(texts, results, strict=True):
         row = stored[result["prediction_id"]]
         assert (row.text, row.label, row.source) == (text, result["label"], "api")
         assert row.toxic_probability == result["toxic_probability"]
@@ -53,7 +53,8 @@ def test_it_answers_500_in_json_and_no_verdict_when_storing_fails(check_api, act
 
 
 def test_it_answers_503_when_the_active_model_cannot_be_loaded(check_api, db, tmp_path):
-    ModelVersion.objects.create(name="gone", method="odd", teacher="t", artifact_path=str(tmp_path / "gone"), active=True)
+    ModelVersion.objects.create(name="gone", method="odd", teacher="t", artifact_path=str(tmp_path / "gone"),
+                                active=True)
 
     response = check_api({"text": "a comment"})
 

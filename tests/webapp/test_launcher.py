@@ -79,7 +79,8 @@ def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="0", TOXILAB_HTTPS="0",
-               SECRET_KEY="launcher-test-" + "s" * 50, DJANGO_SUPERUSER_USERNAME="boss", DJANGO_SUPERUSER_PASSWORD="pw-long-enough")
+               SECRET_KEY="launcher-test-" + "s" * 50, DJANGO_SUPERUSER_USERNAME="boss",
+               DJANGO_SUPERUSER_PASSWORD="pw-long-enough")
     log = tmp_path / "launcher.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "webapp.launcher"], cwd=ROOT, env=env, stdout=out,

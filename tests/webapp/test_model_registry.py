@@ -49,7 +49,8 @@ def test_register_model_refuses_a_directory_without_run_json_with_exit_2(tmp_pat
     proc = _register_cli(tmp_path)
 
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [f"CommandError: {tmp_path} is not a trained artifact: run.json is missing"]
+    message = f"CommandError: {tmp_path} is not a trained artifact: run.json is missing"
+    assert proc.stderr.strip().splitlines() == [message]
 
 
 def test_register_model_refuses_an_artifact_that_cannot_load(db, tiny_artifact_dir, tmp_path):
@@ -63,14 +64,16 @@ def test_register_model_refuses_an_artifact_that_cannot_load(db, tiny_artifact_d
     assert not ModelVersion.objects.exists()
 
 
-def test_activating_another_version_switches_the_model_without_a_restart(check_api, db, tiny_artifact_dir, tmp_path, monkeypatch):
+def test_activating_another_version_switches_the_model_without_a_restart(check_api, db, tiny_artifact_dir, tmp_path,
+                                                                         monkeypatch):
     second_dir = tmp_path / "second"
     shutil.copytree(tiny_artifact_dir, second_dir)
     call_command("register_model", str(tiny_artifact_dir), "--name", "first", "--activate")
     call_command("register_model", str(second_dir), "--name", "second")
     loaded = []
     original_load = Classifier.load.__func__
-    monkeypatch.setattr(Classifier, "load", classmethod(lambda cls, path, **kw: loaded.append(str(path)) or original_load(cls, path, **kw)))
+    monkeypatch.setattr(Classifier, "load",
+                        classmethod(lambda cls, path, **kw: loaded.append(str(path)) or original_load(cls, path, **kw)))
 
     before = check_api({"text": "hello"}).json()
     ModelVersion.objects.get(name="second").activate()
@@ -89,7 +92,8 @@ def test_a_renamed_active_model_answers_with_its_new_name_without_reloading(chec
     check_api({"text": "hello"})
     loaded = []
     original_load = Classifier.load.__func__
-    monkeypatch.setattr(Classifier, "load", classmethod(lambda cls, path, **kw: loaded.append(path) or original_load(cls, path, **kw)))
+    monkeypatch.setattr(Classifier, "load",
+                        classmethod(lambda cls, path, **kw: loaded.append(path) or original_load(cls, path, **kw)))
 
     ModelVersion.objects.filter(name="first").update(name="renamed")
     answer = check_api({"text": "hello"}).json()

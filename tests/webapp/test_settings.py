@@ -21,7 +21,8 @@ def _manage(*args, **env):
 
 def test_check_deploy_reports_no_warnings_with_debug_off():
     proc = _manage("check", "--deploy", "--fail-level", "WARNING",
-                   DEBUG="0", SECRET_KEY="k" * 20 + "-Q7#mZ2!vR9$wL4^pX8&nB6*tC3(yH5)", ALLOWED_HOSTS="toxilab.example.org")
+                   DEBUG="0", SECRET_KEY="k" * 20 + "-Q7#mZ2!vR9$wL4^pX8&nB6*tC3(yH5)",
+                   ALLOWED_HOSTS="toxilab.example.org")
 
     assert proc.returncode == 0, proc.stderr
     assert "System check identified no issues (0 silenced)." in proc.stdout
@@ -34,7 +35,8 @@ def test_start_up_fails_without_a_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in proc.stderr
 
 
-@pytest.mark.parametrize(("helper", "value"), [(env_bool, "maybe"), (env_int, "ten"), (env_rate, "60 per minute"), (env_rate, "0/m")])
+@pytest.mark.parametrize(("helper", "value"),
+                         [(env_bool, "maybe"), (env_int, "ten"), (env_rate, "60 per minute"), (env_rate, "0/m")])
 def test_env_helpers_refuse_a_malformed_value(monkeypatch, helper, value):
     monkeypatch.setenv("TOXILAB_SOMETHING", value)
 

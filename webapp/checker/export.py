@@ -33,7 +33,7 @@ def lines(ordered):
     writer = csv.writer(_Line())
     yield writer.writerow(COLUMNS)
     for row in ordered.values_list(*FIELDS).iterator(chunk_size=CHUNK_ROWS):
-        record = dict(zip(FIELDS, row))
+        record = dict(zip(FIELDS, row, strict=True))
         final = record["reviewed_label"] or record["label"]
         cells = [record["id"], record["created"].isoformat(), record["text"], record["label"],
                  f"{record['toxic_probability']:.6f}", record["model_version__name"], record["source"],

@@ -129,4 +129,5 @@ class PredictionReview(models.Model):
         ordering = ["-created", "-id"]
 
     def __str__(self):
-        return f"{self.reviewer} {self.get_action_display()} #{self.prediction_id}: {self.previous_label} -> {self.label}"
+        change = f"{self.previous_label} -> {self.label}"
+        return f"{self.reviewer} {self.get_action_display()} #{self.prediction_id}: {change}"

@@ -70,7 +70,8 @@ OPTIONS = [
     Option("cpu", bool, "train on the CPU even when the worker has a GPU", group="advanced"),
     Option("text_column", str, "column of the comments", group="advanced"),
     Option("label_column", str, "column of the 0/1 labels", group="advanced"),
-    Option("extra_train_file", str, "a CSV or Parquet file on the server (columns text, label 0/1) added to the training split",
+    Option("extra_train_file", str,
+           "a CSV or Parquet file on the server (columns text, label 0/1) added to the training split",
            group="advanced", optional=True),
 ]
 GROUPS = {

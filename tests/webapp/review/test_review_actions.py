@@ -85,7 +85,8 @@ def test_the_prediction_page_shows_the_full_text_and_its_audit_trail(staff_clien
 
     html = staff_client.get(f"/dashboard/predictions/{prediction.pk}/").content.decode()
     assert "&lt;b&gt;full&lt;/b&gt; text" in html
-    assert '<table class="data" id="audit-trail">' in html and "<td>relabelled</td><td>Toxic</td><td>Non-toxic</td>" in html
+    assert '<table class="data" id="audit-trail">' in html
+    assert "<td>relabelled</td><td>Toxic</td><td>Non-toxic</td>" in html
 
 
 def test_the_list_shows_the_reviewed_label_next_to_the_models_verdict(staff_client, staff, make_prediction):
