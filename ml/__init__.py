@@ -4,19 +4,28 @@
 Never imports Django, Celery or Channels.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from ml.config import METHODS, TrainConfig
 from ml.errors import ConfigError, DataError, MLError, ModelLoadError, NonFiniteLossError
 from ml.progress import Progress
 
+if TYPE_CHECKING:
+    from ml.run import TrainResult
 
-def train(config, on_progress=None, should_stop=None):
+
+def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | None = None,
+          should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """See ml.run.train (imported lazily: `import ml` stays light for the web process)."""
     from ml.run import train as _train
 
     return _train(config, on_progress=on_progress, should_stop=should_stop)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name in ("Classifier", "Prediction"):
         from ml import inference
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def check_output_free(output: Path) -> None:
 
 
 @contextmanager
-def atomic_dir(final: Path):
+def atomic_dir(final: Path) -> Iterator[Path]:
     """Yield a temporary sibling of `final`; rename it to `final` only if the block succeeds."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +37,7 @@ def atomic_dir(final: Path):
         raise
 
 
-def write_json(path: Path, data) -> None:
+def write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 

@@ -10,6 +10,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from ml.config import METHODS, TrainConfig
 from ml.errors import ConfigError, MLError, NonFiniteLossError
@@ -29,7 +30,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def cmd_train(args) -> int:
+def cmd_train(args: argparse.Namespace) -> int:
     import logging
 
     import ml
@@ -98,7 +99,7 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
+def cmd_evaluate(args: argparse.Namespace) -> int:
     from ml.data import load_splits
     from ml.evaluate import compute_metrics
     from ml.inference import Classifier
@@ -114,7 +115,7 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_predict(args) -> int:
+def cmd_predict(args: argparse.Namespace) -> int:
     from ml.inference import Classifier
 
     texts = list(args.texts)
@@ -134,7 +135,7 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def cmd_compare(args) -> int:
+def cmd_compare(args: argparse.Namespace) -> int:
     from ml.reporting import compare_table
 
     print(compare_table([Path(run) for run in args.runs]))

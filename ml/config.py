@@ -119,7 +119,7 @@ class _Checker:
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
-    def positive_int(self, *names, optional=False) -> None:
+    def positive_int(self, *names: str, optional: bool = False) -> None:
         for name in names:
             value = getattr(self.cfg, name)
             if optional and value is None:
@@ -127,7 +127,8 @@ class _Checker:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 self.fail(name, "must be a positive integer")
 
-    def in_range(self, name, low, high, low_open=False, high_open=False) -> float | None:
+    def in_range(self, name: str, low: float, high: float, low_open: bool = False,
+                 high_open: bool = False) -> float | None:
         """The value as a float when it is a number within the range; otherwise records why."""
         value = getattr(self.cfg, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

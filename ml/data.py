@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import torch
-from transformers import DataCollatorWithPadding
+from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
 
 from ml.errors import ConfigError, DataError
 
@@ -41,7 +41,7 @@ class DataSplits:
     extra_train_rows: int = 0
 
     def summary(self) -> dict:
-        result = {name: _split_summary(getattr(self, name)) for name in SPLITS}
+        result: dict[str, object] = {name: _split_summary(getattr(self, name)) for name in SPLITS}
         result.update(source=self.source, extra_train_rows=self.extra_train_rows)
         return result
 
@@ -103,7 +103,8 @@ def stratified_sample(ds: datasets.Dataset, n: int, seed: int) -> datasets.Datas
     return ds.select(np.sort(np.concatenate(chosen)))
 
 
-def tokenize_splits(splits: DataSplits, tokenizer, max_length: int = 128) -> dict[str, datasets.Dataset]:
+def tokenize_splits(splits: DataSplits, tokenizer: PreTrainedTokenizerBase,
+                    max_length: int = 128) -> dict[str, datasets.Dataset]:
     """Tokenize every split (truncated, not padded) into input_ids, attention_mask[, token_type_ids], labels."""
 
     def encode(batch):
@@ -119,7 +120,7 @@ def tokenize_splits(splits: DataSplits, tokenizer, max_length: int = 128) -> dic
 
 
 def make_dataloader(
-    tokenized: datasets.Dataset, tokenizer, batch_size: int, shuffle: bool, seed: int = 42
+    tokenized: datasets.Dataset, tokenizer: PreTrainedTokenizerBase, batch_size: int, shuffle: bool, seed: int = 42
 ) -> torch.utils.data.DataLoader:
     """Batches padded to their own longest item; shuffling is seeded so a run can be repeated."""
     generator = torch.Generator().manual_seed(seed) if shuffle else None
@@ -244,7 +245,7 @@ def _header(path: Path) -> list[str]:
 def _load_table(path: Path, text_column: str, label_column: str) -> pd.DataFrame:
     columns = [text_column, label_column]
     if FORMATS[path.suffix.lower()] == "parquet":
-        options = {"columns": columns}
+        options: dict[str, object] = {"columns": columns}
     else:  # read every field as a string, "NA" and "null" included; labels are parsed in _clean
         as_text = datasets.Features({name: datasets.Value("string") for name in columns})
         options = {"features": as_text, "usecols": columns, "keep_default_na": False}

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from sklearn.metrics import (
     accuracy_score,
@@ -20,11 +21,12 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
     roc_auc_score,
 )
+from torch.utils.data import DataLoader
 
 DEFAULT_THRESHOLD = 0.5
 
 
-def compute_metrics(labels, probs, threshold: float = DEFAULT_THRESHOLD) -> dict:
+def compute_metrics(labels: npt.ArrayLike, probs: npt.ArrayLike, threshold: float = DEFAULT_THRESHOLD) -> dict:
     """Accuracy, toxic-class precision/recall/F1, macro F1, ROC AUC, PR AUC and the confusion matrix."""
     labels, probs = _as_arrays(labels, probs)
     predicted = (probs >= threshold).astype(np.int64)
@@ -47,7 +49,7 @@ def compute_metrics(labels, probs, threshold: float = DEFAULT_THRESHOLD) -> dict
     }
 
 
-def tune_threshold(labels, probs) -> float:
+def tune_threshold(labels: npt.ArrayLike, probs: npt.ArrayLike) -> float:
     """The threshold that maximises toxic-class F1; the higher one on ties; 0.5 with one class."""
     labels, probs = _as_arrays(labels, probs)
     if len(np.unique(labels)) < 2:
@@ -61,7 +63,8 @@ def tune_threshold(labels, probs) -> float:
 
 
 @torch.no_grad()
-def predict_probs(model, dataloader, device=None) -> tuple[np.ndarray, np.ndarray]:
+def predict_probs(model: torch.nn.Module, dataloader: DataLoader,
+                  device: torch.device | str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(labels, toxic-class probabilities) over a dataloader; the model's train/eval mode is restored."""
     device = device if device is not None else next(model.parameters()).device
     was_training = model.training
@@ -80,7 +83,8 @@ def predict_probs(model, dataloader, device=None) -> tuple[np.ndarray, np.ndarra
     return torch.cat(all_labels).numpy().astype(np.int64), torch.cat(all_probs).numpy().astype(np.float64)
 
 
-def evaluate_split(model, dataloader, threshold: float = DEFAULT_THRESHOLD, device=None) -> dict:
+def evaluate_split(model: torch.nn.Module, dataloader: DataLoader, threshold: float = DEFAULT_THRESHOLD,
+                   device: torch.device | str | None = None) -> dict:
     """compute_metrics over a dataloader, plus how long it took in "eval_seconds"."""
     started = time.perf_counter()
     labels, probs = predict_probs(model, dataloader, device=device)
@@ -89,7 +93,7 @@ def evaluate_split(model, dataloader, threshold: float = DEFAULT_THRESHOLD, devi
     return metrics
 
 
-def count_parameters(model) -> dict:
+def count_parameters(model: torch.nn.Module) -> dict:
     """Total and trainable parameter counts (shared weights counted once)."""
     params = list(model.parameters())
     total = sum(p.numel() for p in params)
@@ -97,7 +101,7 @@ def count_parameters(model) -> dict:
     return {"total": total, "trainable": trainable, "trainable_share": trainable / total if total else 0.0}
 
 
-def dir_size_bytes(path) -> int:
+def dir_size_bytes(path: str | Path) -> int:
     """Total bytes of the files under a directory (symbolic links not followed); a file's own size."""
     root = Path(path)
     if root.is_file():

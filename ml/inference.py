@@ -6,12 +6,16 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from ml.artifacts import has_model
 from ml.errors import ModelLoadError
 from ml.models import LABELS, load_classifier, read_run_info
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,8 @@ class Classifier:
         self.threshold = threshold
 
     @classmethod
-    def load(cls, path, quantize: bool = False, adapter: bool = False, threshold: float = 0.5) -> Classifier:
+    def load(cls, path: str | Path, quantize: bool = False, adapter: bool = False,
+             threshold: float = 0.5) -> Classifier:
         """Load a run directory. LoRA runs load merged by default, or as base + adapter with adapter=True.
 
         quantize=True applies dynamic int8 quantisation of the linear layers (CPU only).
@@ -76,7 +81,7 @@ class Classifier:
         return [Prediction(LABELS[int(p >= self.threshold)], p) for p in self.predict_proba(texts, batch_size)]
 
 
-def quantize_int8(model):
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
     """Dynamic int8 quantisation of nn.Linear layers (torch.ao; deprecated but working in torch 2.13)."""
     import warnings
 
@@ -88,7 +93,8 @@ def quantize_int8(model):
 
 
 @torch.inference_mode()
-def measure_latency(model, tokenizer, texts: list[str], max_length: int = 128, device=None) -> dict:
+def measure_latency(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int = 128,
+                    device: torch.device | str | None = None) -> dict:
     """Milliseconds per comment at batch 1 and comments/s at batch 32, on `device` (model's own by default)."""
     device = device or next(model.parameters()).device
     model.eval()

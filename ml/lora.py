@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from peft import PeftModel
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
-def apply_lora(model, *, r: int, alpha: int, dropout: float, target_modules: list[str] | None):
+def apply_lora(model: PreTrainedModel, *, r: int, alpha: int, dropout: float,
+               target_modules: list[str] | None) -> PeftModel:
     """Wrap `model` with LoRA adapters. Base weights are frozen; the classifier head stays trainable.
 
     target_modules=None uses peft's default for the architecture (query and value for BERT).
@@ -22,7 +28,7 @@ def apply_lora(model, *, r: int, alpha: int, dropout: float, target_modules: lis
     return get_peft_model(model, config)
 
 
-def save_lora(peft_model, tokenizer, out_dir: Path) -> None:
+def save_lora(peft_model: PeftModel, tokenizer: PreTrainedTokenizerBase, out_dir: Path) -> None:
     """Adapter (+ head) under out_dir/adapter, and the merged full model at out_dir itself."""
     peft_model.save_pretrained(out_dir / "adapter")
     merged = peft_model.merge_and_unload()
@@ -30,7 +36,7 @@ def save_lora(peft_model, tokenizer, out_dir: Path) -> None:
     tokenizer.save_pretrained(out_dir)
 
 
-def load_lora_adapter(base_model, adapter_dir: Path):
+def load_lora_adapter(base_model: PreTrainedModel, adapter_dir: Path) -> PeftModel:
     """The base model with the saved adapter attached (not merged), ready for inference."""
     from peft import PeftModel
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from transformers.modeling_outputs import SequenceClassifierOutput
 
 
 def kl_term(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -19,8 +20,9 @@ def cosine_term(student_vectors: torch.Tensor, teacher_vectors: torch.Tensor) ->
     return F.cosine_embedding_loss(student_vectors, teacher_vectors, target)
 
 
-def distillation_loss(student_out, teacher_out, labels, *, temperature, alpha_cls, alpha_div, alpha_cos,
-                      cos_on="hidden"):
+def distillation_loss(student_out: SequenceClassifierOutput, teacher_out: SequenceClassifierOutput,
+                      labels: torch.Tensor, *, temperature: float, alpha_cls: float, alpha_div: float,
+                      alpha_cos: float, cos_on: str = "hidden") -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Total loss and its three components (as floats detached for logging).
 
     cos_on="hidden" compares the last-layer [CLS] hidden states; "logits" compares the logits,

@@ -6,8 +6,12 @@ import copy
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ml.errors import ConfigError, ModelLoadError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 BUNDLED_NAMES = ("bundled-minilm", "bundled", "all-minilm-l6-v2", "minilm")
 LABELS = {0: "non-toxic", 1: "toxic"}
@@ -39,7 +43,7 @@ def read_run_info(path: str | Path) -> dict | None:
         raise ModelLoadError(f"{run_file}: unreadable run.json ({exc})") from exc
 
 
-def load_classifier(name_or_path: str):
+def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A 2-label sequence classifier (0 non-toxic, 1 toxic) and its tokenizer."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -72,7 +76,7 @@ def layer_map(num_teacher_layers: int, parity: str) -> list[int]:
     return [2 * i + offset for i in range(num_teacher_layers // 2)]
 
 
-def make_student(teacher, parity: str):
+def make_student(teacher: PreTrainedModel, parity: str) -> tuple[PreTrainedModel, list[int]]:
     """A new model with half the teacher's layers; student layer i is a copy of teacher layer map[i].
 
     Embeddings, pooler and classifier are copied too. Every tensor is cloned, so students never

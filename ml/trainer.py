@@ -7,7 +7,10 @@ import time
 from collections.abc import Callable
 
 import torch
-from transformers import get_linear_schedule_with_warmup
+from accelerate import Accelerator
+from torch.utils.data import DataLoader
+from transformers import PreTrainedModel, get_linear_schedule_with_warmup
+from transformers.modeling_outputs import SequenceClassifierOutput
 
 from ml.config import TrainConfig
 from ml.errors import NonFiniteLossError
@@ -23,9 +26,10 @@ class Trainer:
     progress, polls `should_stop` every step and keeps the best state by validation F1.
     """
 
-    def __init__(self, cfg: TrainConfig, accelerator, model, train_loader, eval_loader, *, teacher=None,
+    def __init__(self, cfg: TrainConfig, accelerator: Accelerator, model: PreTrainedModel, train_loader: DataLoader,
+                 eval_loader: DataLoader, *, teacher: PreTrainedModel | None = None,
                  on_progress: Callable[[Progress], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None):
+                 should_stop: Callable[[], bool] | None = None) -> None:
         self.cfg = cfg
         self.accelerator = accelerator
         self.teacher = teacher
@@ -53,7 +57,7 @@ class Trainer:
         self.train_seconds = 0.0  # wall time of fit(), evaluations included
         self.eval_seconds = 0.0
 
-    def step(self, batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def step(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Forward passes and the weighted loss for one batch."""
         labels = batch.pop("labels")
         if self.teacher is None:
@@ -143,7 +147,7 @@ class Trainer:
         if self.accelerator.is_main_process:
             self.on_progress(progress)
 
-    def _check_finite(self, step, loss, components) -> None:
+    def _check_finite(self, step: int, loss: torch.Tensor, components: dict[str, torch.Tensor]) -> None:
         if not math.isfinite(loss.item()):
             raise NonFiniteLossError(step, {k: float(v) for k, v in components.items()})
 
@@ -160,11 +164,11 @@ class _Window:
     become floats once per logging step.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.sums: dict[str, torch.Tensor] = {}
         self.count = 0
 
-    def add(self, loss, components) -> None:
+    def add(self, loss: torch.Tensor, components: dict[str, torch.Tensor]) -> None:
         self.count += 1
         for name, value in {"loss": loss.detach(), **components}.items():
             self.sums[name] = self.sums[name] + value if name in self.sums else value.clone()
@@ -180,12 +184,12 @@ def _fraction(step: int, steps_per_epoch: int) -> float:
     return within / steps_per_epoch
 
 
-def _is_trained(key: str, model) -> bool:
+def _is_trained(key: str, model: PreTrainedModel) -> bool:
     """Whether a state-dict entry can change during training (all of them, except frozen LoRA bases)."""
     return not hasattr(model, "peft_config") or "lora_" in key or "modules_to_save" in key
 
 
-def _float_out(out):
+def _float_out(out: SequenceClassifierOutput) -> SequenceClassifierOutput:
     """Mixed precision gives half-precision logits; losses are computed in float32."""
     out.logits = out.logits.float()
     if getattr(out, "hidden_states", None) is not None:
