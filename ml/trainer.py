@@ -5,18 +5,22 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
-from accelerate import Accelerator
-from torch.utils.data import DataLoader
-from transformers import PreTrainedModel, get_linear_schedule_with_warmup
-from transformers.modeling_outputs import SequenceClassifierOutput
+from transformers import get_linear_schedule_with_warmup
 
 from ml.config import TrainConfig
 from ml.errors import NonFiniteLossError
 from ml.evaluate import evaluate_split
 from ml.losses import distillation_loss
 from ml.progress import Progress
+
+if TYPE_CHECKING:
+    from accelerate import Accelerator
+    from torch.utils.data import DataLoader
+    from transformers import PreTrainedModel
+    from transformers.modeling_outputs import SequenceClassifierOutput
 
 
 class Trainer:
