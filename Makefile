@@ -1,9 +1,9 @@
-# The two commands a fresh machine needs: `make run` and `make test`.
+# The two commands a fresh machine needs: `make run` and `make test` (`make lint`: the gates CI runs first).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast experiment bench clean
+.PHONY: install run test test-fast lint experiment bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,6 +18,10 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and format check), mypy on ml/, and no new repeated blocks: scripts/lint.sh says which failed.
+lint: install
+	VENV=$(VENV) scripts/lint.sh
 
 # Unit tests only: skips the ones that train on the real bundled model.
 test-fast: install
