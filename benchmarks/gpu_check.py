@@ -40,11 +40,13 @@ TINY = {"steps": 2, "batch_size": 16, "max_length": 16, "minilm_train": 16, "min
 
 
 def main() -> None:
+    from tests.support.paths import data_dir
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     prepare_cmd = commands.add_parser("prepare", help="write the fp16 MiniLM and a data sample to --out")
     prepare_cmd.add_argument("--out", type=Path, default=ROOT / ".gpu-check")
-    prepare_cmd.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "wiki_toxic")
+    prepare_cmd.add_argument("--data", type=Path, default=data_dir())
     run_cmd = commands.add_parser("run", help="measure, print JSON")
     run_cmd.add_argument("--assets", type=Path, default=ROOT / ".gpu-check")
     run_cmd.add_argument("--tiny", action="store_true", help="tiny sizes (CPU test)")

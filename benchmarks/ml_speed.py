@@ -23,13 +23,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = Path(os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared" / "data" / "wiki_toxic"))
 
 
 def main() -> None:
+    from tests.support.paths import data_dir
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teacher", default="bundled-minilm")
-    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--data", default=str(data_dir()))
     parser.add_argument("--train-steps", type=int, default=8)
     parser.add_argument("--texts", type=int, default=256, help="comments timed at batch 32")
     parser.add_argument("--repeats", type=int, default=3)

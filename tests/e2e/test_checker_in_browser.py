@@ -1,8 +1,8 @@
 """A real browser (Debian's Chromium through Playwright) uses the checker page with a real student model."""
 
-import chromium
 import pytest
 
+from tests.support import chromium
 from webapp.checker.models import Prediction
 from webapp.checker.registry import register
 

@@ -2,10 +2,10 @@
 real Celery worker: staff log in, launch a small job, watch its loss appear live on the chart while it
 runs, and promote the result to the checker. Every request the page makes stays on the server."""
 
-import chromium
 import pytest
 from services import TrainingWorkers, daphne, require_real_services
 
+from tests.support import chromium
 from webapp.checker.models import ModelVersion
 from webapp.training.models import TrainingJob
 

@@ -1,9 +1,9 @@
 """A real browser (Debian's Chromium through Playwright) on the review page: staff sign in, filter
 by text and verdict, relabel one row in place, relabel the ticked rows, and read the audit trail."""
 
-import chromium
 import pytest
 
+from tests.support import chromium
 from webapp.checker.models import ModelVersion, Prediction
 
 PASSWORD = "a-long-test-password"

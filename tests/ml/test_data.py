@@ -1,6 +1,5 @@
 """ml.data: loading, validating, splitting, subsampling and tokenizing datasets."""
 
-import os
 from pathlib import Path
 
 import datasets
@@ -10,9 +9,9 @@ import pytest
 
 from ml.data import DataSplits, check_source, load_splits, make_dataloader, stratified_sample, tokenize_splits
 from ml.errors import DataError
+from tests.support import paths
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("TOXILAB_DATA_DIR", REPO_ROOT.parent / "shared" / "data" / "wiki_toxic"))
+SHARED_DATA = paths.data_dir()
 
 
 @pytest.fixture(autouse=True, scope="module")

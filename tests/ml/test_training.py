@@ -4,13 +4,14 @@ import json
 
 import pytest
 import torch
-from conftest import make_tiny_bert, tiny_config
+from conftest import tiny_config
 
 import ml
 from ml.errors import ConfigError, NonFiniteLossError
 from ml.inference import Classifier
 from ml.run import build_models
 from ml.trainer import Trainer
+from tests.support.tiny_bert import make_tiny_bert
 
 
 def test_a_run_writes_a_complete_artifact(tiny_artifact_dir):

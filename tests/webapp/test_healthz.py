@@ -3,8 +3,9 @@ answer, 503 when either does not, no login, and nothing secret in the body."""
 
 import pytest
 from django.db import connections
-from services import free_port, require_real_services
+from services import require_real_services
 
+from tests.support.daphne import free_port
 from webapp import health
 
 
