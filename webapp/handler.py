@@ -2,10 +2,8 @@
 
 Django's own ASGIHandler starts a new thread for every request (ThreadSensitiveContext) and hops
 between the event loop and threads about fifteen times. Database connections are per thread, so
-none outlived its request either: every request paid for a new thread and a new connection.
-Through daphne on 2 cores with SQLite, POST /api/v1/check of one short comment (a 3.6 ms model
-call) took 8.3 ms p50 with a thread and a connection per request (already in one hop) and 5.7 ms
-here; GET /api/v1/model 2.2 ms and 0.8 ms.
+none outlived its request either: every request paid for a new thread and a new connection (what
+that cost, and what this saves: docs/BENCHMARKS.md, "Figures behind design choices in the code").
 
 Here a pool of settings.WEB_THREADS threads runs request_started, the middleware, the view and the
 response's close (request_finished) in one hop, so each thread keeps its connection between
@@ -13,6 +11,10 @@ requests (CONN_MAX_AGE, with health checks) and closes it in the thread that ope
 response is read in that same thread, where its view's queries ran, and sent chunk by chunk; a
 client that disconnects stops it. All our views are sync; an async one would still run, through
 async_to_sync on the server's event loop.
+
+It is built on Django internals (read_body, create_request, chunk_bytes, get_script_prefix,
+_handler_class), pinned by tests/webapp/test_handler_django_internals.py: a Django upgrade that changes
+them fails there first, with what to check.
 """
 
 import asyncio

@@ -1,8 +1,8 @@
 """Per-client rate limit (settings.TOXILAB_RATE_LIMIT): a fixed window per client address.
 
 With Redis (REDIS_URL) the window's count is one Lua script, INCR and EXPIRE on the first hit:
-atomic and one round trip per check (Django's cache API took three: add, exists, incr, which
-cost 1.4 ms of every check through daphne). Without Redis, Django's in-process cache counts with
+atomic and one round trip per check (Django's cache API took three: add, exists, incr; their cost
+is in docs/BENCHMARKS.md). Without Redis, Django's in-process cache counts with
 add and incr. Either way parallel requests cannot slip past the limit; a client may get up to twice
 the limit across a window edge.
 """

@@ -148,7 +148,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while one of them writes, and with synchronous=NORMAL
-    # a commit costs no fsync (about 1 ms instead of 14 ms per stored check); a power cut may lose the
+    # a commit costs no fsync (docs/BENCHMARKS.md has the figure); a power cut may lose the
     # last commits but never corrupts the file. IMMEDIATE transactions avoid "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -25,8 +25,8 @@ class ModelUnavailable(Exception):
 class ActiveModel:
     """The active ModelVersion and its loaded Classifier, one per process, loaded on first use.
 
-    Every check re-reads the active row with one raw query (0.09 ms; the ORM's `current()` took
-    0.5 ms right after a model call, measured on 2 cores) and reloads only when that row changed,
+    Every check re-reads the active row with one raw query (cheaper than the ORM's `current()`;
+    figures in docs/BENCHMARKS.md) and reloads only when that row changed,
     so activating another version, from any process, switches models on the next check without a
     restart. Predictions run one at a time under a lock: a fast tokenizer is not safe to share
     between threads, and two predictions at once would only compete for the same cores.
