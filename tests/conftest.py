@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import paths
-from tests.support.tiny_bert import make_tiny_bert
+from tests.support.tiny_bert import make_tiny_bert, tiny_options
 
 # Small enough for a CI run on 2 cores, large enough for a real F1 well above the all-non-toxic 0.
 REAL_SAMPLE = {"max_train_samples": 800, "max_eval_samples": 400, "max_length": 64, "batch_size": 32}
@@ -47,11 +47,7 @@ def tiny_bert_dir(tmp_path_factory) -> Path:
 
 
 def tiny_config(teacher, data, output, **overrides) -> dict:
-    config = {"method": "teacher", "teacher": str(teacher), "dataset": str(data), "output": str(output),
-              "max_train_samples": 64, "max_eval_samples": 32, "epochs": 1, "batch_size": 16,
-              "max_length": 32, "log_every_steps": 1, "lr": 1e-3}
-    config.update(overrides)
-    return config
+    return tiny_options(teacher, data, output=str(output), **overrides)
 
 
 @pytest.fixture(scope="session")

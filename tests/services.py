@@ -19,6 +19,7 @@ import pytest
 
 from tests.support import daphne as support_daphne
 from tests.support.daphne import free_port
+from tests.support.tiny_bert import tiny_options
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,12 +192,8 @@ class TrainingWorkers:
 
 
 def tiny_job_options(teacher, data, **overrides):
-    """Launch options of a job that trains the tiny random BERT in a few seconds (as conftest's tiny_config)."""
-    options = {"method": "teacher", "teacher": str(teacher), "dataset": str(data), "max_train_samples": 64,
-               "max_eval_samples": 32, "epochs": 1, "batch_size": 16, "max_length": 32, "log_every_steps": 1,
-               "lr": 1e-3}
-    options.update(overrides)
-    return options
+    """Launch options of a job that trains the tiny random BERT in a few seconds."""
+    return tiny_options(teacher, data, **overrides)
 
 
 def session_cookie(client, user):

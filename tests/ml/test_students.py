@@ -2,17 +2,14 @@
 
 import pytest
 import torch
-from transformers import BertConfig, BertForSequenceClassification
 
 from ml.errors import ConfigError
 from ml.models import layer_map, make_student
+from tests.support.tiny_bert import tiny_bert
 
 
 def tiny_teacher(layers=4):
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=100, hidden_size=16, num_hidden_layers=layers, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=32, num_labels=2)
-    return BertForSequenceClassification(config)
+    return tiny_bert(layers, vocab_size=100, hidden_size=16, max_positions=32)
 
 
 def layer_tensors(model, index):
