@@ -6,9 +6,9 @@ The all-non-toxic baseline scores toxic-class F1 0; each run must be well above 
 import json
 
 import pytest
-from conftest import REAL_SAMPLE, cached_run, student_config
 
 from ml.inference import Classifier
+from tests.support.runs import REAL_SAMPLE, cached_run, student_config
 
 pytestmark = pytest.mark.slow
 

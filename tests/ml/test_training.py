@@ -4,13 +4,13 @@ import json
 
 import pytest
 import torch
-from conftest import tiny_config
 
 import ml
 from ml.errors import ConfigError, NonFiniteLossError
 from ml.inference import Classifier
 from ml.run import build_models
 from ml.trainer import Trainer
+from tests.support.runs import tiny_config
 from tests.support.tiny_bert import make_tiny_bert
 
 
