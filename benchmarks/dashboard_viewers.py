@@ -84,7 +84,7 @@ async def one_round(host, cookie, job_id, count, seconds, interval):
     sent, step = 0, 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        points = [{"step": step + i + 1, "loss": 1.0, "cls": 1.0} for i in range(POINTS_PER_EVENT)]
+        points = [{"step": step + i + 1, "loss": 1.0, "components": {"cls": 1.0}} for i in range(POINTS_PER_EVENT)]
         step += POINTS_PER_EVENT
         await layer.group_send(events.group_name(job_id), {"type": events.EVENT_TYPE, "data": {
             "points": points, "sent_at": time.time(), "seq": sent}})

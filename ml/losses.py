@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from transformers.modeling_outputs import SequenceClassifierOutput
 
 
+# What each term of distillation_loss measures, for the legends of the charts. A term without an
+# entry is still stored and drawn, under its name.
+TERMS = {"cls": "cross-entropy", "div": "KL to teacher", "cos": "cosine to teacher"}
+
+
 def kl_term(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """KL(softmax(t/T) || softmax(s/T)) * T^2, averaged over the batch."""
     log_student = F.log_softmax(student_logits / temperature, dim=-1)

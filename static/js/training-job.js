@@ -1,15 +1,12 @@
 // The job page: draw the loss history that the server rendered into the page, then extend it with
 // the events of /ws/jobs/<id>/ (reconnecting while the job is active). Every point is keyed by its
-// step, so a snapshot that overlaps what is drawn adds nothing twice.
+// step, so a snapshot that overlaps what is drawn adds nothing twice. The chart has one series for
+// the total loss and one for each key of the points' `components`: a new loss term needs no change here.
 "use strict";
 
 const ACTIVE = new Set(["queued", "running"]);
-const SERIES = [
-  { key: "loss", label: "total loss", color: "#1d232a" },
-  { key: "cls", label: "cls (cross-entropy)", color: "#2457c5" },
-  { key: "div", label: "div (KL to teacher)", color: "#b3261e" },
-  { key: "cos", label: "cos (cosine to teacher)", color: "#1b7f3b" },
-];
+const TOTAL_COLOR = "#1d232a";
+const PALETTE = ["#2457c5", "#b3261e", "#1b7f3b", "#7a5b16", "#6b3fa0", "#00838f", "#c2185b", "#455a64"];
 
 function formatSeconds(value) {
   if (value === null || value === undefined) return "";
@@ -25,35 +22,61 @@ function readJson(id) {
   return JSON.parse(document.getElementById(id).textContent);
 }
 
+// The loss terms in a stable order: those ml describes (`terms`, {name: what it measures}) first, in its
+// order, then any other by name.
+function orderTerms(names, terms) {
+  const known = Object.keys(terms);
+  const rank = (name) => (known.includes(name) ? known.indexOf(name) : known.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function termLabel(name, terms) {
+  return terms[name] ? `${name} (${terms[name]})` : name;
+}
+
 class LossChart {
-  constructor(canvas, points) {
+  constructor(canvas, points, terms) {
     this.canvas = canvas;
+    this.terms = terms;
+    this.series = new Map();  // "loss" or a term -> its Chart.js dataset, created when its first value comes
     this.lastStep = 0;
     this.count = 0;
     this.chart = new Chart(canvas, {
       type: "line",
-      data: { datasets: SERIES.map((s) => ({ label: s.label, data: [], borderColor: s.color, backgroundColor: s.color,
-                                              borderWidth: s.key === "loss" ? 2.5 : 1.5, pointRadius: 0 })) },
+      data: { datasets: [] },
       options: {
         animation: false, parsing: false, normalized: true, maintainAspectRatio: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: { x: { type: "linear", title: { display: true, text: "step" } },
                   y: { title: { display: true, text: "loss" } } },
-        plugins: { legend: { labels: { filter: (item, data) => data.datasets[item.datasetIndex].data.length > 0 } } },
       },
     });
     this.add(points);
+  }
+
+  dataset(key) {
+    if (!this.series.has(key)) {
+      const total = key === "loss";
+      const color = total ? TOTAL_COLOR : PALETTE[(this.series.size - 1) % PALETTE.length];  // "loss" comes first
+      const dataset = { label: total ? "total loss" : termLabel(key, this.terms), data: [], borderColor: color,
+                        backgroundColor: color, borderWidth: total ? 2.5 : 1.5, pointRadius: 0 };
+      this.series.set(key, dataset);
+      this.chart.data.datasets.push(dataset);
+    }
+    return this.series.get(key).data;
   }
 
   add(points) {
     const fresh = points.filter((p) => p.step > this.lastStep).sort((a, b) => a.step - b.step);
     if (!fresh.length) return;
     for (const point of fresh) {
-      SERIES.forEach((s, i) => {
-        if (point[s.key] !== null && point[s.key] !== undefined) {
-          this.chart.data.datasets[i].data.push({ x: point.step, y: point[s.key] });
+      this.dataset("loss").push({ x: point.step, y: point.loss });
+      const components = point.components || {};
+      for (const term of orderTerms(Object.keys(components), this.terms)) {
+        if (components[term] !== null && components[term] !== undefined) {
+          this.dataset(term).push({ x: point.step, y: components[term] });
         }
-      });
+      }
     }
     this.lastStep = fresh[fresh.length - 1].step;
     this.count += fresh.length;
@@ -68,7 +91,7 @@ class JobPage {
     this.root = root;
     this.jobId = root.dataset.jobId;
     this.status = root.dataset.status;
-    this.chart = new LossChart(document.getElementById("loss-chart"), readJson("points-data"));
+    this.chart = new LossChart(document.getElementById("loss-chart"), readJson("points-data"), readJson("loss-terms"));
     this.evaluations = readJson("evaluations-data");
     this.logIds = new Set(readJson("log-ids"));
     this.retryDelay = 500;

@@ -88,9 +88,7 @@ class PointOut(Schema):
     step: int
     epoch: float
     loss: float
-    cls: float | None
-    div: float | None
-    cos: float | None
+    components: dict[str, float] = Field(description="the mean of each loss term the method logs, by name")
     lr: float | None
     samples_per_s: float | None
 

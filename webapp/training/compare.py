@@ -19,13 +19,20 @@ def row(job):
 
 
 def curves(jobs):
-    """{job id: [[step, loss], ...]} of the total loss, thinned to MAX_POINTS_PER_CURVE."""
-    result = {}
-    for job in jobs:
-        rows = list(TrainingMetric.objects.filter(job=job).values_list("step", "loss"))
-        every = max(1, -(-len(rows) // MAX_POINTS_PER_CURVE))
-        kept = rows[::every]
-        if rows and kept[-1] != rows[-1]:
-            kept.append(rows[-1])
-        result[job.pk] = [list(point) for point in kept]
-    return result
+    """{job id: {"loss": [[step, value], ...], term: [...]}}: the total loss and each loss term the run
+    logged (the keys of its rows' `components`), thinned to MAX_POINTS_PER_CURVE."""
+    return {job.pk: _series(TrainingMetric.objects.filter(job=job).values_list("step", "loss", "components"))
+            for job in jobs}
+
+
+def _series(rows):
+    rows = list(rows)
+    every = max(1, -(-len(rows) // MAX_POINTS_PER_CURVE))
+    kept = rows[::every]
+    if rows and kept[-1] != rows[-1]:
+        kept.append(rows[-1])
+    series = {"loss": [[step, loss] for step, loss, _ in kept]}
+    for step, _, components in kept:
+        for term, value in components.items():
+            series.setdefault(term, []).append([step, value])
+    return series

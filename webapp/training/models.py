@@ -137,15 +137,17 @@ def queue_positions():
 
 
 class TrainingMetric(models.Model):
-    """One logged training step: the mean loss (and its components) since the previous one."""
+    """One logged training step: the mean loss, and of each of its terms, since the previous one.
+
+    `components` maps each loss term the method logs ({"cls": ..., "div": ..., "cos": ...}) to its
+    mean: a new term is stored, served and drawn with no migration.
+    """
 
     job = models.ForeignKey(TrainingJob, on_delete=models.CASCADE, related_name="points")
     step = models.PositiveIntegerField()
     epoch = models.FloatField()
     loss = models.FloatField()
-    cls = models.FloatField(null=True, blank=True)
-    div = models.FloatField(null=True, blank=True)
-    cos = models.FloatField(null=True, blank=True)
+    components = models.JSONField(default=dict, blank=True)
     lr = models.FloatField(null=True, blank=True)
     samples_per_s = models.FloatField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
@@ -156,14 +158,13 @@ class TrainingMetric(models.Model):
 
     @classmethod
     def from_progress(cls, job_id, progress):
-        parts = progress.components
         return cls(job_id=job_id, step=progress.step, epoch=progress.epoch, loss=progress.loss,
-                   cls=parts.get("cls"), div=parts.get("div"), cos=parts.get("cos"), lr=progress.lr,
-                   samples_per_s=progress.samples_per_s)
+                   components=dict(progress.components), lr=progress.lr, samples_per_s=progress.samples_per_s)
 
     def to_point(self):
-        return {"step": self.step, "epoch": self.epoch, "loss": self.loss, "cls": self.cls, "div": self.div,
-                "cos": self.cos, "lr": self.lr, "samples_per_s": self.samples_per_s}
+        """The row as the job page, its WebSocket and the API's history show it (api.PointOut)."""
+        return {"step": self.step, "epoch": self.epoch, "loss": self.loss, "components": self.components,
+                "lr": self.lr, "samples_per_s": self.samples_per_s}
 
 
 class EvaluationResult(models.Model):

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.training import attempts, jobs
 from webapp.training import compare as comparison
@@ -55,6 +56,7 @@ def job_detail(request, job_id):
     context = {
         "job": job,
         "points": [point.to_point() for point in job.points.all()],
+        "loss_terms": LOSS_TERMS,
         "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
         "log_entries": log_entries,
         "log_ids": [entry.pk for entry in log_entries],
@@ -94,6 +96,7 @@ def compare(request):
         "rows_by_job": [(job, comparison.row(job)) for job in chosen],
         "columns": COMPARE_COLUMNS,
         "curves": comparison.curves(chosen),
+        "loss_terms": LOSS_TERMS,
         "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],
         "chosen_ids": {job.pk for job in chosen},
     }

@@ -86,8 +86,8 @@ def test_the_list_refreshes_itself_only_while_a_job_is_active(staff_client, make
 
 def test_the_job_page_carries_the_loss_history_the_log_and_the_live_socket(staff_client, make_job):
     job = make_job("running", step=2, total_steps=10)
-    TrainingMetric.objects.bulk_create([TrainingMetric(job=job, step=1, epoch=0.1, loss=0.9, cls=0.9),
-                                        TrainingMetric(job=job, step=2, epoch=0.2, loss=0.7, cls=0.7)])
+    TrainingMetric.objects.bulk_create([TrainingMetric(job=job, step=1, epoch=0.1, loss=0.9, components={"cls": 0.9}),
+                                        TrainingMetric(job=job, step=2, epoch=0.2, loss=0.7, components={"cls": 0.7})])
     job.log("attempt 1 started on celery@test")
 
     page = staff_client.get(f"/dashboard/jobs/{job.pk}/")
@@ -121,7 +121,7 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
     rows = dict(page.context["rows_by_job"])
     assert dict(rows[other])["layers"] == "3 (1,3,5)" and dict(rows[other])["F1"] == "0.5000"
     assert dict(rows[finished_job])["F1"] == f"{finished_job.test_f1:.4f}"
-    assert page.context["curves"][other.pk] == [[1, 1.0], [2, 0.5], [3, 1 / 3]]
+    assert page.context["curves"][other.pk] == {"loss": [[1, 1.0], [2, 0.5], [3, 1 / 3]]}
     assert 'id="compare-chart"' in html
 
 

@@ -118,10 +118,10 @@ def test_a_job_reads_with_progress_eta_queue_position_metrics_worker_and_device(
 
 def test_the_history_lists_the_loss_rows_after_a_step(api, make_job):
     job = make_job("running")
-    TrainingMetric.objects.bulk_create(TrainingMetric(job=job, step=s, epoch=s / 10, loss=1 / s, cls=1 / s)
-                                       for s in (1, 2, 3))
+    TrainingMetric.objects.bulk_create(
+        TrainingMetric(job=job, step=s, epoch=s / 10, loss=1 / s, components={"cls": 1 / s}) for s in (1, 2, 3))
     history = api("get", f"/jobs/{job.pk}/history?after=1").json()
-    assert [p["step"] for p in history["points"]] == [2, 3] and history["points"][0]["cls"] == 0.5
+    assert [p["step"] for p in history["points"]] == [2, 3] and history["points"][0]["components"] == {"cls": 0.5}
 
 
 def test_an_unknown_job_is_a_404(api):
