@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from webapp.training import events
 from webapp.training.models import EvaluationResult, TrainingJob, TrainingMetric
+from webapp.training.state import progress_state
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,7 @@ class JobReporter:
                 "evaluations": [{"split": p.split, "step": p.step, "epoch": p.epoch, "final": False,
                                  "metrics": p.metrics} for p in batch if p.kind == "eval"]}
         if steps:
-            last = steps[-1]
-            data["job"] = {"status": TrainingJob.Status.RUNNING, "step": last.step, "total_steps": last.total_steps,
-                           "progress": min(1.0, last.step / last.total_steps) if last.total_steps else 0.0,
-                           "eta_s": last.eta_s}
+            data["job"] = progress_state(self.job_id, steps[-1])
         events.publish(self.job_id, **data)
         self.stats.update(events=1)
 

@@ -18,6 +18,7 @@ from webapp.training import attempts, jobs
 from webapp.training.auth import API_AUTH
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import METHODS, OPTIONS, OptionError, validate
+from webapp.training.state import JobState
 
 router = Router(tags=["training jobs"], auth=API_AUTH)
 
@@ -42,28 +43,16 @@ JobIn = create_model(
 )
 
 
-class JobOut(Schema):
-    id: int
+class JobOut(JobState):
+    """The job's state (as its page and WebSocket show it) and what it was launched with."""
+
     method: str
     teacher: str
     teacher_job: int | None = Field(None, alias="teacher_job_id")
     dataset: str
     config: dict
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
-    cancel_requested: bool
-    progress: float = Field(description="fraction of the steps done, 0 to 1")
-    step: int
-    total_steps: int | None
-    eta_s: float | None = Field(description="seconds left, as the worker estimates them")
-    queue_position: int | None = Field(None, description="1 for the next queued job to start")
     created_by: str | None
     created: datetime
-    started: datetime | None
-    finished: datetime | None
-    attempts: int
-    worker: str
-    device: str
-    error: str
     metrics: dict = Field(description="metrics.json of the finished run")
     model_version: ModelOut | None
     retry_of: int | None = Field(None, alias="retry_of_id")
@@ -73,10 +62,6 @@ class JobOut(Schema):
     @staticmethod
     def resolve_created_by(job):
         return job.created_by.get_username() if job.created_by else None
-
-    @staticmethod
-    def resolve_queue_position(job):
-        return getattr(job, "position", None)
 
 
 class JobList(Schema):

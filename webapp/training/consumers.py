@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from webapp.training import events
 from webapp.training.auth import is_staff
 from webapp.training.models import TrainingJob
+from webapp.training.state import job_state
 
 FORBIDDEN, NOT_FOUND = 4403, 4404  # close codes: 4000 + the HTTP status they mean
 
@@ -55,7 +56,7 @@ def _snapshot(job_id, after):
     if job is None:
         return None
     return {
-        "job": {**events.job_state(job), "queue_position": job.queue_position()},
+        "job": job_state(job),
         "points": [point.to_point() for point in job.points.filter(step__gt=after)],
         "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
         "log": [entry.to_dict() for entry in job.log_entries.all()],
