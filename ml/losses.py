@@ -10,7 +10,6 @@ import torch.nn.functional as F
 if TYPE_CHECKING:
     from transformers.modeling_outputs import SequenceClassifierOutput
 
-
 # What each term of distillation_loss measures, for the legends of the charts. A term without an
 # entry is still stored and drawn, under its name.
 TERMS = {"cls": "cross-entropy", "div": "KL to teacher", "cos": "cosine to teacher"}
