@@ -8,13 +8,11 @@ function readJson(id) {
   return JSON.parse(document.getElementById(id).textContent);
 }
 
-// "loss" first, then the terms ml describes in its order, then any other by name.
+// "loss" first, then every term of any run (orderTerms and termLabel are in loss-terms.js).
 function curveNames(curves, terms) {
   const names = new Set(Object.values(curves).flatMap((series) => Object.keys(series)));
   names.delete("loss");
-  const known = Object.keys(terms);
-  const rank = (name) => (known.includes(name) ? known.indexOf(name) : known.length);
-  return ["loss", ...[...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))];
+  return ["loss", ...orderTerms(names, terms)];
 }
 
 // One dataset per run that logged `name`; a run keeps its colour whichever curve is shown.
@@ -35,8 +33,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const curves = readJson("curves-data"), terms = readJson("loss-terms");
   const picker = document.getElementById("compare-term");
   for (const name of curveNames(curves, terms)) {
-    const label = name === "loss" ? "total loss" : terms[name] ? `${name} (${terms[name]})` : name;
-    picker.append(new Option(label, name));
+    picker.append(new Option(termLabel(name, terms), name));
   }
   const chart = new Chart(canvas, {
     type: "line",

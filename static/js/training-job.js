@@ -22,18 +22,6 @@ function readJson(id) {
   return JSON.parse(document.getElementById(id).textContent);
 }
 
-// The loss terms in a stable order: those ml describes (`terms`, {name: what it measures}) first, in its
-// order, then any other by name.
-function orderTerms(names, terms) {
-  const known = Object.keys(terms);
-  const rank = (name) => (known.includes(name) ? known.indexOf(name) : known.length);
-  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-function termLabel(name, terms) {
-  return terms[name] ? `${name} (${terms[name]})` : name;
-}
-
 class LossChart {
   constructor(canvas, points, terms) {
     this.canvas = canvas;
@@ -58,7 +46,7 @@ class LossChart {
     if (!this.series.has(key)) {
       const total = key === "loss";
       const color = total ? TOTAL_COLOR : PALETTE[(this.series.size - 1) % PALETTE.length];  // "loss" comes first
-      const dataset = { label: total ? "total loss" : termLabel(key, this.terms), data: [], borderColor: color,
+      const dataset = { label: termLabel(key, this.terms), data: [], borderColor: color,
                         backgroundColor: color, borderWidth: total ? 2.5 : 1.5, pointRadius: 0 };
       this.series.set(key, dataset);
       this.chart.data.datasets.push(dataset);
