@@ -10,6 +10,7 @@ from services import session_cookie
 
 from ml.progress import Progress
 from webapp.training import attempts
+from webapp.training.api import PointOut
 from webapp.training.models import TrainingJob
 from worker.progress import JobReporter
 
@@ -68,7 +69,8 @@ def test_a_new_term_reported_by_ml_reaches_the_database_the_api_and_the_live_pag
     snapshot = snapshot_of(attempt.job_id, cookie)
     history = client.get(f"/api/v1/jobs/{attempt.job_id}/history").json()
 
-    assert TrainingJob.objects.get(pk=attempt.job_id).points.get().components == TERMS
+    row = TrainingJob.objects.get(pk=attempt.job_id).points.get()
+    assert row.components == TERMS and set(row.to_point()) == set(PointOut.model_fields), "one point shape"
     assert event["points"][0]["components"] == snapshot["points"][0]["components"] == TERMS
     assert history["points"][0]["components"] == TERMS and history["points"][0]["loss"] == 0.75
     assert event["job"] == {"status": "running", "step": 1, "total_steps": 10, "progress": 0.1, "eta_s": 9.0}
