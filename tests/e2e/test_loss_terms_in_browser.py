@@ -4,10 +4,10 @@ one that first arrives live over the WebSocket."""
 
 import threading
 
-import chromium
 import pytest
 from services import daphne, require_real_services, service_env, unique_queue
 
+from tests.support import chromium
 from webapp.training import events
 from webapp.training.models import TrainingJob
 
@@ -29,8 +29,17 @@ def server(transactional_db, tmp_path, django_user_model):
 
 @pytest.fixture
 def job(server):
-    job = TrainingJob.objects.create(method="odd", teacher="t", dataset="d", config={}, status="running",
-                                     attempts=1, step=2, total_steps=10, worker="celery@test")
+    job = TrainingJob.objects.create(
+        method="odd",
+        teacher="t",
+        dataset="d",
+        config={},
+        status="running",
+        attempts=1,
+        step=2,
+        total_steps=10,
+        worker="celery@test",
+    )
     for step in (1, 2):
         job.points.create(step=step, epoch=step / 10, loss=1 / step, components={"cls": 1 / step, "made_up": 0.1})
     return job
@@ -60,16 +69,29 @@ def test_the_charts_draw_every_loss_term_the_rows_carry(server, job):
         page.goto(f"{server.url}/dashboard/jobs/{job.pk}/")
         page.wait_for_function("() => document.getElementById('live-state').textContent === 'live'", timeout=30_000)
         drawn = page.evaluate(LABELS)
-        publish(job.pk, points=[{"step": 3, "epoch": 0.3, "loss": 0.3, "lr": None, "samples_per_s": None,
-                                 "components": {"cls": 0.3, "made_up": 0.1, "arrived_live": 0.2}}])
+        publish(
+            job.pk,
+            points=[
+                {
+                    "step": 3,
+                    "epoch": 0.3,
+                    "loss": 0.3,
+                    "lr": None,
+                    "samples_per_s": None,
+                    "components": {"cls": 0.3, "made_up": 0.1, "arrived_live": 0.2},
+                }
+            ],
+        )
         page.wait_for_function(f"() => ({LABELS})().includes('arrived_live')", timeout=30_000)
         drawn_live = page.evaluate(LABELS)
 
         page.goto(f"{server.url}/dashboard/compare/?jobs={job.pk}")
         curves = page.eval_on_selector_all("#compare-term option", "options => options.map((o) => o.value)")
         page.select_option("#compare-term", "made_up")
-        shown = page.evaluate("() => Chart.getChart(document.getElementById('compare-chart')).data.datasets"
-                              ".map((d) => d.data.map((p) => p.y))")
+        shown = page.evaluate(
+            "() => Chart.getChart(document.getElementById('compare-chart')).data.datasets"
+            ".map((d) => d.data.map((p) => p.y))"
+        )
 
     assert drawn == ["total loss", "cls (cross-entropy)", "made_up"]
     assert drawn_live == ["total loss", "cls (cross-entropy)", "made_up", "arrived_live"]

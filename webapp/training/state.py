@@ -48,6 +48,11 @@ def job_state(job, fields=None):
 
 def progress_state(job_id, progress):
     """What a running attempt's step report (an ml.Progress) changes in its job's state."""
-    job = TrainingJob(pk=job_id, status=TrainingJob.Status.RUNNING, step=progress.step,
-                      total_steps=progress.total_steps, eta_s=progress.eta_s)
+    job = TrainingJob(
+        pk=job_id,
+        status=TrainingJob.Status.RUNNING,
+        step=progress.step,
+        total_steps=progress.total_steps,
+        eta_s=progress.eta_s,
+    )
     return job_state(job, PROGRESS_FIELDS)

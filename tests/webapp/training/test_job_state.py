@@ -1,27 +1,12 @@
 """One job state (state.JobState): the API, the WebSocket snapshot, the events of staff actions and
 the worker's step reports all show a job the same way."""
 
-from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
-from services import session_cookie
+from services import job_snapshot, session_cookie
 
 from ml.progress import Progress
 from webapp.training import events, jobs
 from webapp.training.models import TrainingJob
 from webapp.training.state import PROGRESS_FIELDS, JobState, job_state, progress_state
-
-
-@async_to_sync
-async def snapshot_of(job_id, cookie):
-    from webapp.asgi import application
-
-    headers = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())]
-    communicator = WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
-    connected, _ = await communicator.connect(timeout=5)
-    assert connected
-    snapshot = await communicator.receive_json_from(timeout=5)
-    await communicator.disconnect()
-    return snapshot
 
 
 def test_the_api_and_the_websocket_snapshot_show_the_same_state(transactional_db, make_job, client, staff):
@@ -30,7 +15,7 @@ def test_the_api_and_the_websocket_snapshot_show_the_same_state(transactional_db
     cookie = session_cookie(client, staff)
 
     from_api = client.get(f"/api/v1/jobs/{job.pk}").json()
-    from_socket = snapshot_of(job.pk, cookie)["job"]
+    from_socket = job_snapshot(job.pk, cookie)["job"]
 
     assert {name: from_api[name] for name in JobState.model_fields} == from_socket == job_state(job)
     assert from_socket["queue_position"] == 2 and from_socket["can_cancel"] is True

@@ -5,8 +5,7 @@ import uuid
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
-from services import session_cookie
+from services import job_snapshot, job_socket, session_cookie
 
 from ml.progress import Progress
 from webapp.training import attempts
@@ -21,8 +20,9 @@ TERMS = {"cls": 0.5, "made_up": 0.25}  # "made_up" is in no model field, schema 
 def attempt(transactional_db, staff, settings, tmp_path):
     settings.TOXILAB_ARTIFACTS_DIR = tmp_path
     settings.TOXILAB_PROGRESS_FLUSH_MS, settings.TOXILAB_JOB_POLL_MS = 50, 50
-    job = TrainingJob.objects.create(method="odd", teacher="t", dataset="d", config={"epochs": 1},
-                                     created_by=staff, celery_task_id=str(uuid.uuid4()))
+    job = TrainingJob.objects.create(
+        method="odd", teacher="t", dataset="d", config={"epochs": 1}, created_by=staff, celery_task_id=str(uuid.uuid4())
+    )
     return attempts.claim(job.pk, job.celery_task_id, worker="celery@here", pid=1, device_for=lambda c: "cpu")
 
 
@@ -31,17 +31,10 @@ def report_one_step(attempt):
         reporter(Progress("step", 1, 10, 0.1, loss=0.75, components=dict(TERMS), lr=1e-3, eta_s=9.0))
 
 
-def socket(job_id, cookie):
-    from webapp.asgi import application
-
-    headers = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())]
-    return WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
-
-
 @async_to_sync
 async def live_event_of(attempt, cookie):
     """The first event with points that a page watching the job receives while the step is reported."""
-    communicator = socket(attempt.job_id, cookie)
+    communicator = job_socket(attempt.job_id, cookie)
     connected, _ = await communicator.connect(timeout=5)
     assert connected
     assert (await communicator.receive_json_from(timeout=5))["points"] == []
@@ -52,21 +45,11 @@ async def live_event_of(attempt, cookie):
     return message
 
 
-@async_to_sync
-async def snapshot_of(job_id, cookie):
-    communicator = socket(job_id, cookie)
-    connected, _ = await communicator.connect(timeout=5)
-    assert connected
-    snapshot = await communicator.receive_json_from(timeout=5)
-    await communicator.disconnect()
-    return snapshot
-
-
 def test_a_new_term_reported_by_ml_reaches_the_database_the_api_and_the_live_page(attempt, client, staff):
     cookie = session_cookie(client, staff)
 
     event = live_event_of(attempt, cookie)
-    snapshot = snapshot_of(attempt.job_id, cookie)
+    snapshot = job_snapshot(attempt.job_id, cookie)
     history = client.get(f"/api/v1/jobs/{attempt.job_id}/history").json()
 
     row = TrainingJob.objects.get(pk=attempt.job_id).points.get()
@@ -85,5 +68,8 @@ def test_the_job_and_compare_pages_draw_each_term_they_find(staff_client, make_j
     curves = staff_client.get(f"/dashboard/compare/?jobs={job.pk}").context["curves"]
 
     assert [point["components"] for point in points] == [{"cls": 1.0, "made_up": 0.1}, {"cls": 0.5, "made_up": 0.1}]
-    assert curves[job.pk] == {"loss": [[1, 1.0], [2, 0.5]], "cls": [[1, 1.0], [2, 0.5]],
-                              "made_up": [[1, 0.1], [2, 0.1]]}
+    assert curves[job.pk] == {
+        "loss": [[1, 1.0], [2, 0.5]],
+        "cls": [[1, 1.0], [2, 0.5]],
+        "made_up": [[1, 0.1], [2, 0.1]],
+    }

@@ -37,7 +37,10 @@ def test_it_moves_each_rows_terms_into_its_mapping(old_schema):
     apps = migrate(AFTER)
     rows = apps.get_model("training", "TrainingMetric").objects.filter(job_id=job_id).order_by("step")
     assert [(row.step, row.loss, row.components) for row in rows] == [
-        (1, 0.9, {"cls": 0.5, "div": 0.3, "cos": 0.1}), (2, 0.7, {"cls": 0.7}), (3, 0.6, {})]
+        (1, 0.9, {"cls": 0.5, "div": 0.3, "cos": 0.1}),
+        (2, 0.7, {"cls": 0.7}),
+        (3, 0.6, {}),
+    ]
 
 
 def test_it_can_be_reversed_without_losing_the_three_terms(old_schema):

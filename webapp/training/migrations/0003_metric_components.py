@@ -22,9 +22,9 @@ class TermObject(JSONObject):
 def fold_columns(apps, schema_editor):
     metrics = apps.get_model("training", "TrainingMetric").objects
     for present in product((True, False), repeat=len(TERMS)):
-        names = [term for term, there in zip(TERMS, present) if there]
+        names = [term for term, there in zip(TERMS, present, strict=True) if there]
         if names:  # rows with no term set keep the new column's default, {}
-            rows = metrics.filter(**{f"{term}__isnull": not there for term, there in zip(TERMS, present)})
+            rows = metrics.filter(**{f"{term}__isnull": not there for term, there in zip(TERMS, present, strict=True)})
             rows.update(components=TermObject(names))
 
 
@@ -34,19 +34,10 @@ def unfold_columns(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('training', '0002_job_reviewed_rows'),
-    ]
+    dependencies = [("training", "0002_job_reviewed_rows")]
 
     operations = [
-        migrations.AddField(
-            model_name='trainingmetric',
-            name='components',
-            field=models.JSONField(blank=True, default=dict),
-        ),
+        migrations.AddField("trainingmetric", "components", models.JSONField(blank=True, default=dict)),
         migrations.RunPython(fold_columns, unfold_columns),
-        migrations.RemoveField(model_name='trainingmetric', name='cls'),
-        migrations.RemoveField(model_name='trainingmetric', name='div'),
-        migrations.RemoveField(model_name='trainingmetric', name='cos'),
+        *(migrations.RemoveField("trainingmetric", term) for term in TERMS),
     ]
