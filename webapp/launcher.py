@@ -36,9 +36,9 @@ def main():
             cleanup.append(redis_dir)
             children.append(("redis", start_embedded_redis(Path(redis_dir))))
         host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
-        behind_proxy = prepare_django()
+        prepare_django()
         # One torch thread unless told otherwise: the worker may be training on the same cores.
-        web = spawn(daphne_command(host, port, behind_proxy), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+        web = spawn(daphne_command(host, port), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
         children += [("web", web), ("worker", spawn(celery_worker_command()))]
         wait_for_port(host, port, web)
         print(f"ToxiLab is running on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
@@ -81,16 +81,14 @@ def start_embedded_redis(directory):
 
 
 def prepare_django():
-    """Migrate and create the first staff account; returns settings.TOXILAB_BEHIND_PROXY."""
+    """Migrate and create the first staff account."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
     import django
-    from django.conf import settings
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=1)
     ensure_staff_account()
-    return settings.TOXILAB_BEHIND_PROXY
 
 
 def ensure_staff_account():
@@ -110,9 +108,10 @@ def ensure_staff_account():
     print(f"Created staff account {username!r} {how}.", flush=True)
 
 
-def daphne_command(host, port, behind_proxy):
-    command = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
-    return command + (["--proxy-headers"] if behind_proxy else []) + ["webapp.asgi:application"]
+def daphne_command(host, port):
+    """Without --proxy-headers: daphne would take X-Forwarded-For's leftmost address, which the client
+    writes. The web layer reads the header itself, trusting only TOXILAB_PROXY_HOPS (webapp/client.py)."""
+    return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "webapp.asgi:application"]
 
 
 def celery_worker_command():

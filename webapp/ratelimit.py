@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from ninja.throttling import BaseThrottle
 
+from webapp.client import client_address
+
 COUNT_IN_WINDOW = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -30,8 +32,7 @@ def retry_after(request):
     limit, period = settings.TOXILAB_RATE_LIMIT
     now = time.time()
     window = int(now // period)
-    # REMOTE_ADDR is the client, or with TOXILAB_BEHIND_PROXY the address daphne read from the proxy.
-    key = f"toxilab:ratelimit:{request.META.get('REMOTE_ADDR', '')}:{period}:{window}"
+    key = f"toxilab:ratelimit:{client_address(request)}:{period}:{window}"
     if _count(key, period + 1) <= limit:
         return None
     return max(1, int((window + 1) * period - now + 0.999))

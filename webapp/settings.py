@@ -78,9 +78,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Served over HTTPS (the default once DEBUG is off): redirect, secure cookies, HSTS.
 TOXILAB_HTTPS = env_bool("TOXILAB_HTTPS", not DEBUG)
-# Behind a reverse proxy that sets X-Forwarded-Proto/For (the launcher passes --proxy-headers to
-# daphne, so rate limits count the real client address).
+# Behind a reverse proxy that sets X-Forwarded-Proto: trust it to say whether the client used HTTPS.
 TOXILAB_BEHIND_PROXY = env_bool("TOXILAB_BEHIND_PROXY", False)
+# How many proxies in front of the server append to X-Forwarded-For: the client address that rate
+# limits and login throttling count is that many entries from the header's right (0: the header is
+# ignored and the TCP peer is the client). A client can write anything to the left of what they append.
+TOXILAB_PROXY_HOPS = env_int("TOXILAB_PROXY_HOPS", 0)
 if TOXILAB_HTTPS:
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True

@@ -62,6 +62,9 @@ def test_the_web_server_migrates_on_start_and_is_healthy_only_when_healthz_says_
     web = services["web"]
 
     assert re.search(r"manage\.py migrate .*&& exec python -m daphne", " ".join(web["command"]))
+    # daphne's --proxy-headers believes the leftmost X-Forwarded-For address, which clients write
+    assert "--proxy-headers" not in " ".join(web["command"])
+    assert environment(web)["TOXILAB_PROXY_HOPS"] == "${TOXILAB_PROXY_HOPS:-0}"
     assert "http://localhost:8000/healthz" in " ".join(web["healthcheck"]["test"])
     assert {"postgres", "redis"} <= set(web["depends_on"])
     assert all(web["depends_on"][name]["condition"] == "service_healthy" for name in ("postgres", "redis"))
