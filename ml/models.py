@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 BUNDLED_NAMES = ("bundled-minilm", "bundled", "all-minilm-l6-v2", "minilm")
 LABELS = {0: "non-toxic", 1: "toxic"}
 _LAYER_KEY = re.compile(r"^(.*\.layer\.)(\d+)(\..*)$")
+# A Hugging Face model id: 'name' or 'owner/name', letters, digits, '-', '_' and '.', at most 96 each.
+_HUB_MODEL_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
 
 
 def resolve_teacher(name: str) -> str:
@@ -30,6 +32,22 @@ def resolve_teacher(name: str) -> str:
     if name.startswith(("/", "./", "../", "~")):
         raise ModelLoadError(f"teacher path does not exist: {name}")
     return name
+
+
+def check_teacher(name: str) -> None:
+    """Cheap validation for a form: a bundled name, a model directory (with config.json) on this
+    machine, or something shaped like a hub id. Whether a hub id exists is known only when it loads."""
+    if name.strip().lower() in BUNDLED_NAMES:
+        return
+    path = Path(name).expanduser()
+    looks_like_path = name.startswith(("/", "./", "../", "~")) or ".." in name
+    if path.exists() or looks_like_path:
+        if not (path / "config.json").is_file():
+            # the same words whether or not the path exists: the form must not probe the file system
+            raise ModelLoadError(f"not a model directory on the server (one with config.json): {name}")
+        return
+    if not _HUB_MODEL_ID.match(name):
+        raise ModelLoadError(f"not a bundled name, a model directory or a hub id 'owner/name': {name!r}")
 
 
 def read_run_info(path: str | Path) -> dict | None:

@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from webapp.checker.api import router as checker_router
 from webapp.checker.review_api import router as review_router
+from webapp.json_body import StorableTextParser, UnstorableText
 from webapp.training.api import router as training_router
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ api = NinjaAPI(
         "Errors are JSON objects with one `error` message."
     ),
     urls_namespace="api",
+    parser=StorableTextParser(),
 )
 api.add_router("/", checker_router)
 api.add_router("/", training_router)
@@ -43,7 +45,9 @@ def http_error(request, exc):
     if isinstance(exc, Throttled):
         seconds = math.ceil(exc.wait or 1)
         return error(request, f"too many checks from your address; try again in {seconds} seconds", 429)
-    # django-ninja wraps a body that json.loads refuses in HttpError(400).
+    # django-ninja wraps a body that json.loads (or our parser) refuses in HttpError(400).
+    if isinstance(exc.__cause__, UnstorableText):
+        return error(request, str(exc.__cause__), 400)
     if isinstance(exc.__cause__, ValueError):
         return error(request, f"malformed JSON: {exc.__cause__}", 400)
     if isinstance(exc, AuthenticationError):

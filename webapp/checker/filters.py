@@ -10,9 +10,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ SORTS = {
     "most-toxic": ("toxic_probability", True),
     "least-toxic": ("toxic_probability", False),
 }
+# `until` is inclusive: the filter ends at the next midnight, which the last day Python knows has none.
+LAST_DAY = date.max - timedelta(days=1)
 REVIEWED = {"yes": "reviewed", "no": "not reviewed", "relabelled": "relabelled by a reviewer"}
 
 
@@ -42,8 +45,9 @@ class PredictionFilter(forms.Form):
                                        widget=forms.NumberInput(attrs={"step": "any"}))
     model = forms.ModelChoiceField(queryset=ModelVersion.objects.all(), required=False, empty_label="any model")
     source = forms.ChoiceField(required=False, choices=[("", "page and API"), *Prediction.Source.choices])
-    since = forms.DateField(required=False, label="from date", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="to date (inclusive)",
+    since = forms.DateField(required=False, label="from date", validators=[MaxValueValidator(LAST_DAY)],
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="to date (inclusive)", validators=[MaxValueValidator(LAST_DAY)],
                             widget=forms.DateInput(attrs={"type": "date"}))
     reviewed = forms.ChoiceField(required=False, choices=[("", "reviewed or not"), *REVIEWED.items()])
     sort = forms.ChoiceField(required=False, choices=[(name, name.replace("-", " ")) for name in SORTS])

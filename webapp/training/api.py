@@ -21,6 +21,7 @@ from webapp.training.options import METHODS, OPTIONS, OptionError, validate
 from webapp.training.state import JobState
 
 router = Router(tags=["training jobs"], auth=API_AUTH)
+MAX_OFFSET = 10**9  # past any real list, and far inside the 64-bit OFFSET the database takes
 
 
 class _JobInBase(Schema):
@@ -129,7 +130,7 @@ def create_job(request, payload: JobIn):
 
 @router.get("/jobs", response={200: JobList, **ERRORS}, summary="List jobs, newest first")
 def list_jobs(request, status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
-              limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+              limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     attempts.recover_stale()
     listing = TrainingJob.objects.select_related("created_by", "model_version")
     if status:

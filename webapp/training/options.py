@@ -97,7 +97,7 @@ def validate(options):
 
 def _check_sources(config):
     from ml.data import check_source  # imports datasets and torch: only when a job is launched
-    from ml.models import resolve_teacher
+    from ml.models import check_teacher
 
     try:
         check_source(config.dataset, text_column=config.text_column, label_column=config.label_column)
@@ -110,7 +110,7 @@ def _check_sources(config):
         except DataError as exc:
             raise OptionError("extra_train_file", str(exc)) from exc
     try:
-        resolve_teacher(config.teacher)
+        check_teacher(config.teacher)
     except ModelLoadError as exc:
         raise OptionError("teacher", str(exc)) from exc
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +35,8 @@ def dashboard(request):
 @staff_required
 def launch(request):
     copy_of = request.GET.get("from")
+    if copy_of is not None and not copy_of.isdecimal():
+        raise BadRequest("?from= takes the id of the job to copy")
     initial = JobForm.initial_from(get_object_or_404(TrainingJob, pk=copy_of)) if copy_of else None
     form = JobForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
