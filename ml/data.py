@@ -73,8 +73,14 @@ def load_splits(
     return DataSplits(**splits, source=source, extra_train_rows=extra_rows)
 
 
-def check_source(source: str, *, text_column: str = "comment_text", label_column: str = "label") -> dict:
-    """Cheap validation for a form: files exist and are readable, columns and first rows are sound."""
+def check_source(source: str, *, text_column: str = "comment_text", label_column: str = "label",
+                 roots: list[str | Path] | None = None) -> dict:
+    """Cheap validation for a form: files exist and are readable, columns and first rows are sound.
+
+    With `roots`, a local path must lie inside one of those directories (symlinks resolved); any other
+    is refused before it is looked at, in the same words whether it exists or not."""
+    if roots is not None:
+        _require_within(source, roots)
     path = _local_path(source)
     if path is None:
         if not _HUB_ID.match(source):
@@ -144,6 +150,15 @@ def _read_source(source: str, text_column: str, label_column: str, seed: int) ->
         files = _split_files(path)
         return {name: _read_file(file, text_column, label_column) for name, file in files.items()}
     return _split_frame(_read_file(_checked_file(path), text_column, label_column), path, seed)
+
+
+def _require_within(source: str, roots: list[str | Path]) -> None:
+    path = Path(os.path.expanduser(source))
+    if not (path.exists() or source.startswith(_LOCAL_PREFIXES) or path.suffix.lower() in FORMATS):
+        return  # a hub id
+    resolved = path.resolve()
+    if not any(resolved.is_relative_to(Path(root).expanduser().resolve()) for root in roots):
+        raise DataError(f"{source}: not in a data directory this server reads from")
 
 
 def _local_path(source: str) -> Path | None:
@@ -239,7 +254,7 @@ def _header(path: Path) -> list[str]:
             return list(pq.read_schema(path).names)
         return list(pd.read_csv(path, nrows=0).columns)
     except Exception as exc:  # pandas/pyarrow/OS errors all mean the file cannot be used
-        raise DataError(f"{path}: cannot read file: {_reason(exc)}") from exc
+        raise DataError(f"{path}: cannot read file ({_kind(exc)})") from exc
 
 
 def _load_table(path: Path, text_column: str, label_column: str) -> pd.DataFrame:
@@ -253,7 +268,7 @@ def _load_table(path: Path, text_column: str, label_column: str) -> pd.DataFrame
     try:
         ds = datasets.load_dataset(FORMATS[path.suffix.lower()], data_files=data_files, split="train", **options)
     except Exception as exc:  # DatasetGenerationError wraps the parser's error
-        raise DataError(f"{path}: cannot read file: {_reason(exc)}") from exc
+        raise DataError(f"{path}: cannot read file ({_kind(exc)})") from exc
     return ds.to_pandas()
 
 
@@ -266,13 +281,15 @@ def _peek(path: Path, text_column: str, label_column: str, rows: int = _PEEK_ROW
             return first.to_pandas() if first is not None else pd.DataFrame(columns=columns)
         return pd.read_csv(path, nrows=rows, dtype=str, keep_default_na=False)
     except Exception as exc:
-        raise DataError(f"{path}: cannot read file: {_reason(exc)}") from exc
+        raise DataError(f"{path}: cannot read file ({_kind(exc)})") from exc
 
 
 def _require_columns(where, found: list[str], text_column: str, label_column: str) -> None:
+    """A hub dataset's columns are listed in the message; a file's are not (its header is its content)."""
     for role, name in (("text", text_column), ("label", label_column)):
         if name not in found:
-            raise DataError(f"{where}: no {role} column '{name}' (columns found: {', '.join(map(str, found))})")
+            listed = f" (columns found: {', '.join(map(str, found))})" if isinstance(where, str) else ""
+            raise DataError(f"{where}: no {role} column '{name}'{listed}")
 
 
 def _clean(table: pd.DataFrame, where, text_column: str, label_column: str) -> pd.DataFrame:
@@ -296,9 +313,8 @@ def _parse_labels(labels: pd.Series, where) -> np.ndarray:
     bad = ~numbers.isin([0, 1]).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            f"{where}: label {labels.iloc[row]!r} in row {row + 1} is not 0 or 1 "
-            f"({int(bad.sum())} bad labels in column '{labels.name}')"
+        raise DataError(  # the value itself is not shown: the file may not be one the caller can read
+            f"{where}: the label in row {row + 1} is not 0 or 1 ({int(bad.sum())} bad labels in column '{labels.name}')"
         )
     return numbers.to_numpy(dtype=np.int64)
 
@@ -331,6 +347,13 @@ def _split_summary(ds: datasets.Dataset) -> dict:
 def _check_limit(name: str, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise ConfigError(name, "must be a positive integer")
+
+
+def _kind(exc: BaseException) -> str:
+    """The root cause's type only: a parser's message may quote the file (a row, a byte, a value)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return type(exc).__name__
 
 
 def _reason(exc: BaseException) -> str:

@@ -233,6 +233,12 @@ LOGOUT_REDIRECT_URL = "login"
 TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", "bundled-minilm")
 TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", "OxAISH-AL-LLM/wiki_toxic")
 TOXILAB_ARTIFACTS_DIR = Path(os.environ.get("TOXILAB_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
+# A dataset or extra train file named by a server path (launch form, API) must lie in one of these
+# directories; any other path is refused before it is read. Default: data/ in the checkout, the
+# ../shared/data beside it, and TOXILAB_DATA_DIR (the sample data that tests and benchmarks use) if set.
+_DATA_ROOTS = [BASE_DIR / "data", BASE_DIR.parent / "shared" / "data", os.environ.get("TOXILAB_DATA_DIR", "")]
+TOXILAB_DATA_ROOTS = [Path(root).expanduser()
+                      for root in env_list("TOXILAB_DATA_ROOTS", ",".join(str(root) for root in _DATA_ROOTS if root))]
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
 

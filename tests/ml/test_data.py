@@ -194,10 +194,10 @@ def _no_validation(frames, root):
 
 
 BROKEN = [
-    (_drop_text_column, r"validation\.csv: no text column 'comment_text' \(columns found: id, body, label\)"),
-    (_drop_label_column, r"test\.csv: no label column 'label' \(columns found: id, comment_text\)"),
-    (_label_two, r"train\.csv: label '2' in row 7 is not 0 or 1"),
-    (_label_word, r"train\.csv: label 'toxic' in row 3 is not 0 or 1"),
+    (_drop_text_column, r"validation\.csv: no text column 'comment_text'$"),
+    (_drop_label_column, r"test\.csv: no label column 'label'$"),
+    (_label_two, r"train\.csv: the label in row 7 is not 0 or 1"),
+    (_label_word, r"train\.csv: the label in row 3 is not 0 or 1"),
     (_blank_text, r"validation\.csv: empty text in row 4"),
     (_no_rows, r"test\.csv: no rows"),
     (_no_validation, r"/d: no validation split \(expected validation\.csv or validation\.parquet\)"),
@@ -217,7 +217,7 @@ def test_it_rejects_a_csv_with_an_unterminated_quote(tmp_path):
     root = write_dir(tmp_path / "d", good_splits())
     (root / "train.csv").write_text('id,comment_text,label\n1,"never closed,0\n2,fine,1\n')
 
-    with pytest.raises(DataError, match=r"train\.csv: cannot read file: .*EOF inside string"):
+    with pytest.raises(DataError, match=r"train\.csv: cannot read file \(ParserError\)"):
         load_splits(str(root))
 
 
@@ -273,7 +273,7 @@ def test_an_extra_train_file_with_a_bad_label_is_refused(tmp_path):
     root = write_dir(tmp_path / "d", good_splits())
     pd.DataFrame({"text": ["fine", "odd"], "label": [0, 7]}).to_csv(tmp_path / "reviewed.csv", index=False)
 
-    with pytest.raises(DataError, match=r"reviewed\.csv: label '7' in row 2"):
+    with pytest.raises(DataError, match=r"reviewed\.csv: the label in row 2"):
         load_splits(str(root), extra_train_file=str(tmp_path / "reviewed.csv"))
 
 
@@ -340,3 +340,37 @@ def test_shuffled_batches_repeat_for_the_same_seed(tokenizer):
 
     assert order(5) == order(5)
     assert order(5) != order(6)
+
+
+def test_messages_about_a_file_never_quote_its_content(tmp_path):
+    """A server file named by someone who cannot read it must not come back in the error."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("comment_text,label\nfine,hunter2-SECRET\n")
+    header = tmp_path / "header.csv"
+    header.write_text("hunter2-SECRET,x\n1,2\n")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"comment_text,label\n\xffhunter2-SECRET\xfe,\"\n")
+
+    for path in (secret, header, binary):
+        with pytest.raises(DataError) as raised:
+            check_source(str(path))
+        assert "hunter2" not in str(raised.value)
+
+
+def test_with_roots_a_path_outside_them_gets_one_answer_whether_or_not_it_exists(tmp_path):
+    (tmp_path / "data").mkdir()
+    inside = write_dir(tmp_path / "data" / "d", good_splits())
+    outside = write_dir(tmp_path / "elsewhere", good_splits())
+    roots = [tmp_path / "data"]
+
+    assert check_source(str(inside), roots=roots)["kind"] == "directory"
+    answers = set()
+    for path in (outside, tmp_path / "absent", tmp_path / "data" / ".." / "elsewhere", "/etc/passwd", "/etc"):
+        with pytest.raises(DataError) as raised:
+            check_source(str(path), roots=roots)
+        answers.add(str(raised.value).removeprefix(str(path)))
+    assert answers == {": not in a data directory this server reads from"}
+    (tmp_path / "data" / "link").symlink_to(outside)
+    with pytest.raises(DataError, match="not in a data directory"):
+        check_source(str(tmp_path / "data" / "link"), roots=roots)
+    assert check_source("owner/name", roots=roots)["kind"] == "hub"

@@ -14,6 +14,12 @@ def no_rate_limit(settings):
     settings.TOXILAB_RATE_LIMIT = None
 
 
+@pytest.fixture(autouse=True)
+def data_roots(settings, tmp_path_factory):
+    """Datasets that tests write under their temporary directories are in the server's data roots."""
+    settings.TOXILAB_DATA_ROOTS = [*settings.TOXILAB_DATA_ROOTS, tmp_path_factory.getbasetemp()]
+
+
 @pytest.fixture
 def active_model(db, tiny_artifact_dir):
     """The tiny test model, registered and active (its verdicts are meaningless)."""

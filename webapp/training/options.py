@@ -8,6 +8,8 @@ checks the dataset and teacher cheaply, so a job that cannot start is refused be
 import dataclasses
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from ml.config import DEFAULT_LR, METHODS, TrainConfig
 from ml.errors import ConfigError, DataError, ModelLoadError
 
@@ -99,14 +101,15 @@ def _check_sources(config):
     from ml.data import check_source  # imports datasets and torch: only when a job is launched
     from ml.models import check_teacher
 
+    roots = settings.TOXILAB_DATA_ROOTS
     try:
-        check_source(config.dataset, text_column=config.text_column, label_column=config.label_column)
+        check_source(config.dataset, text_column=config.text_column, label_column=config.label_column, roots=roots)
     except DataError as exc:
         raise OptionError("dataset", str(exc)) from exc
     if config.extra_train_file:
         try:
             # ml reads this file's `text` and `label` columns whatever the dataset's columns are called
-            check_source(config.extra_train_file, text_column="text", label_column="label")
+            check_source(config.extra_train_file, text_column="text", label_column="label", roots=roots)
         except DataError as exc:
             raise OptionError("extra_train_file", str(exc)) from exc
     try:

@@ -74,7 +74,7 @@ def test_the_staff_session_works_too_with_its_csrf_check(staff, tiny_options):
     ({"lr": 5}, "lr: must be in (0.0, 1.0]", "lr"),
     ({"method": "odd", "alpha_cls": 0, "alpha_div": 0, "alpha_cos": 0},
      "alpha_cls: the three loss weights cannot all be zero", "alpha_cls"),
-    ({"dataset": "/no/such/dir"}, "dataset: no such file or directory: /no/such/dir", "dataset"),
+    ({"dataset": "/no/such/dir"}, "dataset: /no/such/dir: not in a data directory this server reads from", "dataset"),
     ({"teacher_job": 999}, "teacher_job: job 999 is not a succeeded teacher job", "teacher_job"),
 ])
 def test_bad_options_are_a_400_naming_the_field_and_nothing_is_queued(api, tiny_options, change, error, field):

@@ -49,9 +49,9 @@ def test_an_empty_learning_rate_takes_the_methods_default(staff_client, tiny_opt
     ("max_length", "4", "must be an integer from 8 to 512"),
     ("lora_dropout", "1", "must be in [0.0, 1.0)"),
     ("batch_size", "lots", "Enter a whole number."),
-    ("dataset", "/no/such/dataset", "no such file or directory"),
+    ("dataset", "/no/such/dataset", "not in a data directory this server reads from"),
     ("dataset", "not a dataset id", "not a local path or a Hugging Face dataset id"),
-    ("teacher", "/no/such/teacher", "teacher path does not exist"),
+    ("teacher", "/no/such/teacher", "not a model directory on the server"),
     ("cos_on", "everything", "Select a valid choice."),
 ])
 def test_bad_options_are_refused_with_an_error_on_their_field_and_nothing_is_queued(
