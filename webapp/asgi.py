@@ -1,6 +1,7 @@
 """ASGI entry point (daphne). Static files (our CSS/JS and the API docs' Swagger UI) are served by
 Django's static handler, so a single process needs no CDN and no separate file server.
-WebSockets (the training dashboard's live view) carry the Django session, from allowed origins only."""
+WebSockets (the training dashboard's live view) carry the Django session, from this site's own pages
+only (webapp/websocket_origin.py)."""
 
 import os
 
@@ -14,12 +15,12 @@ django_application = PooledASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from webapp.training.routing import websocket_urlpatterns  # noqa: E402
+from webapp.websocket_origin import SameOriginOnly  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": ASGIStaticFilesHandler(django_application),
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    "websocket": SameOriginOnly(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

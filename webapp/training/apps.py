@@ -5,3 +5,6 @@ class TrainingConfig(AppConfig):
     name = "webapp.training"
     label = "training"
     verbose_name = "Training dashboard"
+
+    def ready(self):
+        from webapp.training import signals  # noqa: F401  (connects the logout receiver)

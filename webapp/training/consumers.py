@@ -13,18 +13,21 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from webapp.training import events
 from webapp.training.auth import is_staff
 from webapp.training.models import TrainingJob
+from webapp.training.signals import user_group
 from webapp.training.state import job_state
 
-FORBIDDEN, NOT_FOUND = 4403, 4404  # close codes: 4000 + the HTTP status they mean
+UNAUTHORIZED, FORBIDDEN, NOT_FOUND = 4401, 4403, 4404  # close codes: 4000 + the HTTP status they mean
 
 
 class JobConsumer(AsyncJsonWebsocketConsumer):
-    group = None
+    group = own_group = None
 
     async def connect(self):
         if not is_staff(self.scope["user"]):
             await self.close(code=FORBIDDEN)  # before accept: the handshake is answered 403
             return
+        self.own_group = user_group(self.scope["user"].pk)
+        await self.channel_layer.group_add(self.own_group, self.channel_name)  # closed on logout
         job_id = self.scope["url_route"]["kwargs"]["job_id"]
         self.group = events.group_name(job_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -36,14 +39,18 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(snapshot)
 
     async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.own_group):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         pass  # the page only listens
 
     async def job_update(self, event):
         await self.send_json(event["data"])
+
+    async def user_logged_out(self, event):
+        await self.close(code=UNAUTHORIZED)
 
 
 def _after(scope):
