@@ -5,6 +5,7 @@ Redis that the launcher starts. A malformed value stops start-up with a message 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -102,6 +103,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page with its own bundled Swagger UI, not a CDN
+    "axes",  # login throttling
     "webapp.checker",
     "webapp.training",
     "worker",
@@ -116,6 +118,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "webapp.middleware.json_api_errors",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out login with the page below
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -225,6 +228,17 @@ TOXILAB_JOB_MAX_ATTEMPTS = env_int("TOXILAB_JOB_MAX_ATTEMPTS", 2, minimum=1)
 TOXILAB_PROGRESS_FLUSH_MS = env_int("TOXILAB_PROGRESS_FLUSH_MS", 250, minimum=10)
 TOXILAB_JOB_POLL_MS = env_int("TOXILAB_JOB_POLL_MS", 500, minimum=10)
 TOXILAB_JOBS_PER_PAGE = 20
+
+# Login throttling (django-axes): after TOXILAB_LOGIN_FAILURE_LIMIT wrong passwords from one client
+# address (webapp/client.py), every login from it is refused, the right password too, for
+# TOXILAB_LOGIN_COOLOFF_MIN minutes; a successful login before that resets the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("TOXILAB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TOXILAB_LOGIN_COOLOFF_MIN", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "webapp.client.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
