@@ -3,17 +3,17 @@ connections only, and every page works under it in Chromium: no violation is rep
 
 import uuid
 
-import chromium
 import pytest
 
+from tests.support import chromium
 from webapp.checker.models import ModelVersion, Prediction
 from webapp.training.models import TrainingJob
 
 PASSWORD = "a-long-test-password"
 REPORT_VIOLATIONS = """
 window.cspViolations = [];
-document.addEventListener("securitypolicyviolation",
-    event => window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`));
+document.addEventListener("securitypolicyviolation", event => window.cspViolations.push(
+    `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`));
 """
 
 

@@ -5,10 +5,11 @@ import http.server
 import threading
 import uuid
 
-import chromium
 import pytest
-from services import daphne, free_port, require_real_services, service_env, unique_queue
+from services import daphne, require_real_services, service_env, unique_queue
 
+from tests.support import chromium
+from tests.support.daphne import free_port
 from webapp.training.models import TrainingJob
 
 PASSWORD = "a-long-test-password"

@@ -4,12 +4,11 @@ entries from its right and no further, so a client that rotates the header keeps
 import http.client
 import json
 import random
-import socket
-import time
 
 import pytest
-from services import Service, free_port, require_real_services, service_env
+from services import Service, require_real_services, service_env
 
+from tests.support.daphne import free_port, wait_until_listening
 from webapp.client import client_address
 from webapp.launcher import daphne_command
 
@@ -36,16 +35,9 @@ def launched_daphne(transactional_db, tmp_path):
         env = service_env(tmp_path / "artifacts", "unused", TOXILAB_RATE_LIMIT="3/h", **env)
         server = Service("daphne", command, env, tmp_path / f"daphne-{port}.log").start()
         servers.append(server)
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                server.port = port
-                return server
-            except OSError:
-                if not server.alive or time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not listen:\n{server.log()[-3000:]}") from None
-                time.sleep(0.2)
+        wait_until_listening(port, lambda: server.alive, timeout=90, describe=lambda: server.log()[-3000:])
+        server.port = port
+        return server
 
     yield start
     for server in servers:
