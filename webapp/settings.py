@@ -257,6 +257,7 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_CLIENT_IP_CALLABLE = "webapp.client.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner on stderr at every start: management commands' output stays theirs
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
