@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ml.config import DEFAULT_DATASET, DEFAULT_TEACHER
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -227,8 +229,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", "bundled-minilm")
-TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", "OxAISH-AL-LLM/wiki_toxic")
+# What a job trains from when the launch form or the API names no teacher or dataset (ml's defaults).
+TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", DEFAULT_TEACHER)
+TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", DEFAULT_DATASET)
 TOXILAB_ARTIFACTS_DIR = Path(os.environ.get("TOXILAB_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
