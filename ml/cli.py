@@ -90,12 +90,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
-    given = {opt.name: getattr(args, opt.name) for opt in TRAIN_OPTIONS if getattr(args, opt.name) is not None}
-    cfg = TrainConfig(**given)
+    cfg = config_from_args(args)
     with ProgressPrinter(sys.stderr) as printer:
         result = ml.train(cfg, on_progress=printer)
     print(json.dumps({"status": result.status, "output": result.output_dir, **result.metrics}))
     return 0
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig of `train`'s flags: the flags given, TrainConfig's defaults for the others."""
+    given = {opt.name: getattr(args, opt.name) for opt in TRAIN_OPTIONS if getattr(args, opt.name) is not None}
+    return TrainConfig(**given)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -120,10 +120,6 @@ class TrainConfig:
             raise ConfigError("method", "is required")
         return cls(**data)
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
-
 
 @dataclass(frozen=True)
 class Option:
