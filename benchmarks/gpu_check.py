@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ml.methods import names as method_names  # noqa: E402  (after the path above; light, no torch)
+from ml.methods import names as method_names  # after the path above; light, no torch
 
 METHODS = method_names()
 SAMPLE_ROWS = {"train": 4000, "validation": 1000, "test": 1000}

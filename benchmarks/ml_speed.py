@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ml.config import DEFAULT_TEACHER  # noqa: E402  (after the path above)
-from ml.methods import REGISTRY, names as method_names  # noqa: E402
+from ml.config import DEFAULT_TEACHER  # after the path above
+from ml.methods import REGISTRY
+from ml.methods import names as method_names
 
 
 def main() -> None:

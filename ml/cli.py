@@ -161,6 +161,7 @@ def _read_texts(path: Path, column: str) -> list[str]:
 
 
 def _one_line(exc: BaseException) -> str:
+    text = str(exc)
     if isinstance(exc, ConfigError):  # every bad option, not only the first
-        exc = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
-    return " ".join(str(exc).split()) or type(exc).__name__
+        text = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    return " ".join(text.split()) or type(exc).__name__

@@ -1,6 +1,6 @@
 """Training options as one typed dataclass, validated on construction and stored with every run.
 
-Each field carries its help text, group and bounds (`option(...)` metadata). The CLI flags, the web
+Each field carries its help text, group and bounds (`spec(...)` metadata). The CLI flags, the web
 launch form, the API's JobIn schema and the job page's table are generated from `options()`.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -42,53 +42,62 @@ class Spec:
     choices: tuple[str, ...] = ()
 
 
-def option(default: Any, help: str, group: str = "training", **spec: Any) -> Any:
-    return dataclasses.field(default=default, metadata={"spec": Spec(help, group, **spec)})
+def spec(help: str, group: str = "training", **bounds: Any) -> dict[str, Spec]:
+    """A TrainConfig field's metadata: `field(default=..., metadata=spec(help, group, low=..., high=...))`."""
+    return {"spec": Spec(help, group, **bounds)}
 
 
 @dataclass
 class TrainConfig:
-    method: str = dataclasses.field(metadata={"spec": Spec(
-        "teacher fine-tunes; odd and even distil a half-depth student; lora trains adapters", "run")})
-    teacher: str = option(DEFAULT_TEACHER, "bundled-minilm, a hub id such as bert-base-uncased, or a path", "run")
-    dataset: str = option(DEFAULT_DATASET, "a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file",
-                          "run")
-    output: str | None = option(None, "run directory to create", "run")
-    text_column: str = option("comment_text", "column of the comments", "advanced")
-    label_column: str = option("label", "column of the 0/1 labels", "advanced")
-    epochs: int = option(3, "passes over the training set", low=1, high=100)
-    batch_size: int = option(32, "comments per step", low=1, high=1024)
-    lr: float | None = option(None, "learning rate (by default the method's own)", low=0.0, high=1.0,
-                              low_open=True)
-    weight_decay: float = option(0.01, "AdamW weight decay", "advanced", low=0.0, high=1.0)
-    warmup_ratio: float = option(0.1, "share of the steps spent warming up the learning rate", "advanced",
-                                 low=0.0, high=1.0)
-    max_grad_norm: float = option(1.0, "gradient clipping norm", "advanced", low=0.0, high=1e6, low_open=True)
-    max_length: int = option(128, "tokens kept per comment", low=8, high=512)
-    max_train_samples: int | None = option(
-        None, "train on a stratified sample of this many comments (by default all)", low=1, high=10_000_000)
-    max_eval_samples: int | None = option(
-        None, "validate and test on at most this many comments (by default all)", low=1, high=10_000_000)
-    extra_train_file: str | None = option(
-        None, "a CSV or Parquet file (columns text, label 0/1) added to the training split", "advanced")
-    temperature: float = option(2.0, "softens the teacher's probabilities", "distillation", low=0.0, high=100.0,
-                                low_open=True)
-    alpha_cls: float = option(1 / 3, "weight of the cross-entropy on the labels", "distillation", low=0.0, high=1e3)
-    alpha_div: float = option(1 / 3, "weight of the KL divergence to the teacher", "distillation", low=0.0, high=1e3)
-    alpha_cos: float = option(1 / 3, "weight of the cosine loss to the teacher", "distillation", low=0.0, high=1e3)
-    cos_on: str = option("hidden", "what the cosine loss compares", "distillation", choices=("hidden", "logits"))
-    lora_r: int = option(8, "rank of the adapters", "lora", low=1, high=1024)
-    lora_alpha: int = option(32, "scale of the adapters", "lora", low=1, high=4096)
-    lora_dropout: float = option(0.1, "dropout inside the adapters", "lora", low=0.0, high=1.0, high_open=True)
-    lora_target_modules: list[str] | None = option(None, "comma-separated module names (by default peft's choice)",
-                                                   "lora")
-    seed: int = option(42, "random seed (sampling, shuffling, initialisation)", "advanced", low=0, high=2**32 - 1)
-    log_every_steps: int = option(10, "one loss point every this many steps", "advanced", low=1, high=1_000_000)
-    eval_every_steps: int | None = option(None, "validate every this many steps (by default once per epoch)",
-                                          "advanced", low=1, high=100_000_000)
-    mixed_precision: str = option("auto", "auto uses bf16/fp16 on a GPU", "advanced",
-                                  choices=("auto", "no", "bf16", "fp16"))
-    cpu: bool = option(False, "train on the CPU even when a GPU is present", "advanced")
+    method: str = field(metadata=spec("the training method (ml.methods)", "run"))
+    teacher: str = field(default=DEFAULT_TEACHER, metadata=spec(
+        "bundled-minilm, a hub id such as bert-base-uncased, or a path", "run"))
+    dataset: str = field(default=DEFAULT_DATASET, metadata=spec(
+        "a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file", "run"))
+    output: str | None = field(default=None, metadata=spec("run directory to create", "run"))
+    text_column: str = field(default="comment_text", metadata=spec("column of the comments", "advanced"))
+    label_column: str = field(default="label", metadata=spec("column of the 0/1 labels", "advanced"))
+    epochs: int = field(default=3, metadata=spec("passes over the training set", low=1, high=100))
+    batch_size: int = field(default=32, metadata=spec("comments per step", low=1, high=1024))
+    lr: float | None = field(default=None, metadata=spec(
+        "learning rate (by default the method's own)", low=0.0, high=1.0, low_open=True))
+    weight_decay: float = field(default=0.01, metadata=spec("AdamW weight decay", "advanced", low=0.0, high=1.0))
+    warmup_ratio: float = field(default=0.1, metadata=spec(
+        "share of the steps spent warming up the learning rate", "advanced", low=0.0, high=1.0))
+    max_grad_norm: float = field(default=1.0, metadata=spec(
+        "gradient clipping norm", "advanced", low=0.0, high=1e6, low_open=True))
+    max_length: int = field(default=128, metadata=spec("tokens kept per comment", low=8, high=512))
+    max_train_samples: int | None = field(default=None, metadata=spec(
+        "train on a stratified sample of this many comments (by default all)", low=1, high=10_000_000))
+    max_eval_samples: int | None = field(default=None, metadata=spec(
+        "validate and test on at most this many comments (by default all)", low=1, high=10_000_000))
+    extra_train_file: str | None = field(default=None, metadata=spec(
+        "a CSV or Parquet file (columns text, label 0/1) added to the training split", "advanced"))
+    temperature: float = field(default=2.0, metadata=spec(
+        "softens the teacher's probabilities", "distillation", low=0.0, high=100.0, low_open=True))
+    alpha_cls: float = field(default=1 / 3, metadata=spec(
+        "weight of the cross-entropy on the labels", "distillation", low=0.0, high=1e3))
+    alpha_div: float = field(default=1 / 3, metadata=spec(
+        "weight of the KL divergence to the teacher", "distillation", low=0.0, high=1e3))
+    alpha_cos: float = field(default=1 / 3, metadata=spec(
+        "weight of the cosine loss to the teacher", "distillation", low=0.0, high=1e3))
+    cos_on: str = field(default="hidden", metadata=spec(
+        "what the cosine loss compares", "distillation", choices=("hidden", "logits")))
+    lora_r: int = field(default=8, metadata=spec("rank of the adapters", "lora", low=1, high=1024))
+    lora_alpha: int = field(default=32, metadata=spec("scale of the adapters", "lora", low=1, high=4096))
+    lora_dropout: float = field(default=0.1, metadata=spec(
+        "dropout inside the adapters", "lora", low=0.0, high=1.0, high_open=True))
+    lora_target_modules: list[str] | None = field(default=None, metadata=spec(
+        "comma-separated module names (by default peft's choice)", "lora"))
+    seed: int = field(default=42, metadata=spec(
+        "random seed (sampling, shuffling, initialisation)", "advanced", low=0, high=2**32 - 1))
+    log_every_steps: int = field(default=10, metadata=spec(
+        "one loss point every this many steps", "advanced", low=1, high=1_000_000))
+    eval_every_steps: int | None = field(default=None, metadata=spec(
+        "validate every this many steps (by default once per epoch)", "advanced", low=1, high=100_000_000))
+    mixed_precision: str = field(default="auto", metadata=spec(
+        "auto uses bf16/fp16 on a GPU", "advanced", choices=("auto", "no", "bf16", "fp16")))
+    cpu: bool = field(default=False, metadata=spec("train on the CPU even when a GPU is present", "advanced"))
 
     def __post_init__(self):
         """Validate every option; a ConfigError names the first bad one and lists all in `.errors`."""
@@ -167,10 +176,11 @@ def options() -> tuple[Option, ...]:
     for f in dataclasses.fields(TrainConfig):
         args = typing.get_args(hints[f.name])
         kind = next(t for t in args or (hints[f.name],) if t is not type(None))
-        spec = dataclasses.asdict(f.metadata["spec"])
-        if f.name == "method":
-            spec["choices"] = methods.names()
-        result.append(Option(f.name, typing.get_origin(kind) or kind, f.default, type(None) in args, **spec))
+        facts = dataclasses.asdict(f.metadata["spec"])
+        if f.name == "method":  # the registry says what each method does
+            facts["choices"] = methods.names()
+            facts["help"] = "; ".join(f"{method.name}: {method.help}" for method in methods.REGISTRY.values())
+        result.append(Option(f.name, typing.get_origin(kind) or kind, f.default, type(None) in args, **facts))
     return tuple(result)
 
 
@@ -221,7 +231,7 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.fail(opt.name, "must be a number")
             return
-        low, high = float(opt.low), float(opt.high)
+        low, high = float(opt.low or 0.0), float(opt.high or math.inf)
         if value < low or (opt.low_open and value == low) or value > high or (opt.high_open and value == high):
             lo, hi = ("(" if opt.low_open else "["), (")" if opt.high_open else "]")
             self.fail(opt.name, f"must be in {lo}{low}, {high}{hi}")

@@ -11,12 +11,18 @@ from pathlib import Path
 
 import torch
 
+from ml import methods
 from ml.artifacts import atomic_dir, check_output_free, write_history, write_json
 from ml.config import TrainConfig
 from ml.data import load_splits, make_dataloader, tokenize_splits
-from ml.evaluate import compute_metrics, count_parameters, dir_size_bytes, predict_probs, tune_threshold
+from ml.errors import ConfigError
+from ml.evaluate import (
+    compute_metrics,
+    dir_size_bytes,
+    predict_probs,
+    tune_threshold,
+)
 from ml.inference import measure_latency
-from ml import methods
 from ml.methods import Built
 from ml.progress import Progress
 from ml.trainer import Trainer
@@ -76,7 +82,10 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
 
 def build_models(cfg: TrainConfig) -> Built:
     """The model to train for cfg.method, its tokenizer and (for students) the frozen teacher."""
-    return methods.get(cfg.method).build(cfg)
+    method = methods.get(cfg.method)
+    if method.build is None:
+        raise ConfigError("method", f"{cfg.method} trains itself: it has no model to build")
+    return method.build(cfg)
 
 
 def _log_data(summary: dict) -> None:

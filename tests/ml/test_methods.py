@@ -1,7 +1,5 @@
 """ml.methods: one entry per method, read by the config, the training run and the layer maps."""
 
-import dataclasses
-
 import pytest
 
 import ml
@@ -54,8 +52,8 @@ def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypa
 
 
 def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
-    first_half = dataclasses.replace(methods.REGISTRY["odd"], name="first-half", label="first-half student",
-                                     layers=lambda n: list(range(n // 2)))
+    first_half = methods.student("first-half", "first-half student", "copies the lower half",
+                                 layers=lambda n: list(range(n // 2)))
     monkeypatch.setitem(methods.REGISTRY, "first-half", first_half)
 
     assert layer_map(12, "first-half") == [0, 1, 2, 3, 4, 5]

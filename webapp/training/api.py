@@ -14,7 +14,6 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
 
 from ml.config import get_option
-from ml.methods import REGISTRY
 from webapp.checker.api import ModelOut
 from webapp.training import attempts, jobs
 from webapp.training.auth import API_AUTH
@@ -48,7 +47,7 @@ JobIn = create_model(
     "JobIn",
     __base__=_JobInBase,
     __doc__="The options of `python -m ml train`, in snake_case. Only `method` is required.",
-    method=(Literal[METHODS], Field(..., description="; ".join(f"{m.name}: {m.help}" for m in REGISTRY.values()))),
+    method=(Literal[METHODS], Field(..., description=get_option("method").help)),
     teacher=(StrictStr | None, Field(None, description=f"{get_option('teacher').help} on the server "
                                                        "(default: the server's, TOXILAB_TEACHER)")),
     teacher_job=(StrictInt | None, Field(None, description="id of a succeeded teacher job to use as the teacher")),

@@ -7,7 +7,8 @@ is refused before it is queued.
 """
 
 from ml import methods
-from ml.config import GROUPS as ML_GROUPS, Option, TrainConfig, options
+from ml.config import GROUPS as ML_GROUPS
+from ml.config import Option, TrainConfig, options
 from ml.errors import ConfigError, DataError, ModelLoadError
 
 METHODS = methods.names()
@@ -49,7 +50,9 @@ def validate(options):
 
 
 def _check_sources(config):
-    from ml.data import check_source  # imports datasets and torch: only when a job is launched
+    from ml.data import (
+        check_source,  # imports datasets and torch: only when a job is launched
+    )
     from ml.models import resolve_teacher
 
     try:
