@@ -31,9 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ml.methods import names as method_names  # after the path above; light, no torch
-
-METHODS = method_names()
 SAMPLE_ROWS = {"train": 4000, "validation": 1000, "test": 1000}
 FULL = {"steps": 100, "batch_size": 32, "max_length": 128, "minilm_train": 2000, "minilm_eval": 1000,
         "minilm_epochs": 2, "minilm_max_length": 128}
@@ -87,6 +84,8 @@ def prepare(out: Path, data: Path) -> dict:
 def run(assets: Path, sizes: dict) -> dict:
     import torch
 
+    from ml.methods import names as method_names
+
     started = time.perf_counter()
     data = assets / "data"
     cuda = torch.cuda.is_available()
@@ -100,7 +99,7 @@ def run(assets: Path, sizes: dict) -> dict:
                                         max_train_samples=sizes["steps"] * sizes["batch_size"],
                                         max_eval_samples=sizes["batch_size"], epochs=1,
                                         batch_size=sizes["batch_size"], max_length=sizes["max_length"])
-                      for method in METHODS}
+                      for method in method_names()}
         real = train_run("teacher", minilm, data, tmp / "minilm-run", cuda,
                          max_train_samples=sizes["minilm_train"], max_eval_samples=sizes["minilm_eval"],
                          epochs=sizes["minilm_epochs"], batch_size=sizes["batch_size"],

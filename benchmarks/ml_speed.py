@@ -24,12 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ml.config import DEFAULT_TEACHER  # after the path above
-from ml.methods import REGISTRY
-from ml.methods import names as method_names
 
 
 def main() -> None:
+    from ml.config import DEFAULT_TEACHER
     from tests.support.paths import data_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -85,6 +83,8 @@ def inference_speed(teacher_name: str, texts: list[str], repeats: int, tmp: Path
 
 
 def _students() -> list[str]:
+    from ml.methods import REGISTRY
+
     return [name for name, method in REGISTRY.items() if method.layers]
 
 
@@ -100,8 +100,10 @@ def _best_rate(clf, texts: list[str], batch_size: int, repeats: int) -> float:
 
 def training_speed(teacher: str, data: str, steps: int, tmp: Path) -> dict:
     """Each method trains `steps` batches of 32 in its own process; samples/s excludes evaluation."""
+    from ml.methods import names
+
     results = {}
-    for method in method_names():
+    for method in names():
         out = tmp / f"train-{method}"
         cmd = [sys.executable, "-m", "ml", "train", "--method", method, "--teacher", teacher, "--dataset", data,
                "--output", str(out), "--max-train-samples", str(steps * 32), "--max-eval-samples", "64",

@@ -73,8 +73,9 @@ def build_lora(cfg) -> Built:
     from ml.models import load_classifier
 
     model, tokenizer = load_classifier(cfg.teacher)
-    peft_model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout,
-                            target_modules=cfg.lora_target_modules)
+    peft_model = apply_lora(
+        model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout, target_modules=cfg.lora_target_modules
+    )
     return Built(peft_model, tokenizer, parameters=count_parameters(peft_model))
 
 
@@ -88,10 +89,19 @@ def build_student(cfg) -> Built:
     model.requires_grad_(False)
     warnings = []
     if read_run_info(resolve_teacher(cfg.teacher)) is None:
-        warnings.append(f"teacher '{cfg.teacher}' is not a fine-tuned ToxiLab run: its classification head "
-                        "is untrained, so the distillation targets carry little label information")
-    return Built(student, tokenizer, teacher=model, teacher_layers=model.config.num_hidden_layers,
-                 layer_map=mapping, parameters=count_parameters(student), warnings=warnings)
+        warnings.append(
+            f"teacher '{cfg.teacher}' is not a fine-tuned ToxiLab run: its classification head "
+            "is untrained, so the distillation targets carry little label information"
+        )
+    return Built(
+        student,
+        tokenizer,
+        teacher=model,
+        teacher_layers=model.config.num_hidden_layers,
+        layer_map=mapping,
+        parameters=count_parameters(student),
+        warnings=warnings,
+    )
 
 
 def save_lora(model, tokenizer, directory: Path) -> None:
@@ -102,23 +112,52 @@ def save_lora(model, tokenizer, directory: Path) -> None:
 
 def student(name: str, label: str, help: str, layers: Callable[[int], list[int]]) -> Method:
     """A distilled student whose layer i copies teacher layer layers(n)[i]."""
-    return Method(name, label, help, default_lr=1e-4, loss_terms=("cls", "div", "cos"),
-                  groups=(*COMMON_GROUPS, "distillation"), build=build_student, layers=layers)
+    return Method(
+        name,
+        label,
+        help,
+        default_lr=1e-4,
+        loss_terms=("cls", "div", "cos"),
+        groups=(*COMMON_GROUPS, "distillation"),
+        build=build_student,
+        layers=layers,
+    )
 
 
 # Learning rates chosen on the bundled MiniLM with 800 real comments x 2 epochs: teacher 5e-5 -> test
 # F1 0.40, 1e-4 -> 0.73; LoRA 5e-4 -> 0.0, 2e-3 -> 0.72.
-REGISTRY: dict[str, Method] = {method.name: method for method in (
-    Method("teacher", "fine-tuned teacher", "fine-tunes the teacher itself", default_lr=1e-4,
-           loss_terms=("cls",), build=build_teacher),
-    student("odd", "odd-layer student", "distils a half-depth student from teacher layers 1, 3, 5, ... (0-based)",
-            odd_layers),
-    student("even", "even-layer student", "distils a half-depth student from teacher layers 0, 2, 4, ...",
-            even_layers),
-    Method("lora", "LoRA adapter", "trains low-rank adapters and the head; the teacher's weights stay frozen",
-           default_lr=2e-3, loss_terms=("cls",), groups=(*COMMON_GROUPS, "lora"), build=build_lora,
-           save=save_lora),
-)}
+REGISTRY: dict[str, Method] = {
+    method.name: method
+    for method in (
+        Method(
+            "teacher",
+            "fine-tuned teacher",
+            "fine-tunes the teacher itself",
+            default_lr=1e-4,
+            loss_terms=("cls",),
+            build=build_teacher,
+        ),
+        student(
+            "odd",
+            "odd-layer student",
+            "distils a half-depth student from teacher layers 1, 3, 5, ... (0-based)",
+            odd_layers,
+        ),
+        student(
+            "even", "even-layer student", "distils a half-depth student from teacher layers 0, 2, 4, ...", even_layers
+        ),
+        Method(
+            "lora",
+            "LoRA adapter",
+            "trains low-rank adapters and the head; the teacher's weights stay frozen",
+            default_lr=2e-3,
+            loss_terms=("cls",),
+            groups=(*COMMON_GROUPS, "lora"),
+            build=build_lora,
+            save=save_lora,
+        ),
+    )
+}
 
 
 def get(name: str) -> Method:

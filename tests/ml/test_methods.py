@@ -41,8 +41,15 @@ def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypa
         calls.append((cfg.method, cfg.lr, on_progress, should_stop()))
         return TrainResult("succeeded", str(tmp_path), {"method": cfg.method})
 
-    baseline = Method("baseline", "word-count baseline", "a bag of words", default_lr=0.5, loss_terms=("cls",),
-                      groups=("advanced",), train=train_baseline)
+    baseline = Method(
+        "baseline",
+        "word-count baseline",
+        "a bag of words",
+        default_lr=0.5,
+        loss_terms=("cls",),
+        groups=("advanced",),
+        train=train_baseline,
+    )
     monkeypatch.setitem(methods.REGISTRY, "baseline", baseline)
 
     result = ml.train({"method": "baseline", "output": str(tmp_path)}, should_stop=lambda: False)
@@ -52,8 +59,9 @@ def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypa
 
 
 def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
-    first_half = methods.student("first-half", "first-half student", "copies the lower half",
-                                 layers=lambda n: list(range(n // 2)))
+    first_half = methods.student(
+        "first-half", "first-half student", "copies the lower half", layers=lambda n: list(range(n // 2))
+    )
     monkeypatch.setitem(methods.REGISTRY, "first-half", first_half)
 
     assert layer_map(12, "first-half") == [0, 1, 2, 3, 4, 5]

@@ -47,14 +47,17 @@ def test_epochs_of_ten_to_the_twelve_is_refused():
         TrainConfig(method="teacher", epochs=10**12)
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("seed", -1, "must be an integer from 0 to 4294967295"),
-    ("seed", 2**32, "must be an integer from 0 to 4294967295"),
-    ("lora_r", 10**9, "must be at most 1024"),
-    ("max_train_samples", 0, "must be a positive integer"),
-    ("cpu", "yes", "must be true or false"),
-    ("mixed_precision", "fp8", "must be 'auto', 'no', 'bf16' or 'fp16'"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("seed", -1, "must be an integer from 0 to 4294967295"),
+        ("seed", 2**32, "must be an integer from 0 to 4294967295"),
+        ("lora_r", 10**9, "must be at most 1024"),
+        ("max_train_samples", 0, "must be a positive integer"),
+        ("cpu", "yes", "must be true or false"),
+        ("mixed_precision", "fp8", "must be 'auto', 'no', 'bf16' or 'fp16'"),
+    ],
+)
 def test_it_says_what_the_bounds_are(field, value, message):
     with pytest.raises(ConfigError) as info:
         TrainConfig.from_dict({"method": "teacher", field: value})
@@ -75,8 +78,22 @@ def test_the_cli_has_a_flag_for_every_trainconfig_field():
 
 
 def test_the_cli_sets_options_it_used_to_lack():
-    args = build_parser().parse_args(["train", "--method", "odd", "--output", "x", "--max-grad-norm", "0.5",
-                                      "--text-column", "body", "--label-column", "toxic", "--cpu"])
+    args = build_parser().parse_args(
+        [
+            "train",
+            "--method",
+            "odd",
+            "--output",
+            "x",
+            "--max-grad-norm",
+            "0.5",
+            "--text-column",
+            "body",
+            "--label-column",
+            "toxic",
+            "--cpu",
+        ]
+    )
     cfg = config_from_args(args)
     assert (cfg.max_grad_norm, cfg.text_column, cfg.label_column, cfg.cpu) == (0.5, "body", "toxic", True)
     assert cfg.epochs == 3 and cfg.lr == 1e-4, "flags left out keep TrainConfig's defaults"

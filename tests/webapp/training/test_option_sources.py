@@ -29,8 +29,12 @@ def test_the_launch_form_lists_the_registrys_methods_and_every_option(db):
     assert {option.name for option in OPTIONS} == web_options and web_options <= set(form.fields)
     assert form.fields["teacher"].initial == DEFAULT_TEACHER and form.fields["dataset"].initial == DEFAULT_DATASET
     groups = {group["key"]: group["methods"] for group in form.groups()}
-    assert groups == {"training": "teacher odd even lora", "distillation": "odd even", "lora": "lora",
-                      "advanced": "teacher odd even lora"}
+    assert groups == {
+        "training": "teacher odd even lora",
+        "distillation": "odd even",
+        "lora": "lora",
+        "advanced": "teacher odd even lora",
+    }
 
 
 def test_the_launch_page_hints_each_numbers_bounds(staff_client):
@@ -42,8 +46,14 @@ def test_the_launch_page_hints_each_numbers_bounds(staff_client):
 def test_the_api_schema_is_generated_from_the_options_with_their_bounds(client, db):
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["JobIn"]
     properties = schema["properties"]
-    assert set(properties) == {"method", "teacher", "teacher_job", "dataset", "include_reviewed",
-                               *(option.name for option in OPTIONS)}
+    assert set(properties) == {
+        "method",
+        "teacher",
+        "teacher_job",
+        "dataset",
+        "include_reviewed",
+        *(option.name for option in OPTIONS),
+    }
     assert properties["method"]["enum"] == list(methods.names()) and schema["required"] == ["method"]
     assert (properties["epochs"]["minimum"], properties["epochs"]["maximum"]) == (1, 100)
     assert (properties["lr"]["exclusiveMinimum"], properties["lr"]["maximum"]) == (0.0, 1.0)
@@ -52,8 +62,9 @@ def test_the_api_schema_is_generated_from_the_options_with_their_bounds(client, 
 
 
 def test_the_api_refuses_out_of_range_options_with_a_400_naming_each(staff_client, tiny_options):
-    response = staff_client.post("/api/v1/jobs", {**tiny_options, "epochs": 10**12, "lora_alpha": 0},
-                                 content_type="application/json")
+    response = staff_client.post(
+        "/api/v1/jobs", {**tiny_options, "epochs": 10**12, "lora_alpha": 0}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["fields"] == {"epochs": "must be at most 100", "lora_alpha": "must be a positive integer"}
     assert not TrainingJob.objects.exists()
