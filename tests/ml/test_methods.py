@@ -21,6 +21,12 @@ def test_the_registry_holds_the_four_methods_each_with_what_the_rest_of_ml_reads
     assert methods.using("distillation") == ("odd", "even") and methods.using("lora") == ("lora",)
 
 
+def test_every_logged_loss_term_has_a_chart_label():
+    from ml.losses import TERMS
+
+    assert {term for method in methods.REGISTRY.values() for term in method.loss_terms} <= set(TERMS)
+
+
 def test_an_unknown_method_is_a_config_error_that_lists_the_known_ones():
     with pytest.raises(ConfigError, match="must be one of teacher, odd, even, lora, got 'half'"):
         methods.get("half")

@@ -5,7 +5,7 @@ import ml.methods
 
 
 class Migration(migrations.Migration):
-    dependencies = [("training", "0002_job_reviewed_rows")]
+    dependencies = [("training", "0003_metric_components")]
     operations = [
         migrations.AlterField("trainingjob", "method", models.CharField(choices=ml.methods.choices, max_length=32))
     ]
