@@ -1,4 +1,4 @@
-"""The GPU path, proven through ml.train: throughput of the four methods and a real MiniLM run. Prints JSON.
+"""The GPU path, proven through ml.train: throughput of every method and a real MiniLM run. Prints JSON.
 
     python benchmarks/gpu_check.py prepare --out .gpu-check     # here: assets small enough to carry
     python benchmarks/gpu_check.py run --assets .gpu-check       # on the GPU machine (scripts/gpu_check.sh)
@@ -7,9 +7,10 @@
 tokenizer, and a random sample of the real data, into an ignored folder. `run` then measures, with
 ml's own defaults (mixed precision "auto": bf16 where the card supports it, else fp16):
 
-- throughput: samples/s of 100 training batches of 32 at max_length 128 for teacher, odd, even
-  and LoRA, on a randomly initialised bert-base (BertConfig() defaults, 12 layers; weights don't
-  change speed, and nothing is downloaded), with the peak GPU memory of each run;
+- throughput: samples/s of 100 training batches of 32 at max_length 128 for each method of
+  ml.methods (teacher, odd, even, LoRA, ...), on a randomly initialised bert-base (BertConfig()
+  defaults, 12 layers; weights don't change speed, and nothing is downloaded), with the peak GPU
+  memory of each run;
 - a short real run: the MiniLM (restored to fp32, as the bundled one is) fine-tuned on the sample,
   and its test F1.
 
@@ -30,7 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-METHODS = ("teacher", "odd", "even", "lora")
 SAMPLE_ROWS = {"train": 4000, "validation": 1000, "test": 1000}
 FULL = {"steps": 100, "batch_size": 32, "max_length": 128, "minilm_train": 2000, "minilm_eval": 1000,
         "minilm_epochs": 2, "minilm_max_length": 128}
@@ -84,6 +84,8 @@ def prepare(out: Path, data: Path) -> dict:
 def run(assets: Path, sizes: dict) -> dict:
     import torch
 
+    from ml.methods import names as method_names
+
     started = time.perf_counter()
     data = assets / "data"
     cuda = torch.cuda.is_available()
@@ -97,7 +99,7 @@ def run(assets: Path, sizes: dict) -> dict:
                                         max_train_samples=sizes["steps"] * sizes["batch_size"],
                                         max_eval_samples=sizes["batch_size"], epochs=1,
                                         batch_size=sizes["batch_size"], max_length=sizes["max_length"])
-                      for method in METHODS}
+                      for method in method_names()}
         real = train_run("teacher", minilm, data, tmp / "minilm-run", cuda,
                          max_train_samples=sizes["minilm_train"], max_eval_samples=sizes["minilm_eval"],
                          epochs=sizes["minilm_epochs"], batch_size=sizes["batch_size"],

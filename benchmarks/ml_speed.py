@@ -25,11 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+
 def main() -> None:
+    from ml.config import DEFAULT_TEACHER
     from tests.support.paths import data_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--teacher", default="bundled-minilm")
+    parser.add_argument("--teacher", default=DEFAULT_TEACHER)
     parser.add_argument("--data", default=str(data_dir()))
     parser.add_argument("--train-steps", type=int, default=8)
     parser.add_argument("--texts", type=int, default=256, help="comments timed at batch 32")
@@ -51,7 +53,7 @@ def main() -> None:
     inf = report["inference"]
     report["summary"] = {
         f"{name}_speedup_batch{b}_fp32": round(inf[name][f"fp32_batch{b}"] / inf["teacher"][f"fp32_batch{b}"], 2)
-        for name in ("odd", "even") for b in (1, 32)
+        for name in _students() for b in (1, 32)
     }
     report["summary"]["training_peak_rss_mib"] = max(r["peak_rss_mib"] for r in report["training"].values())
     report["summary"]["serving_student_peak_rss_mib"] = report["memory"]["serving_student_peak_rss_mib"]
@@ -65,10 +67,10 @@ def inference_speed(teacher_name: str, texts: list[str], repeats: int, tmp: Path
 
     teacher, tokenizer = load_classifier(teacher_name)
     models = {"teacher": teacher}
-    for parity in ("odd", "even"):
-        models[parity], _ = make_student(teacher, parity)
-        models[parity].save_pretrained(tmp / parity)
-        tokenizer.save_pretrained(tmp / parity)
+    for student in _students():
+        models[student], _ = make_student(teacher, student)
+        models[student].save_pretrained(tmp / student)
+        tokenizer.save_pretrained(tmp / student)
     results = {}
     for name, model in models.items():
         row = {"layers": model.config.num_hidden_layers, "parameters": sum(p.numel() for p in model.parameters())}
@@ -78,6 +80,12 @@ def inference_speed(teacher_name: str, texts: list[str], repeats: int, tmp: Path
             row[f"{precision}_batch32"] = _best_rate(clf, texts, 32, repeats)
         results[name] = row
     return results
+
+
+def _students() -> list[str]:
+    from ml.methods import REGISTRY
+
+    return [name for name, method in REGISTRY.items() if method.layers]
 
 
 def _best_rate(clf, texts: list[str], batch_size: int, repeats: int) -> float:
@@ -92,8 +100,10 @@ def _best_rate(clf, texts: list[str], batch_size: int, repeats: int) -> float:
 
 def training_speed(teacher: str, data: str, steps: int, tmp: Path) -> dict:
     """Each method trains `steps` batches of 32 in its own process; samples/s excludes evaluation."""
+    from ml.methods import names
+
     results = {}
-    for method in ("teacher", "odd", "even", "lora"):
+    for method in names():
         out = tmp / f"train-{method}"
         cmd = [sys.executable, "-m", "ml", "train", "--method", method, "--teacher", teacher, "--dataset", data,
                "--output", str(out), "--max-train-samples", str(steps * 32), "--max-eval-samples", "64",

@@ -12,17 +12,12 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from ml.config import METHODS, TrainConfig
+from ml.config import DEFAULT_DATASET, Option, TrainConfig, get_option, options
 from ml.errors import ConfigError, MLError, NonFiniteLossError
 
-# CLI option -> TrainConfig field, for the options `train` exposes (besides method/teacher/dataset/output).
-TRAIN_OPTIONS = {
-    "epochs": int, "batch_size": int, "lr": float, "max_length": int, "max_train_samples": int,
-    "max_eval_samples": int, "temperature": float, "alpha_cls": float, "alpha_div": float,
-    "alpha_cos": float, "cos_on": str, "lora_r": int, "lora_alpha": int, "lora_dropout": float,
-    "lora_target_modules": str, "seed": int, "log_every_steps": int, "eval_every_steps": int,
-    "warmup_ratio": float, "weight_decay": float, "mixed_precision": str, "extra_train_file": str,
-}
+# `train` has one flag per TrainConfig field, generated from the field's Spec.
+TRAIN_OPTIONS = options()
+REQUIRED = ("method", "output")  # a run from the command line names its directory
 
 
 class UsageError(Exception):
@@ -39,17 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = sub.add_parser("train", help="fine-tune a teacher, distil an odd/even student, or adapt with LoRA")
-    train.add_argument("--method", required=True, choices=METHODS)
-    train.add_argument("--teacher", default="bundled-minilm", help="hub id, local path, or bundled-minilm")
-    train.add_argument("--dataset", default="OxAISH-AL-LLM/wiki_toxic", help="hub id, directory or CSV file")
-    train.add_argument("--output", required=True, help="run directory to create")
-    train.add_argument("--cpu", action="store_true", help="train on the CPU even when a GPU is present")
-    for name, kind in TRAIN_OPTIONS.items():
-        train.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
+    for opt in TRAIN_OPTIONS:
+        _add_option(train, opt)
 
     evaluate = sub.add_parser("evaluate", help="metrics of a run on a dataset split")
     evaluate.add_argument("--model", required=True)
-    evaluate.add_argument("--dataset", default="OxAISH-AL-LLM/wiki_toxic")
+    evaluate.add_argument("--dataset", default=DEFAULT_DATASET)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
     evaluate.add_argument("--max-eval-samples", type=int, default=None)
     evaluate.add_argument("--threshold", type=float, default=0.5)
@@ -59,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", required=True)
     predict.add_argument("texts", nargs="*")
     predict.add_argument("--input", help="CSV file with a text column")
-    predict.add_argument("--text-column", default="comment_text")
+    predict.add_argument("--text-column", default=get_option("text_column").default)
     predict.add_argument("--output", help="JSONL file to write (default: stdout)")
     predict.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
     predict.add_argument("--adapter", action="store_true", help="LoRA runs: load base + adapter, not merged")
@@ -67,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="Markdown table of runs side by side")
     compare.add_argument("runs", nargs="+")
     return parser
+
+
+def _add_option(parser: argparse.ArgumentParser, opt: Option) -> None:
+    """`--name-with-dashes` for a TrainConfig field; left out, it keeps TrainConfig's default."""
+    flag = "--" + opt.name.replace("_", "-")
+    if opt.kind is bool:
+        parser.add_argument(flag, dest=opt.name, action="store_true", default=None, help=opt.help)
+        return
+    parser.add_argument(flag, dest=opt.name, type=str if opt.kind is list else opt.kind, default=None,
+                        choices=opt.choices or None, required=opt.name in REQUIRED, help=opt.describe())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,13 +90,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
-    options = {name: getattr(args, name) for name in TRAIN_OPTIONS if getattr(args, name) is not None}
-    cfg = TrainConfig(method=args.method, teacher=args.teacher, dataset=args.dataset, output=args.output,
-                      cpu=args.cpu, **options)
+    cfg = config_from_args(args)
     with ProgressPrinter(sys.stderr) as printer:
         result = ml.train(cfg, on_progress=printer)
     print(json.dumps({"status": result.status, "output": result.output_dir, **result.metrics}))
     return 0
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig of `train`'s flags: the flags given, TrainConfig's defaults for the others."""
+    given = {opt.name: getattr(args, opt.name) for opt in TRAIN_OPTIONS if getattr(args, opt.name) is not None}
+    return TrainConfig(**given)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -157,4 +161,7 @@ def _read_texts(path: Path, column: str) -> list[str]:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, ConfigError):  # every bad option, not only the first
+        text = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    return " ".join(text.split()) or type(exc).__name__

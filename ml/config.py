@@ -1,93 +1,118 @@
-"""Training options as one typed dataclass, validated on construction and stored with every run."""
+"""Training options as one typed dataclass, validated on construction and stored with every run.
+
+Each field carries its help text, group and bounds (`spec(...)` metadata). The CLI flags, the web
+launch form, the API's JobIn schema and the job page's table are generated from `options()`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from ml import methods
 from ml.errors import ConfigError
 
-METHODS = ("teacher", "odd", "even", "lora")
+METHODS = methods.names()
 DEFAULT_TEACHER = "bundled-minilm"
 DEFAULT_DATASET = "OxAISH-AL-LLM/wiki_toxic"
-# Learning rates that work for each method when none is given, chosen on the bundled MiniLM with
-# 800 real comments x 2 epochs: teacher 5e-5 -> test F1 0.40, 1e-4 -> 0.73; LoRA 5e-4 -> 0.0, 2e-3 -> 0.72.
-DEFAULT_LR = {"teacher": 1e-4, "odd": 1e-4, "even": 1e-4, "lora": 2e-3}
+DEFAULT_LR = {method.name: method.default_lr for method in methods.REGISTRY.values()}
+GROUPS = {
+    "run": "What to train",
+    "training": "Training",
+    "distillation": "Distillation (students)",
+    "lora": "LoRA",
+    "advanced": "Advanced",
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a TrainConfig field means: help text, group (GROUPS) and, for numbers, its bounds."""
+
+    help: str
+    group: str = "training"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # the bound itself is excluded
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+
+
+def spec(help: str, group: str = "training", **bounds: Any) -> dict[str, Spec]:
+    """A TrainConfig field's metadata: `field(default=..., metadata=spec(help, group, low=..., high=...))`."""
+    return {"spec": Spec(help, group, **bounds)}
 
 
 @dataclass
 class TrainConfig:
-    method: str
-    teacher: str = DEFAULT_TEACHER
-    dataset: str = DEFAULT_DATASET
-    output: str | None = None
-    text_column: str = "comment_text"
-    label_column: str = "label"
-    epochs: int = 3
-    batch_size: int = 32
-    lr: float | None = None
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    max_length: int = 128
-    max_train_samples: int | None = None
-    max_eval_samples: int | None = None
-    extra_train_file: str | None = None
-    temperature: float = 2.0
-    alpha_cls: float = 1 / 3
-    alpha_div: float = 1 / 3
-    alpha_cos: float = 1 / 3
-    cos_on: str = "hidden"
-    lora_r: int = 8
-    lora_alpha: int = 32
-    lora_dropout: float = 0.1
-    lora_target_modules: list[str] | None = None
-    seed: int = 42
-    log_every_steps: int = 10
-    eval_every_steps: int | None = None
-    mixed_precision: str = "auto"
-    cpu: bool = False
+    method: str = field(metadata=spec("the training method (ml.methods)", "run"))
+    teacher: str = field(default=DEFAULT_TEACHER, metadata=spec(
+        "bundled-minilm, a hub id such as bert-base-uncased, or a path", "run"))
+    dataset: str = field(default=DEFAULT_DATASET, metadata=spec(
+        "a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file", "run"))
+    output: str | None = field(default=None, metadata=spec("run directory to create", "run"))
+    text_column: str = field(default="comment_text", metadata=spec("column of the comments", "advanced"))
+    label_column: str = field(default="label", metadata=spec("column of the 0/1 labels", "advanced"))
+    epochs: int = field(default=3, metadata=spec("passes over the training set", low=1, high=100))
+    batch_size: int = field(default=32, metadata=spec("comments per step", low=1, high=1024))
+    lr: float | None = field(default=None, metadata=spec(
+        "learning rate (by default the method's own)", low=0.0, high=1.0, low_open=True))
+    weight_decay: float = field(default=0.01, metadata=spec("AdamW weight decay", "advanced", low=0.0, high=1.0))
+    warmup_ratio: float = field(default=0.1, metadata=spec(
+        "share of the steps spent warming up the learning rate", "advanced", low=0.0, high=1.0))
+    max_grad_norm: float = field(default=1.0, metadata=spec(
+        "gradient clipping norm", "advanced", low=0.0, high=1e6, low_open=True))
+    max_length: int = field(default=128, metadata=spec("tokens kept per comment", low=8, high=512))
+    max_train_samples: int | None = field(default=None, metadata=spec(
+        "train on a stratified sample of this many comments (by default all)", low=1, high=10_000_000))
+    max_eval_samples: int | None = field(default=None, metadata=spec(
+        "validate and test on at most this many comments (by default all)", low=1, high=10_000_000))
+    extra_train_file: str | None = field(default=None, metadata=spec(
+        "a CSV or Parquet file (columns text, label 0/1) added to the training split", "advanced"))
+    temperature: float = field(default=2.0, metadata=spec(
+        "softens the teacher's probabilities", "distillation", low=0.0, high=100.0, low_open=True))
+    alpha_cls: float = field(default=1 / 3, metadata=spec(
+        "weight of the cross-entropy on the labels", "distillation", low=0.0, high=1e3))
+    alpha_div: float = field(default=1 / 3, metadata=spec(
+        "weight of the KL divergence to the teacher", "distillation", low=0.0, high=1e3))
+    alpha_cos: float = field(default=1 / 3, metadata=spec(
+        "weight of the cosine loss to the teacher", "distillation", low=0.0, high=1e3))
+    cos_on: str = field(default="hidden", metadata=spec(
+        "what the cosine loss compares", "distillation", choices=("hidden", "logits")))
+    lora_r: int = field(default=8, metadata=spec("rank of the adapters", "lora", low=1, high=1024))
+    lora_alpha: int = field(default=32, metadata=spec("scale of the adapters", "lora", low=1, high=4096))
+    lora_dropout: float = field(default=0.1, metadata=spec(
+        "dropout inside the adapters", "lora", low=0.0, high=1.0, high_open=True))
+    lora_target_modules: list[str] | None = field(default=None, metadata=spec(
+        "comma-separated module names (by default peft's choice)", "lora"))
+    seed: int = field(default=42, metadata=spec(
+        "random seed (sampling, shuffling, initialisation)", "advanced", low=0, high=2**32 - 1))
+    log_every_steps: int = field(default=10, metadata=spec(
+        "one loss point every this many steps", "advanced", low=1, high=1_000_000))
+    eval_every_steps: int | None = field(default=None, metadata=spec(
+        "validate every this many steps (by default once per epoch)", "advanced", low=1, high=100_000_000))
+    mixed_precision: str = field(default="auto", metadata=spec(
+        "auto uses bf16/fp16 on a GPU", "advanced", choices=("auto", "no", "bf16", "fp16")))
+    cpu: bool = field(default=False, metadata=spec("train on the CPU even when a GPU is present", "advanced"))
 
     def __post_init__(self):
         """Validate every option; a ConfigError names the first bad one and lists all in `.errors`."""
         check = _Checker(self)
-        if self.method not in METHODS:
-            check.fail("method", f"must be one of {', '.join(METHODS)}, got {self.method!r}")
+        method = methods.REGISTRY.get(self.method) if isinstance(self.method, str) else None
+        if method is None:
+            check.fail("method", f"must be one of {', '.join(methods.REGISTRY)}, got {self.method!r}")
         elif self.lr is None:
-            self.lr = DEFAULT_LR[self.method]
-        for name in ("teacher", "dataset", "text_column", "label_column"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
-                check.fail(name, "must be a non-empty string")
-        check.positive_int("epochs", "batch_size", "lora_r", "lora_alpha", "log_every_steps")
-        check.positive_int("max_train_samples", "max_eval_samples", "eval_every_steps", optional=True)
-        if not isinstance(self.max_length, int) or isinstance(self.max_length, bool) or not 8 <= self.max_length <= 512:
-            check.fail("max_length", "must be an integer from 8 to 512")
-        if isinstance(self.batch_size, int) and self.batch_size > 1024:
-            check.fail("batch_size", "must be at most 1024")
-        if self.lr is not None:
-            check.in_range("lr", 0.0, 1.0, low_open=True)
-        check.in_range("weight_decay", 0.0, 1.0)
-        check.in_range("warmup_ratio", 0.0, 1.0)
-        check.in_range("lora_dropout", 0.0, 1.0, high_open=True)
-        check.in_range("max_grad_norm", 0.0, 1e6, low_open=True)
-        check.in_range("temperature", 0.0, 100.0, low_open=True)
-        alphas = [check.in_range(name, 0.0, 1e3) for name in ("alpha_cls", "alpha_div", "alpha_cos")]
-        if self.method in ("odd", "even") and None not in alphas and sum(alphas) <= 0:
+            self.lr = method.default_lr
+        for opt in options():
+            check.option(opt)
+        alphas = [getattr(self, name) for name in ("alpha_cls", "alpha_div", "alpha_cos")]
+        valid = not any(name in check.errors for name in ("alpha_cls", "alpha_div", "alpha_cos"))
+        if method is not None and "distillation" in method.groups and valid and sum(alphas) <= 0:
             check.fail("alpha_cls", "the three loss weights cannot all be zero")
-        if self.cos_on not in ("hidden", "logits"):
-            check.fail("cos_on", "must be 'hidden' or 'logits'")
-        if self.mixed_precision not in ("auto", "no", "bf16", "fp16"):
-            check.fail("mixed_precision", "must be one of auto, no, bf16, fp16")
-        if self.lora_target_modules is not None:
-            mods = self.lora_target_modules
-            if isinstance(mods, str):
-                mods = [m.strip() for m in mods.split(",") if m.strip()]
-            if not mods or not all(isinstance(m, str) and m for m in mods):
-                check.fail("lora_target_modules", "must be a non-empty list of module names")
-            else:
-                self.lora_target_modules = list(mods)
         check.raise_if_any()
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,9 +129,63 @@ class TrainConfig:
             raise ConfigError("method", "is required")
         return cls(**data)
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
+
+@dataclass(frozen=True)
+class Option:
+    """A TrainConfig field as the CLI, the forms and the API describe it: its Spec plus kind and default."""
+
+    name: str
+    kind: type  # int, float, str, bool or list (of str)
+    default: Any  # dataclasses.MISSING for `method`, which has none
+    optional: bool  # None is allowed: ml then does what the help says
+    help: str
+    group: str
+    low: float | None
+    high: float | None
+    low_open: bool
+    high_open: bool
+    choices: tuple[str, ...]
+
+    @property
+    def required(self) -> bool:
+        return self.default is dataclasses.MISSING
+
+    @property
+    def bounds(self) -> str:
+        """The allowed range as people write it: "from 1 to 100" for integers, "in (0, 1]" for numbers."""
+        if self.low is None:
+            return ""
+        if self.kind is int:
+            return f"from {self.low} to {self.high}"
+        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+
+    def describe(self) -> str:
+        """Help, bounds and default in one line, for `--help` and the API's schema."""
+        facts = [self.help, self.bounds]
+        if not self.required and self.default is not None:
+            default = f"{self.default:.4g}" if isinstance(self.default, float) else str(self.default)
+            facts.append(f"default {default}")
+        return "; ".join(fact for fact in facts if fact)
+
+
+@cache
+def options() -> tuple[Option, ...]:
+    """Every TrainConfig field with its kind, default and Spec, in declaration order."""
+    hints = typing.get_type_hints(TrainConfig)
+    result = []
+    for f in dataclasses.fields(TrainConfig):
+        args = typing.get_args(hints[f.name])
+        kind = next(t for t in args or (hints[f.name],) if t is not type(None))
+        facts = dataclasses.asdict(f.metadata["spec"])
+        if f.name == "method":  # the registry says what each method does
+            facts["choices"] = methods.names()
+            facts["help"] = "; ".join(f"{method.name}: {method.help}" for method in methods.REGISTRY.values())
+        result.append(Option(f.name, typing.get_origin(kind) or kind, f.default, type(None) in args, **facts))
+    return tuple(result)
+
+
+def get_option(name: str) -> Option:
+    return next(opt for opt in options() if opt.name == name)
 
 
 class _Checker:
@@ -119,29 +198,61 @@ class _Checker:
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
-    def positive_int(self, *names: str, optional: bool = False) -> None:
-        for name in names:
-            value = getattr(self.cfg, name)
-            if optional and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                self.fail(name, "must be a positive integer")
+    def option(self, opt: Option) -> None:
+        value = getattr(self.cfg, opt.name)
+        if opt.name == "method" or (value is None and opt.optional):
+            return
+        if opt.kind is int:
+            self.integer(opt, value)
+        elif opt.kind is float:
+            self.number(opt, value)
+        elif opt.kind is bool:
+            if not isinstance(value, bool):
+                self.fail(opt.name, "must be true or false")
+        elif opt.kind is list:
+            self.names(opt, value)
+        elif opt.choices:
+            if value not in opt.choices:
+                self.fail(opt.name, f"must be {_either(opt.choices)}")
+        elif not isinstance(value, str) or not (value.strip() or opt.optional):
+            self.fail(opt.name, "must be a non-empty string")
 
-    def in_range(self, name: str, low: float, high: float, low_open: bool = False,
-                 high_open: bool = False) -> float | None:
-        """The value as a float when it is a number within the range; otherwise records why."""
-        value = getattr(self.cfg, name)
+    def integer(self, opt: Option, value: Any) -> None:
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        if opt.low == 1 and (not is_int or value < 1):
+            self.fail(opt.name, "must be a positive integer")
+        elif opt.low == 1 and value > opt.high:
+            self.fail(opt.name, f"must be at most {opt.high}")
+        elif not is_int or not opt.low <= value <= opt.high:
+            self.fail(opt.name, f"must be an integer from {opt.low} to {opt.high}")
+
+    def number(self, opt: Option, value: Any) -> None:
+        """Stores the value as a float when it is a finite number within the bounds; otherwise records why."""
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            self.fail(name, "must be a number")
-            return None
-        if value < low or (low_open and value == low) or value > high or (high_open and value == high):
-            lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-            self.fail(name, f"must be in {lo}{low}, {high}{hi}")
-            return None
-        setattr(self.cfg, name, float(value))
-        return float(value)
+            self.fail(opt.name, "must be a number")
+            return
+        low, high = float(opt.low or 0.0), float(opt.high or math.inf)
+        if value < low or (opt.low_open and value == low) or value > high or (opt.high_open and value == high):
+            lo, hi = ("(" if opt.low_open else "["), (")" if opt.high_open else "]")
+            self.fail(opt.name, f"must be in {lo}{low}, {high}{hi}")
+            return
+        setattr(self.cfg, opt.name, float(value))
+
+    def names(self, opt: Option, value: Any) -> None:
+        """A list of non-empty strings; a comma-separated string is split into one."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            self.fail(opt.name, "must be a non-empty list of names")
+        else:
+            setattr(self.cfg, opt.name, list(value))
 
     def raise_if_any(self) -> None:
         if self.errors:
             field, message = next(iter(self.errors.items()))
             raise ConfigError(field, message, errors=self.errors)
+
+
+def _either(choices: tuple[str, ...]) -> str:
+    quoted = [repr(choice) for choice in choices]
+    return " or ".join(quoted) if len(quoted) < 3 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"

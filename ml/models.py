@@ -1,4 +1,4 @@
-"""Teachers and half-depth students: loading checkpoints and building odd/even layer maps."""
+"""Teachers and students: loading checkpoints, layer maps, and copying a student out of its teacher."""
 
 from __future__ import annotations
 
@@ -81,26 +81,43 @@ def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedToken
     return model, tokenizer
 
 
-def layer_map(num_teacher_layers: int, parity: str) -> list[int]:
-    """0-indexed teacher layer for each student layer: even -> 0,2,4,...; odd -> 1,3,5,...."""
-    if parity not in ("odd", "even"):
-        raise ConfigError("method", f"layer parity must be 'odd' or 'even', got {parity!r}")
+def odd_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers 1, 3, 5, ... (0-based): the odd student's layer map."""
+    return [2 * i + 1 for i in range(_half(num_teacher_layers))]
+
+
+def even_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers 0, 2, 4, ... (0-based): the even student's layer map."""
+    return [2 * i for i in range(_half(num_teacher_layers))]
+
+
+def layer_map(num_teacher_layers: int, method: str) -> list[int]:
+    """0-indexed teacher layer for each student layer of a student method (ml.methods: odd, even, ...)."""
+    from ml.methods import REGISTRY
+
+    student = REGISTRY.get(method)
+    if student is None or student.layers is None:
+        students = ", ".join(name for name, entry in REGISTRY.items() if entry.layers)
+        raise ConfigError("method", f"must be a student method ({students}), got {method!r}")
+    return student.layers(num_teacher_layers)
+
+
+def _half(num_teacher_layers: int) -> int:
     if num_teacher_layers % 2:
         raise ConfigError(
             "teacher",
             f"has {num_teacher_layers} layers; odd/even students need an even number of layers",
         )
-    offset = 1 if parity == "odd" else 0
-    return [2 * i + offset for i in range(num_teacher_layers // 2)]
+    return num_teacher_layers // 2
 
 
-def make_student(teacher: PreTrainedModel, parity: str) -> tuple[PreTrainedModel, list[int]]:
-    """A new model with half the teacher's layers; student layer i is a copy of teacher layer map[i].
+def make_student(teacher: PreTrainedModel, method: str) -> tuple[PreTrainedModel, list[int]]:
+    """A new model with the layers `method`'s layer map picks; student layer i copies teacher layer map[i].
 
     Embeddings, pooler and classifier are copied too. Every tensor is cloned, so students never
     share storage with the teacher or with each other.
     """
-    mapping = layer_map(teacher.config.num_hidden_layers, parity)
+    mapping = layer_map(teacher.config.num_hidden_layers, method)
     config = copy.deepcopy(teacher.config)
     config.num_hidden_layers = len(mapping)
     student = type(teacher)(config)

@@ -11,13 +11,19 @@ from pathlib import Path
 
 import torch
 
+from ml import methods
 from ml.artifacts import atomic_dir, check_output_free, write_history, write_json
 from ml.config import TrainConfig
 from ml.data import load_splits, make_dataloader, tokenize_splits
-from ml.evaluate import compute_metrics, count_parameters, dir_size_bytes, predict_probs, tune_threshold
+from ml.errors import ConfigError
+from ml.evaluate import (
+    compute_metrics,
+    dir_size_bytes,
+    predict_probs,
+    tune_threshold,
+)
 from ml.inference import measure_latency
-from ml.lora import apply_lora, save_lora
-from ml.models import load_classifier, make_student, read_run_info, resolve_teacher
+from ml.methods import Built
 from ml.progress import Progress
 from ml.trainer import Trainer
 
@@ -33,17 +39,6 @@ class TrainResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Models:
-    model: object
-    tokenizer: object
-    teacher: object = None
-    teacher_layers: int | None = None
-    layer_map: list[int] | None = None
-    parameters: dict | None = None
-    warnings: list[str] = field(default_factory=list)
-
-
 def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Train one run as `config` says and write its directory. Raises MLError subclasses on bad input."""
@@ -51,6 +46,9 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
     from accelerate.utils import set_seed
 
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    method = methods.get(cfg.method)
+    if method.train is not None:  # a method that is not a transformer runs itself
+        return method.train(cfg, on_progress=on_progress, should_stop=should_stop)
     _quiet_libraries()
     output = Path(cfg.output or f"runs/{cfg.method}-{datetime.now():%Y%m%d-%H%M%S}")
     check_output_free(output)
@@ -82,23 +80,12 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
     return TrainResult(metrics["status"], str(output), metrics, trainer.history, models.warnings)
 
 
-def build_models(cfg: TrainConfig) -> _Models:
+def build_models(cfg: TrainConfig) -> Built:
     """The model to train for cfg.method, its tokenizer and (for students) the frozen teacher."""
-    model, tokenizer = load_classifier(cfg.teacher)
-    if cfg.method == "teacher":
-        return _Models(model, tokenizer, parameters=count_parameters(model))
-    if cfg.method == "lora":
-        peft_model = apply_lora(model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout,
-                                target_modules=cfg.lora_target_modules)
-        return _Models(peft_model, tokenizer, parameters=count_parameters(peft_model))
-    student, mapping = make_student(model, cfg.method)
-    model.requires_grad_(False)
-    warnings = []
-    if read_run_info(resolve_teacher(cfg.teacher)) is None:
-        warnings.append(f"teacher '{cfg.teacher}' is not a fine-tuned ToxiLab run: its classification head "
-                        "is untrained, so the distillation targets carry little label information")
-    return _Models(student, tokenizer, teacher=model, teacher_layers=model.config.num_hidden_layers,
-                   layer_map=mapping, parameters=count_parameters(student), warnings=warnings)
+    method = methods.get(cfg.method)
+    if method.build is None:
+        raise ConfigError("method", f"{cfg.method} trains itself: it has no model to build")
+    return method.build(cfg)
 
 
 def _log_data(summary: dict) -> None:
@@ -109,7 +96,7 @@ def _log_data(summary: dict) -> None:
         log.info("data train: %d reviewed rows added", summary["extra_train_rows"])
 
 
-def _log_models(cfg: TrainConfig, models: _Models, accelerator) -> None:
+def _log_models(cfg: TrainConfig, models: Built, accelerator) -> None:
     params = models.parameters
     log.info("%s on %s (mixed precision %s): %s parameters, %s trainable", cfg.method,
              _device_name(accelerator.device), accelerator.mixed_precision, f"{params['total']:,}",
@@ -136,7 +123,7 @@ def _final_metrics(model, loaders, device, trainer) -> dict:
     }
 
 
-def _run_facts(cfg, models: _Models, trainer: Trainer, splits, accelerator) -> dict:
+def _run_facts(cfg, models: Built, trainer: Trainer, splits, accelerator) -> dict:
     model = accelerator.unwrap_model(trainer.model)
     layers = (getattr(model, "base_model", model).config.num_hidden_layers)
     return {
@@ -161,13 +148,14 @@ def _run_facts(cfg, models: _Models, trainer: Trainer, splits, accelerator) -> d
     }
 
 
-def _write_run(output: Path, cfg: TrainConfig, metrics: dict, trainer: Trainer, models: _Models) -> None:
+def _write_run(output: Path, cfg: TrainConfig, metrics: dict, trainer: Trainer, models: Built) -> None:
     started = time.perf_counter()
     with atomic_dir(output) as tmp:
         if metrics["status"] == "succeeded":
             model = trainer.accelerator.unwrap_model(trainer.model)
-            if cfg.method == "lora":
-                save_lora(model, models.tokenizer, tmp)
+            save = methods.get(cfg.method).save
+            if save is not None:
+                save(model, models.tokenizer, tmp)
             else:
                 model.save_pretrained(tmp)
                 models.tokenizer.save_pretrained(tmp)

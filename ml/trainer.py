@@ -11,7 +11,7 @@ import torch
 from transformers import get_linear_schedule_with_warmup
 
 from ml.config import TrainConfig
-from ml.errors import NonFiniteLossError
+from ml.errors import ConfigError, NonFiniteLossError
 from ml.evaluate import evaluate_split
 from ml.losses import distillation_loss
 from ml.progress import Progress
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from torch.utils.data import DataLoader
     from transformers import PreTrainedModel
     from transformers.modeling_outputs import SequenceClassifierOutput
+
+MAX_TOTAL_STEPS = 2**31 - 1  # the step counters people and databases keep are 32-bit signed integers
 
 
 class Trainer:
@@ -40,6 +42,9 @@ class Trainer:
         self.on_progress = on_progress or (lambda progress: None)
         self.should_stop = should_stop or (lambda: False)
         self.total_steps = cfg.epochs * len(train_loader)
+        if self.total_steps > MAX_TOTAL_STEPS:
+            raise ConfigError("epochs", f"{cfg.epochs} epochs of {len(train_loader)} steps exceed "
+                                        f"{MAX_TOTAL_STEPS} steps")
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
         scheduler = get_linear_schedule_with_warmup(

@@ -12,6 +12,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from ml.config import DEFAULT_DATASET, DEFAULT_TEACHER
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -263,8 +265,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", "bundled-minilm")
-TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", "OxAISH-AL-LLM/wiki_toxic")
+# What a job trains from when the launch form or the API names no teacher or dataset (ml's defaults).
+TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", DEFAULT_TEACHER)
+TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", DEFAULT_DATASET)
 TOXILAB_ARTIFACTS_DIR = Path(os.environ.get("TOXILAB_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
 # A dataset or extra train file named by a server path (launch form, API) must lie in one of these
 # directories; any other path is refused before it is read. Default: data/ in the checkout, the

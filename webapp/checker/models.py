@@ -3,18 +3,14 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ml import methods
+
 
 class ModelVersion(models.Model):
     """One trained artifact directory (written by `python -m ml train`) that the checker can serve."""
 
-    class Method(models.TextChoices):
-        TEACHER = "teacher", "fine-tuned teacher"
-        ODD = "odd", "odd-layer student"
-        EVEN = "even", "even-layer student"
-        LORA = "lora", "LoRA adapter"
-
     name = models.CharField(max_length=100, unique=True)
-    method = models.CharField(max_length=10, choices=Method.choices)
+    method = models.CharField(max_length=32, choices=methods.choices)  # ml's registry: a new method needs no migration
     teacher = models.CharField(max_length=200)
     artifact_path = models.CharField(max_length=500)
     metrics = models.JSONField(default=dict, blank=True)

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
 
+from ml.config import get_option
 from webapp.checker.api import ModelOut
 from webapp.training import attempts, jobs
 from webapp.training.auth import API_AUTH
@@ -29,18 +30,33 @@ class _JobInBase(Schema):
 
 
 _TYPES = {int: StrictInt, float: float, str: StrictStr, bool: StrictBool, list: list[StrictStr] | StrictStr}
+
+
+def _option_field(option):
+    """An ml option as a JobIn field. Its bounds are documented here but checked by ml, whose 400 names
+    every bad field; pydantic only checks types."""
+    limits = {}
+    if option.low is not None:
+        limits = {"exclusiveMinimum" if option.low_open else "minimum": option.low,
+                  "exclusiveMaximum" if option.high_open else "maximum": option.high}
+    if option.choices:
+        limits["enum"] = list(option.choices)
+    return (_TYPES[option.kind] | None, Field(None, description=option.describe(), json_schema_extra=limits or None))
+
+
 JobIn = create_model(
     "JobIn",
     __base__=_JobInBase,
     __doc__="The options of `python -m ml train`, in snake_case. Only `method` is required.",
-    method=(Literal[METHODS],
-            Field(..., description="teacher fine-tunes; odd/even distil a half-depth student; lora adapts")),
-    teacher=(StrictStr | None, Field(None, description="bundled-minilm (default), a hub id or a server path")),
+    method=(Literal[METHODS], Field(..., description=get_option("method").help)),
+    teacher=(StrictStr | None, Field(None, description=f"{get_option('teacher').help} on the server "
+                                                       "(default: the server's, TOXILAB_TEACHER)")),
     teacher_job=(StrictInt | None, Field(None, description="id of a succeeded teacher job to use as the teacher")),
-    dataset=(StrictStr | None, Field(None, description="a hub id or a server path (default: the server's)")),
+    dataset=(StrictStr | None, Field(None, description=f"{get_option('dataset').help} on the server "
+                                                       "(default: the server's, TOXILAB_DATASET)")),
     include_reviewed=(StrictBool | None, Field(None, description="add the staff-reviewed predictions (reviewer's "
                                                                  "label) to the training split")),
-    **{o.name: (_TYPES[o.type] | None, Field(None, description=o.help)) for o in OPTIONS},
+    **{option.name: _option_field(option) for option in OPTIONS},
 )
 
 

@@ -1,14 +1,12 @@
 from django import forms
 from django.conf import settings
 
-from webapp.checker.models import ModelVersion
+from ml import methods
+from ml.config import DEFAULT_TEACHER, get_option
 from webapp.training import jobs, options
 from webapp.training.options import OPTIONS, OptionError
 
-TEACHER_SUGGESTIONS = ["bundled-minilm", "bert-base-uncased"]
-# Which option groups matter for which methods (the page hides the others).
-GROUP_METHODS = {"training": "teacher odd even lora", "distillation": "odd even", "lora": "lora",
-                 "advanced": "teacher odd even lora"}
+OTHER_TEACHERS = ["bert-base-uncased"]
 
 
 class TeacherJobField(forms.ModelChoiceField):
@@ -24,15 +22,15 @@ class JobForm(forms.Form):
     applied by options.validate, whose errors land on the field they name.
     """
 
-    method = forms.ChoiceField(choices=ModelVersion.Method.choices, initial="teacher")
+    method = forms.ChoiceField(choices=methods.choices, initial=methods.names()[0],
+                               help_text=get_option("method").help)
     teacher = forms.CharField(required=False, max_length=500, initial=settings.TOXILAB_TEACHER,
                               widget=forms.TextInput(attrs={"list": "teacher-suggestions"}),
-                              help_text="bundled-minilm, a hub id such as bert-base-uncased, or a path on the server")
+                              help_text=get_option("teacher").help + " on the server")
     teacher_job = TeacherJobField(queryset=None, required=False, empty_label="(none: use the teacher above)",
                                   label="or a finished teacher job")
     dataset = forms.CharField(max_length=500, initial=settings.TOXILAB_DATASET,
-                              help_text="a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file "
-                                        "on the server")
+                              help_text=get_option("dataset").help + " on the server")
     include_reviewed = forms.BooleanField(
         required=False, label="add the reviewed predictions",
         help_text="staff-reviewed predictions, with the reviewer's label, join the training split (texts already "
@@ -44,12 +42,15 @@ class JobForm(forms.Form):
         for option in OPTIONS:
             self.fields[option.name] = _field(option)
 
+    def teacher_suggestions(self):
+        return list(dict.fromkeys([settings.TOXILAB_TEACHER, DEFAULT_TEACHER, *OTHER_TEACHERS]))
+
     def groups(self):
         """The option fieldsets in the order of options.GROUPS, each with the methods it applies to."""
         groups = []
         for key, title in options.GROUPS.items():
             fields = [self[o.name] for o in OPTIONS if o.group == key]
-            groups.append({"key": key, "title": title, "methods": GROUP_METHODS[key], "fields": fields,
+            groups.append({"key": key, "title": title, "methods": options.group_methods(key), "fields": fields,
                            "has_errors": any(field.errors for field in fields)})
         return groups
 
@@ -91,16 +92,25 @@ class JobForm(forms.Form):
 
 
 def _field(option):
-    common = {"required": False, "help_text": option.help, "label": option.name.replace("_", " "),
+    """A form field for an ml option. Types are checked here, bounds by ml (so its messages show); the
+    bounds also go into the input's min/max for the browser to hint."""
+    help_text = "; ".join(part for part in (option.help, option.bounds) if part)
+    common = {"required": False, "help_text": help_text, "label": option.name.replace("_", " "),
               "initial": option.default}
-    if option.type is bool:
+    if option.kind is bool:
         return forms.BooleanField(**common)
     if option.choices:
         return forms.ChoiceField(choices=[(c, c) for c in option.choices], **common)
-    if option.type is int:
-        return forms.IntegerField(**common)
-    if option.type is float:
-        return forms.FloatField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
-    if option.type is list:
+    if option.kind is int:
+        return forms.IntegerField(widget=forms.NumberInput(attrs=_limits(option, step=1)), **common)
+    if option.kind is float:
+        return forms.FloatField(widget=forms.NumberInput(attrs=_limits(option, step="any")), **common)
+    if option.kind is list:
         return forms.CharField(max_length=500, **{**common, "initial": ""})
     return forms.CharField(max_length=500, **common)
+
+
+def _limits(option, step):
+    if option.low is None:
+        return {"step": step}
+    return {"min": option.low, "max": option.high, "step": step}

@@ -1,17 +1,19 @@
-"""The training options staff may set, shared by the launch form and the API.
+"""The training options staff may set, shared by the launch form, the API and the job page.
 
-Names are ml.TrainConfig's (and `python -m ml train`'s, in snake_case); the rules are ml's own:
-`validate` builds a TrainConfig and turns its ConfigError into an OptionError naming the field, then
-checks the dataset and teacher cheaply, so a job that cannot start is refused before it is queued.
+They are ml.TrainConfig's fields as `ml.config.options()` describes them (help, group, bounds), so a
+new option appears here by itself. `validate` builds a TrainConfig and turns its ConfigError into an
+OptionError naming the field, then checks the dataset and teacher cheaply, so a job that cannot start
+is refused before it is queued.
 """
-
-import dataclasses
-from dataclasses import dataclass
 
 from django.conf import settings
 
-from ml.config import DEFAULT_LR, METHODS, TrainConfig
+from ml import methods
+from ml.config import GROUPS as ML_GROUPS
+from ml.config import Option, TrainConfig, options
 from ml.errors import ConfigError, DataError, ModelLoadError
+
+METHODS = methods.names()
 
 
 class OptionError(ValueError):
@@ -24,65 +26,17 @@ class OptionError(ValueError):
         self.errors = errors or {field: message}
 
 
-@dataclass(frozen=True)
-class Option:
-    name: str
-    type: type  # int, float, str, bool or list (of str)
-    help: str
-    group: str = "training"  # training | distillation | lora | advanced
-    optional: bool = False  # empty means ml's behaviour for None (e.g. use every sample)
-    choices: tuple = ()
-
-    @property
-    def default(self):
-        return TRAIN_CONFIG_DEFAULTS[self.name]
+# "run" (method, teacher, dataset, output) is the form's own first fieldset; the API and the form set
+# every option of the other groups. `output` is the worker's to choose.
+RUN_FIELDS = ("method", "teacher", "dataset")
+GROUPS = {key: title for key, title in ML_GROUPS.items() if key != "run"}
+OPTIONS = [option for option in options() if option.group in GROUPS]
+NAMES = [*RUN_FIELDS, *(option.name for option in OPTIONS)]
 
 
-TRAIN_CONFIG_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)
-                         if f.default is not dataclasses.MISSING}
-
-OPTIONS = [
-    Option("epochs", int, "passes over the training set"),
-    Option("batch_size", int, "comments per step"),
-    Option("lr", float, "learning rate; empty takes the method's default", optional=True),
-    Option("max_length", int, "tokens kept per comment (8 to 512)"),
-    Option("max_train_samples", int, "train on a stratified sample of this many comments; empty uses all",
-           optional=True),
-    Option("max_eval_samples", int, "validate and test on at most this many comments; empty uses all",
-           optional=True),
-    Option("temperature", float, "softens the teacher's probabilities", group="distillation"),
-    Option("alpha_cls", float, "weight of the cross-entropy on the labels", group="distillation"),
-    Option("alpha_div", float, "weight of the KL divergence to the teacher", group="distillation"),
-    Option("alpha_cos", float, "weight of the cosine loss to the teacher", group="distillation"),
-    Option("cos_on", str, "what the cosine loss compares", group="distillation", choices=("hidden", "logits")),
-    Option("lora_r", int, "rank of the adapters", group="lora"),
-    Option("lora_alpha", int, "scale of the adapters", group="lora"),
-    Option("lora_dropout", float, "dropout inside the adapters", group="lora"),
-    Option("lora_target_modules", list, "comma-separated module names; empty lets peft choose",
-           group="lora", optional=True),
-    Option("weight_decay", float, "AdamW weight decay", group="advanced"),
-    Option("warmup_ratio", float, "share of the steps spent warming up the learning rate", group="advanced"),
-    Option("max_grad_norm", float, "gradient clipping norm", group="advanced"),
-    Option("seed", int, "random seed (sampling, shuffling, initialisation)", group="advanced"),
-    Option("log_every_steps", int, "one loss point on the chart every this many steps", group="advanced"),
-    Option("eval_every_steps", int, "validate every this many steps; empty validates once per epoch",
-           group="advanced", optional=True),
-    Option("mixed_precision", str, "auto uses bf16/fp16 on a GPU", group="advanced",
-           choices=("auto", "no", "bf16", "fp16")),
-    Option("cpu", bool, "train on the CPU even when the worker has a GPU", group="advanced"),
-    Option("text_column", str, "column of the comments", group="advanced"),
-    Option("label_column", str, "column of the 0/1 labels", group="advanced"),
-    Option("extra_train_file", str,
-           "a CSV or Parquet file on the server (columns text, label 0/1) added to the training split",
-           group="advanced", optional=True),
-]
-GROUPS = {
-    "training": "Training",
-    "distillation": "Distillation (odd and even students)",
-    "lora": "LoRA",
-    "advanced": "Advanced",
-}
-NAMES = ["method", "teacher", "dataset", *(option.name for option in OPTIONS)]
+def group_methods(group):
+    """The methods that read an option group, space-separated (the launch page hides the group for others)."""
+    return " ".join(methods.using(group))
 
 
 def validate(options):
@@ -119,7 +73,9 @@ def _check_sources(config):
 
 
 def default_lr(method):
-    return DEFAULT_LR.get(method)
+    entry = methods.REGISTRY.get(method)
+    return entry.default_lr if entry else None
 
 
-__all__ = ["METHODS", "OPTIONS", "GROUPS", "NAMES", "Option", "OptionError", "validate", "default_lr"]
+__all__ = ["METHODS", "OPTIONS", "GROUPS", "NAMES", "Option", "OptionError", "validate", "default_lr",
+           "group_methods"]

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ml import methods
+from ml.config import options as ml_options
 from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.training import attempts, jobs
@@ -44,7 +46,7 @@ def launch(request):
                           include_reviewed=form.cleaned_data["include_reviewed"])
         messages.success(request, f"Job {job.pk} is queued.")
         return redirect("job", job_id=job.pk)
-    lrs = {method: default_lr(method) for method, _ in TrainingJob._meta.get_field("method").choices}
+    lrs = {method: default_lr(method) for method in methods.names()}
     return render(request, "training/launch.html", {"form": form, "default_lrs": lrs},
                   status=400 if form.is_bound else 200)
 
@@ -107,9 +109,10 @@ def compare(request):
 
 
 def config_rows(config):
-    """(name, text) of a job's options in the form's order, numbers as people write them."""
+    """(name, text, help) of a job's options in the form's order, numbers as people write them."""
+    helps = {option.name: option.help for option in ml_options()}
     names = [name for name in NAMES if name in config] + sorted(set(config) - set(NAMES))
-    return [(name, _text(config[name])) for name in names]
+    return [(name, _text(config[name]), helps.get(name, "")) for name in names]
 
 
 def _text(value):

@@ -72,6 +72,8 @@ def test_the_staff_session_works_too_with_its_csrf_check(staff, tiny_options):
 @pytest.mark.parametrize(("change", "error", "field"), [
     ({"epochs": 0}, "epochs: must be a positive integer", "epochs"),
     ({"lr": 5}, "lr: must be in (0.0, 1.0]", "lr"),
+    ({"epochs": 10**12}, "epochs: must be at most 100", "epochs"),
+    ({"seed": -1}, "seed: must be an integer from 0 to 4294967295", "seed"),
     ({"method": "odd", "alpha_cls": 0, "alpha_div": 0, "alpha_cos": 0},
      "alpha_cls: the three loss weights cannot all be zero", "alpha_cls"),
     ({"dataset": "/no/such/dir"}, "dataset: /no/such/dir: not in a data directory this server reads from", "dataset"),

@@ -45,6 +45,8 @@ def test_an_empty_learning_rate_takes_the_methods_default(staff_client, tiny_opt
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("epochs", "0", "must be a positive integer"),
+    ("epochs", str(10**12), "must be at most 100"),
+    ("max_eval_samples", "99999999999", "must be at most 10000000"),
     ("lr", "2", "must be in (0.0, 1.0]"),
     ("max_length", "4", "must be an integer from 8 to 512"),
     ("lora_dropout", "1", "must be in [0.0, 1.0)"),

@@ -1,0 +1,103 @@
+"""ml.methods: one entry per method, read by the config, the training run and the layer maps."""
+
+import pytest
+
+import ml
+from ml import methods
+from ml.config import DEFAULT_LR, GROUPS, METHODS, TrainConfig
+from ml.errors import ConfigError
+from ml.methods import Method
+from ml.models import layer_map
+from ml.run import TrainResult, build_models
+
+
+def test_the_registry_holds_the_four_methods_each_with_what_the_rest_of_ml_reads():
+    assert methods.names() == METHODS == ("teacher", "odd", "even", "lora")
+    for method in methods.REGISTRY.values():
+        assert method.label and method.help and 0 < method.default_lr <= 1
+        assert method.loss_terms and set(method.groups) <= set(GROUPS)
+        assert DEFAULT_LR[method.name] == method.default_lr == TrainConfig(method=method.name).lr
+    assert [name for name, method in methods.REGISTRY.items() if method.layers] == ["odd", "even"]
+    assert methods.using("distillation") == ("odd", "even") and methods.using("lora") == ("lora",)
+
+
+def test_every_logged_loss_term_has_a_chart_label():
+    from ml.losses import TERMS
+
+    assert {term for method in methods.REGISTRY.values() for term in method.loss_terms} <= set(TERMS)
+
+
+def test_an_unknown_method_is_a_config_error_that_lists_the_known_ones():
+    with pytest.raises(ConfigError, match="must be one of teacher, odd, even, lora, got 'half'"):
+        methods.get("half")
+    with pytest.raises(ConfigError, match="student method"):
+        layer_map(12, "teacher")
+
+
+def test_a_method_gives_either_a_builder_or_its_own_training():
+    with pytest.raises(ValueError, match="exactly one"):
+        Method("nothing", "no method", "builds nothing", default_lr=1e-3, loss_terms=("cls",))
+
+
+def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypatch, tmp_path):
+    """A method like a TF-IDF baseline registers `train` and skips ml's transformer loop entirely."""
+    calls = []
+
+    def train_baseline(cfg, on_progress, should_stop):
+        calls.append((cfg.method, cfg.lr, on_progress, should_stop()))
+        return TrainResult("succeeded", str(tmp_path), {"method": cfg.method})
+
+    baseline = Method(
+        "baseline",
+        "word-count baseline",
+        "a bag of words",
+        default_lr=0.5,
+        loss_terms=("cls",),
+        groups=("advanced",),
+        train=train_baseline,
+    )
+    monkeypatch.setitem(methods.REGISTRY, "baseline", baseline)
+
+    result = ml.train({"method": "baseline", "output": str(tmp_path)}, should_stop=lambda: False)
+
+    assert result.metrics == {"method": "baseline"} and calls == [("baseline", 0.5, None, False)]
+    assert ("baseline", "word-count baseline") in methods.choices()
+
+
+def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
+    first_half = methods.student(
+        "first-half", "first-half student", "copies the lower half", layers=lambda n: list(range(n // 2))
+    )
+    monkeypatch.setitem(methods.REGISTRY, "first-half", first_half)
+
+    assert layer_map(12, "first-half") == [0, 1, 2, 3, 4, 5]
+    assert TrainConfig(method="first-half").lr == first_half.default_lr
+    with pytest.raises(ConfigError, match="loss weights cannot all be zero"):
+        TrainConfig(method="first-half", alpha_cls=0, alpha_div=0, alpha_cos=0)
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_each_method_logs_exactly_its_registered_loss_terms(name, tiny_artifact_dir, data_dir):
+    from accelerate import Accelerator
+
+    from ml.data import load_splits, make_dataloader, tokenize_splits
+    from ml.trainer import Trainer
+
+    cfg = TrainConfig(method=name, teacher=str(tiny_artifact_dir), dataset=str(data_dir), max_length=16)
+    models = build_models(cfg)
+    tokenized = tokenize_splits(load_splits(cfg.dataset, max_train_samples=8, max_eval_samples=8), models.tokenizer, 16)
+    loader = make_dataloader(tokenized["train"], models.tokenizer, 8, shuffle=False)
+    trainer = Trainer(cfg, Accelerator(cpu=True), models.model, loader, loader, teacher=models.teacher)
+
+    _, components = trainer.step(next(iter(loader)))
+
+    assert tuple(components) == methods.get(name).loss_terms
+
+
+def test_a_run_longer_than_a_32_bit_step_counter_is_refused_before_it_starts():
+    from ml.trainer import MAX_TOTAL_STEPS, Trainer
+
+    cfg = TrainConfig(method="teacher", epochs=3)
+    with pytest.raises(ConfigError, match=f"exceed {MAX_TOTAL_STEPS} steps") as info:
+        Trainer(cfg, accelerator=None, model=None, train_loader=range(2**30), eval_loader=None)
+    assert info.value.field == "epochs"
