@@ -41,8 +41,10 @@ class RowProgress:
             if done >= total:
                 self.close()
             return
+        crossed = self.next_quarter
         while self.next_quarter < len(QUARTERS) and total and done >= QUARTERS[self.next_quarter] * total:
             self.next_quarter += 1
+        if self.next_quarter > crossed:  # one line, however many quarters this batch crossed
             elapsed = time.perf_counter() - self.started
             eta = elapsed * (total - done) / done if done else 0.0
             print(f"{self.desc}: {done:,}/{total:,} {self.unit}s, {elapsed:.0f} s, eta {eta:.0f} s",
