@@ -12,10 +12,13 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ml.config import METHODS, TrainConfig
 from ml.errors import ConfigError, EvaluationInterrupted, MLError, NonFiniteLossError
+
+if TYPE_CHECKING:
+    from ml.inference import Classifier
 
 # CLI option -> TrainConfig field, for the options `train` exposes (besides method/teacher/dataset/output).
 TRAIN_OPTIONS = {
@@ -154,7 +157,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "compare": cmd_compare}
 
 
-def _load_classifier(path: str, **options):
+def _load_classifier(path: str, **options: bool) -> Classifier:
     """Classifier.load with one line before and after (loading takes seconds), and no library bars."""
     import time
 
@@ -169,7 +172,7 @@ def _load_classifier(path: str, **options):
     return classifier
 
 
-def _rows_notice(args, rows: int) -> str:
+def _rows_notice(args: argparse.Namespace, rows: int) -> str:
     """Which rows `evaluate` scores, said before it starts: the whole split unless --max-eval-samples."""
     sample = (f"a stratified sample of {rows:,} (--max-eval-samples)" if args.max_eval_samples
               else f"all {rows:,} rows; --max-eval-samples N scores a sample")

@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
 # on_batch(rows_done, rows_total): progress of a long pass (evaluation, predictions over a file)
 OnBatch = Callable[[int, int], None]
 

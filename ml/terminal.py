@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any, TextIO
 
 QUARTERS = (0.25, 0.5, 0.75, 1.0)
 
@@ -16,12 +17,12 @@ QUARTERS = (0.25, 0.5, 0.75, 1.0)
 class RowProgress:
     """An `on_batch(done, total)` callback for one pass over `total` rows, described by `desc`."""
 
-    def __init__(self, desc: str, stream=None, unit: str = "row"):
+    def __init__(self, desc: str, stream: TextIO | None = None, unit: str = "row") -> None:
         self.desc = desc
         self.stream = stream or sys.stderr
         self.unit = unit
-        self.bar = None
-        self.started = None
+        self.bar: Any = None
+        self.started: float | None = None
         self.next_quarter = 0
         self.finished = False
         self.tty = _isatty(self.stream)
@@ -45,7 +46,7 @@ class RowProgress:
         while self.next_quarter < len(QUARTERS) and total and done >= QUARTERS[self.next_quarter] * total:
             self.next_quarter += 1
         if self.next_quarter > crossed:  # one line, however many quarters this batch crossed
-            elapsed = time.perf_counter() - self.started
+            elapsed = time.perf_counter() - (self.started or 0.0)
             eta = elapsed * (total - done) / done if done else 0.0
             print(f"{self.desc}: {done:,}/{total:,} {self.unit}s, {elapsed:.0f} s, eta {eta:.0f} s",
                   file=self.stream, flush=True)
@@ -66,7 +67,7 @@ def quiet_transformers() -> None:
     hf_logging.set_verbosity_error()
 
 
-def _isatty(stream) -> bool:
+def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

@@ -14,7 +14,7 @@ from ml.config import TrainConfig
 from ml.errors import NonFiniteLossError
 from ml.evaluate import evaluate_split
 from ml.losses import distillation_loss
-from ml.progress import Progress
+from ml.progress import OnBatch, Progress
 
 if TYPE_CHECKING:
     from accelerate import Accelerator
@@ -147,7 +147,7 @@ class Trainer:
             samples_per_s=samples_per_s, eta_s=eta,
         ))
 
-    def eval_progress(self, split: str, step: int | None = None, epoch: float | None = None):
+    def eval_progress(self, split: str, step: int | None = None, epoch: float | None = None) -> OnBatch:
         """An on_batch(done, total) callback that reports kind="evaluating" progress of a pass over `split`.
 
         Not kept in the history: it says how far a pass is, for live views (the CLI bar, the job page).

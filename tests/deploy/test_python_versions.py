@@ -98,9 +98,8 @@ def test_our_code_compiles_under_python_3_12_and_3_13_where_installed(version, t
     if interpreter is None:
         pytest.skip(f"no python{version} on PATH (the wheel and removed-name checks above still apply)")
     sources = [str(path) for path in our_sources()]
-    code = "import py_compile, sys\nfor path in sys.argv[1:]: py_compile.compile(path, cfile=path + 'c.tmp', doraise=True)"
-    proc = subprocess.run([interpreter, "-W", "error::SyntaxWarning", "-c",
-                           code.replace("path + 'c.tmp'", f"{str(tmp_path)!r} + '/x.pyc'"), *sources],
+    code = "import py_compile, sys\nfor path in sys.argv[2:]: py_compile.compile(path, sys.argv[1], doraise=True)"
+    proc = subprocess.run([interpreter, "-W", "error::SyntaxWarning", "-c", code, str(tmp_path / "x.pyc"), *sources],
                           capture_output=True, text=True, timeout=300)
     if "is not installed" in proc.stderr or "command not found" in proc.stderr:
         pytest.skip(f"python{version} is a shim without an interpreter: {proc.stderr.strip()[:200]}")
@@ -140,7 +139,8 @@ def wheels_for(version: str, tmp_path: Path) -> dict:
 @pytest.mark.skipif(not pypi_reachable(), reason="PyPI (pypi.org:443) is not reachable from this machine")
 def test_every_pin_has_a_wheel_for_python_3_12_and_3_13(tmp_path):
     with ThreadPoolExecutor(2) as pool:
-        found = dict(zip(("3.12", "3.13"), pool.map(lambda v: wheels_for(v, tmp_path), ("3.12", "3.13"))))
+        versions = ("3.12", "3.13")
+        found = dict(zip(versions, pool.map(lambda v: wheels_for(v, tmp_path), versions), strict=True))
     for version, wheels in found.items():
         names = {r.name.lower().replace("_", "-") for r in pins(version)}
         assert {name.replace("_", "-") for name in wheels} == names, version

@@ -6,10 +6,10 @@ import json
 import pytest
 
 import ml
-from conftest import tiny_config
 from ml import cli
 from ml.errors import EvaluationInterrupted
 from ml.terminal import RowProgress
+from tests.support.runs import tiny_config
 
 
 def test_off_a_terminal_a_pass_prints_one_line_at_the_start_and_one_per_quarter():
