@@ -158,7 +158,7 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 
 def _load_classifier(path: str, **options: bool) -> Classifier:
-    """Classifier.load with one line before and after (loading takes seconds), and no library bars."""
+    """Classifier.load with a line saying how long it took, and no library bars (bad input stays one line)."""
     import time
 
     from ml.inference import Classifier
@@ -166,7 +166,6 @@ def _load_classifier(path: str, **options: bool) -> Classifier:
 
     quiet_transformers()
     started = time.perf_counter()
-    _say(f"loading {path}")
     classifier = Classifier.load(path, **options)
     _say(f"loaded {path} ({classifier.info['parameters']:,} parameters) in {time.perf_counter() - started:.1f} s")
     return classifier

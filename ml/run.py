@@ -58,12 +58,10 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
     check_output_free(output)
     set_seed(cfg.seed)
     accelerator = Accelerator(cpu=cfg.cpu, mixed_precision=_mixed_precision(cfg))
-    log.info("loading data from %s", cfg.dataset)
     splits = load_splits(cfg.dataset, text_column=cfg.text_column, label_column=cfg.label_column,
                          max_train_samples=cfg.max_train_samples, max_eval_samples=cfg.max_eval_samples,
                          seed=cfg.seed, extra_train_file=cfg.extra_train_file)
     _log_data(splits.summary())
-    log.info("loading model %s", cfg.teacher)
     models = build_models(cfg)
     _log_models(cfg, models, accelerator)
     log.info("tokenizing %s rows (max length %d)", f"{sum(len(getattr(splits, n)) for n in _SPLITS):,}", cfg.max_length)
