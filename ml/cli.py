@@ -1,6 +1,8 @@
 """`python -m ml`: train, evaluate, predict and compare runs from the command line.
 
-Exit 0 on success; 2 with one line on stderr for bad input; 1 with one line for a failed run.
+Exit 0 on success; 2 with one line on stderr for bad input; 1 with one line for a failed run; 130 on
+Ctrl-C (during `train`'s final evaluation the trained model is kept, without test metrics, and the
+message says where). Progress goes to stderr: tqdm bars on a terminal, a few plain lines otherwise.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ml.config import DEFAULT_DATASET, Option, TrainConfig, get_option, options
-from ml.errors import ConfigError, MLError, NonFiniteLossError
+from ml.errors import ConfigError, EvaluationInterrupted, MLError, NonFiniteLossError
+
+if TYPE_CHECKING:
+    from ml.inference import Classifier
 
 # `train` has one flag per TrainConfig field, generated from the field's Spec.
 TRAIN_OPTIONS = options()
@@ -41,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--dataset", default=DEFAULT_DATASET)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
-    evaluate.add_argument("--max-eval-samples", type=int, default=None)
+    evaluate.add_argument("--max-eval-samples", type=int, default=None,
+                          help="score a stratified sample of this many rows (default: the whole split)")
     evaluate.add_argument("--threshold", type=float, default=0.5)
     evaluate.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
 
@@ -77,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         code = 1 if isinstance(exc, NonFiniteLossError) else 2
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return code
+    except EvaluationInterrupted as exc:
+        print(f"interrupted during the final evaluation: the trained model is kept in {exc.output} (no test "
+              f"metrics); score it with `.venv/bin/python -m ml evaluate --model {exc.output}`", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
@@ -106,31 +116,33 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ml.data import load_splits
     from ml.evaluate import compute_metrics
-    from ml.inference import Classifier
+    from ml.terminal import RowProgress
 
-    classifier = Classifier.load(args.model, quantize=args.quantize)
+    classifier = _load_classifier(args.model, quantize=args.quantize)
     # the sample limit applies to whichever split is evaluated, train included
     splits = load_splits(args.dataset, max_eval_samples=args.max_eval_samples,
                          max_train_samples=args.max_eval_samples)
     data = getattr(splits, args.split)
-    probs = classifier.predict_proba(list(data["text"]))
+    _say(_rows_notice(args, len(data)))
+    probs = classifier.predict_proba(list(data["text"]), on_batch=RowProgress(f"scoring {args.split}"))
     metrics = compute_metrics(list(data["label"]), probs, args.threshold)
     print(json.dumps({"model": args.model, "dataset": args.dataset, "split": args.split, **metrics}))
     return 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from ml.inference import Classifier
+    from ml.terminal import RowProgress
 
     texts = list(args.texts)
     if args.input:
         texts += _read_texts(Path(args.input), args.text_column)
     if not texts:
         raise UsageError("give TEXT arguments or --input CSV")
-    classifier = Classifier.load(args.model, quantize=args.quantize, adapter=args.adapter)
+    classifier = _load_classifier(args.model, quantize=args.quantize, adapter=args.adapter)
+    on_batch = RowProgress(f"predicting {args.input}") if args.input else None
     out = open(args.output, "w") if args.output else sys.stdout
     try:
-        for text, pred in zip(texts, classifier.predict(texts), strict=True):
+        for text, pred in zip(texts, classifier.predict(texts, on_batch=on_batch), strict=True):
             out.write(json.dumps({"text": text, "label": pred.label,
                                   "toxic_probability": round(pred.toxic_probability, 6)}) + "\n")
     finally:
@@ -147,6 +159,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "compare": cmd_compare}
+
+
+def _load_classifier(path: str, **options: bool) -> Classifier:
+    """Classifier.load with a line saying how long it took, and no library bars (bad input stays one line)."""
+    import time
+
+    from ml.inference import Classifier
+    from ml.terminal import quiet_transformers
+
+    quiet_transformers()
+    started = time.perf_counter()
+    classifier = Classifier.load(path, **options)
+    _say(f"loaded {path} ({classifier.info['parameters']:,} parameters) in {time.perf_counter() - started:.1f} s")
+    return classifier
+
+
+def _rows_notice(args: argparse.Namespace, rows: int) -> str:
+    """Which rows `evaluate` scores, said before it starts: the whole split unless --max-eval-samples."""
+    sample = (f"a stratified sample of {rows:,} (--max-eval-samples)" if args.max_eval_samples
+              else f"all {rows:,} rows; --max-eval-samples N scores a sample")
+    return f"scoring the {args.split} split of {args.dataset}: {sample}"
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _read_texts(path: Path, column: str) -> list[str]:

@@ -31,3 +31,11 @@ class NonFiniteLossError(MLError):
         super().__init__(f"non-finite loss at step {step}: {components}")
         self.step = step
         self.components = components
+
+
+class EvaluationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during the final evaluation: the trained model was saved in `output` without test metrics."""
+
+    def __init__(self, output: str):
+        super().__init__(output)
+        self.output = output

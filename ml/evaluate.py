@@ -23,6 +23,8 @@ from sklearn.metrics import (
 )
 from torch.utils.data import DataLoader
 
+from ml.progress import OnBatch
+
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -63,19 +65,27 @@ def tune_threshold(labels: npt.ArrayLike, probs: npt.ArrayLike) -> float:
 
 
 @torch.no_grad()
-def predict_probs(model: torch.nn.Module, dataloader: DataLoader,
-                  device: torch.device | str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, toxic-class probabilities) over a dataloader; the model's train/eval mode is restored."""
+def predict_probs(model: torch.nn.Module, dataloader: DataLoader, device: torch.device | str | None = None,
+                  on_batch: OnBatch | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, toxic-class probabilities) over a dataloader; the model's train/eval mode is restored.
+
+    `on_batch(rows_done, rows_total)`, when given, is called after every batch (progress of long passes).
+    """
     device = device if device is not None else next(model.parameters()).device
+    total = len(dataloader.dataset)
     was_training = model.training
     model.eval()
     all_labels, all_probs = [], []
+    done = 0
     try:
         for batch in dataloader:
             batch = {key: value.to(device) for key, value in batch.items()}
             all_labels.append(batch.pop("labels").cpu())
             logits = model(**batch).logits
             all_probs.append(torch.softmax(logits.float(), dim=-1)[:, 1].cpu())
+            done += len(all_labels[-1])
+            if on_batch is not None:
+                on_batch(done, total)
     finally:
         model.train(was_training)
     if not all_labels:
@@ -84,10 +94,10 @@ def predict_probs(model: torch.nn.Module, dataloader: DataLoader,
 
 
 def evaluate_split(model: torch.nn.Module, dataloader: DataLoader, threshold: float = DEFAULT_THRESHOLD,
-                   device: torch.device | str | None = None) -> dict:
+                   device: torch.device | str | None = None, on_batch: OnBatch | None = None) -> dict:
     """compute_metrics over a dataloader, plus how long it took in "eval_seconds"."""
     started = time.perf_counter()
-    labels, probs = predict_probs(model, dataloader, device=device)
+    labels, probs = predict_probs(model, dataloader, device=device, on_batch=on_batch)
     metrics = compute_metrics(labels, probs, threshold=threshold)
     metrics["eval_seconds"] = time.perf_counter() - started
     return metrics

@@ -62,8 +62,10 @@ class Classifier:
         return cls(model, tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
 
     @torch.inference_mode()
-    def predict_proba(self, texts: list[str], batch_size: int = 32) -> list[float]:
-        """Toxic-class probability per text, in input order. Batches group texts of similar length."""
+    def predict_proba(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[float]:
+        """Toxic-class probability per text, in input order. Batches group texts of similar length.
+
+        `on_batch(done, total)`, when given, is called after every batch (progress of long passes)."""
         if isinstance(texts, str):
             raise TypeError("predict takes a list of texts, not a single string")
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -75,10 +77,13 @@ class Classifier:
             logits = self.model(**enc).logits.float()
             for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist(), strict=True):
                 probs[i] = p
+            if on_batch is not None:
+                on_batch(start + len(chunk), len(texts))
         return probs
 
-    def predict(self, texts: list[str], batch_size: int = 32) -> list[Prediction]:
-        return [Prediction(LABELS[int(p >= self.threshold)], p) for p in self.predict_proba(texts, batch_size)]
+    def predict(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[Prediction]:
+        probs = self.predict_proba(texts, batch_size, on_batch=on_batch)
+        return [Prediction(LABELS[int(p >= self.threshold)], p) for p in probs]
 
 
 def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:

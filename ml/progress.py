@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# on_batch(rows_done, rows_total): progress of a long pass (evaluation, predictions over a file)
+OnBatch = Callable[[int, int], None]
 
 
 @dataclass
 class Progress:
-    """One report: kind="step" at every logging step, kind="eval" after each evaluation."""
+    """One report: kind="step" at every logging step, kind="eval" after each evaluation, and
+    kind="evaluating" after each batch of an evaluation pass (metrics={"done": rows, "total": rows},
+    eta_s the pass's own; not kept in the run's history)."""
 
     kind: str
     step: int

@@ -15,16 +15,26 @@ class ProgressPrinter:
     def __init__(self, stream):
         self.stream = stream
         self.bar = None
+        self.passes = {}  # (split, step) -> RowProgress of an evaluation pass
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        for rows in self.passes.values():
+            rows.close()
         if self.bar is not None:
             self.bar.close()
 
     def __call__(self, p: Progress) -> None:
-        if p.kind == "eval":
+        if p.kind == "evaluating":
+            from ml.terminal import RowProgress
+
+            key = (p.split, p.step)
+            if key not in self.passes or self.passes[key].finished:  # a new pass (the final one after the last)
+                self.passes[key] = RowProgress(f"evaluating {p.split} (step {p.step})", self.stream)
+            self.passes[key](p.metrics["done"], p.metrics["total"])
+        elif p.kind == "eval":
             m = p.metrics
             self._write(f"eval {p.split} step {p.step}: f1 {m['f1']:.4f} accuracy {m['accuracy']:.4f} "
                         f"roc_auc {_number(m.get('roc_auc'))}")

@@ -15,19 +15,15 @@ from ml import methods
 from ml.artifacts import atomic_dir, check_output_free, write_history, write_json
 from ml.config import TrainConfig
 from ml.data import load_splits, make_dataloader, tokenize_splits
-from ml.errors import ConfigError
-from ml.evaluate import (
-    compute_metrics,
-    dir_size_bytes,
-    predict_probs,
-    tune_threshold,
-)
+from ml.errors import ConfigError, EvaluationInterrupted
+from ml.evaluate import compute_metrics, dir_size_bytes, predict_probs, tune_threshold
 from ml.inference import measure_latency
 from ml.methods import Built
 from ml.progress import Progress
 from ml.trainer import Trainer
 
 log = logging.getLogger(__name__)
+_SPLITS = ("train", "validation", "test")
 
 
 @dataclass
@@ -60,6 +56,7 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
     _log_data(splits.summary())
     models = build_models(cfg)
     _log_models(cfg, models, accelerator)
+    log.info("tokenizing %s rows (max length %d)", f"{sum(len(getattr(splits, n)) for n in _SPLITS):,}", cfg.max_length)
     tokenized = tokenize_splits(splits, models.tokenizer, cfg.max_length)
     loaders = {name: make_dataloader(tokenized[name], models.tokenizer, cfg.batch_size,
                                      shuffle=(name == "train"), seed=cfg.seed)
@@ -68,15 +65,22 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
                       teacher=models.teacher, on_progress=on_progress, should_stop=should_stop)
     trainer.fit()
     metrics = _run_facts(cfg, models, trainer, splits, accelerator)
+    interrupted = False
     if not trainer.cancelled:
         model = accelerator.unwrap_model(trainer.model)
-        metrics.update(_final_metrics(model, loaders, accelerator.device, trainer))
-        texts = list(splits.test["text"][:64])
-        metrics["latency"] = measure_latency(model, models.tokenizer, texts, cfg.max_length, accelerator.device)
+        try:
+            metrics.update(_final_metrics(model, loaders, accelerator.device, trainer))
+            texts = list(splits.test["text"][:64])
+            metrics["latency"] = measure_latency(model, models.tokenizer, texts, cfg.max_length, accelerator.device)
+        except KeyboardInterrupt:  # Ctrl-C while scoring: keep the trained model, say the figures are missing
+            interrupted = True
+            metrics["evaluation"] = "interrupted"
     metrics["status"] = "cancelled" if trainer.cancelled else "succeeded"
     metrics["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if accelerator.is_main_process:
         _write_run(output, cfg, metrics, trainer, models)
+    if interrupted:
+        raise EvaluationInterrupted(str(output))
     return TrainResult(metrics["status"], str(output), metrics, trainer.history, models.warnings)
 
 
@@ -110,8 +114,8 @@ def _log_models(cfg: TrainConfig, models: Built, accelerator) -> None:
 
 def _final_metrics(model, loaders, device, trainer) -> dict:
     """Validation (threshold tuned there) and test at 0.5 and at the tuned threshold."""
-    val_labels, val_probs = predict_probs(model, loaders["validation"], device)
-    test_labels, test_probs = predict_probs(model, loaders["test"], device)
+    val_labels, val_probs = predict_probs(model, loaders["validation"], device, trainer.eval_progress("validation"))
+    test_labels, test_probs = predict_probs(model, loaders["test"], device, trainer.eval_progress("test"))
     threshold = tune_threshold(val_labels, val_probs)
     return {
         "validation": compute_metrics(val_labels, val_probs),

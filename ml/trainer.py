@@ -14,7 +14,7 @@ from ml.config import TrainConfig
 from ml.errors import ConfigError, NonFiniteLossError
 from ml.evaluate import evaluate_split
 from ml.losses import distillation_loss
-from ml.progress import Progress
+from ml.progress import OnBatch, Progress
 
 if TYPE_CHECKING:
     from accelerate import Accelerator
@@ -95,7 +95,8 @@ class Trainer:
         """Validation metrics at the current weights; remembers the best state by F1."""
         started = time.perf_counter()
         model = self.accelerator.unwrap_model(self.model)
-        metrics = evaluate_split(model, self.eval_loader, device=self.accelerator.device)
+        metrics = evaluate_split(model, self.eval_loader, device=self.accelerator.device,
+                                 on_batch=self.eval_progress("validation", step, epoch))
         self.eval_seconds += time.perf_counter() - started
         if metrics["f1"] > self.best_f1:
             self.best_f1 = metrics["f1"]
@@ -150,6 +151,25 @@ class Trainer:
             loss=means.pop("loss"), components=means, lr=self.scheduler.get_last_lr()[0],
             samples_per_s=samples_per_s, eta_s=eta,
         ))
+
+    def eval_progress(self, split: str, step: int | None = None, epoch: float | None = None) -> OnBatch:
+        """An on_batch(done, total) callback that reports kind="evaluating" progress of a pass over `split`.
+
+        Not kept in the history: it says how far a pass is, for live views (the CLI bar, the job page).
+        """
+        step = self.steps_done if step is None else step
+        epoch = float(self.cfg.epochs) if epoch is None else epoch
+        started = time.perf_counter()
+
+        def on_batch(done: int, total: int) -> None:
+            if not self.accelerator.is_main_process:
+                return
+            elapsed = time.perf_counter() - started
+            self.on_progress(Progress("evaluating", step, self.total_steps, epoch, split=split,
+                                      metrics={"done": done, "total": total},
+                                      eta_s=elapsed * (total - done) / done if done else None))
+
+        return on_batch
 
     def _report(self, progress: Progress) -> None:
         self.history.append(progress.to_dict())

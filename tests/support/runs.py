@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 from tests.support import paths
@@ -17,15 +19,17 @@ def tiny_config(teacher, data, output, **overrides) -> dict:
     return tiny_options(teacher, data, output=str(output), **overrides)
 
 
-def cached_run(name: str, config: dict) -> Path:
+def cached_run(name: str, config: dict, request=None) -> Path:
     """Train `config` once per (config, ml source) and reuse the directory afterwards.
 
     A lock serialises concurrent test sessions; older entries are left in place (another session
-    may be reading them) and cost only disk under the git-ignored .cache/.
+    may be reading them) and cost only disk under the git-ignored .cache/. Given pytest's `request`,
+    a first training shows its progress on the terminal, past pytest's capture.
     """
     import fcntl
 
     import ml
+    from ml.reporting import ProgressPrinter
 
     key = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
     for source in sorted((paths.ROOT / "ml").glob("*.py")):
@@ -36,8 +40,22 @@ def cached_run(name: str, config: dict) -> Path:
     with open(cache / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "metrics.json").is_file():
-            ml.train({**config, "output": str(out)})
+            with _on_the_terminal(request) as stream, ProgressPrinter(stream) as printer:
+                print(f"\ntraining the real {name} run once for the test cache ({out.name}; minutes on a CPU)",
+                      file=stream, flush=True)
+                ml.train({**config, "output": str(out)}, on_progress=printer)
     return out
+
+
+@contextlib.contextmanager
+def _on_the_terminal(request):
+    """stderr past pytest's capture, so that a first run's long training shows its progress (and ETA)."""
+    capture = request.config.pluginmanager.getplugin("capturemanager") if request else None
+    if capture is None:
+        yield sys.stderr
+        return
+    with capture.global_and_fixture_disabled():
+        yield sys.stderr
 
 
 def student_config(teacher_dir: Path, data_dir: Path, method: str) -> dict:

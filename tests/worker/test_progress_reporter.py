@@ -89,3 +89,16 @@ def test_it_keeps_the_heartbeat_fresh_while_nothing_is_reported(attempt):
     with JobReporter(attempt):
         wait_until(lambda: TrainingJob.objects.get(pk=attempt.job_id).heartbeat > before, timeout=3,
                    what="a heartbeat while the data loads")
+
+
+def test_a_long_evaluation_pass_moves_the_jobs_eta_and_is_streamed(attempt):
+    listener = Listener(attempt.job_id)
+    with JobReporter(attempt) as reporter:
+        reporter(step(1000))
+        for done in (100, 200, 300):
+            reporter(Progress("evaluating", 1000, 1000, 1.0, split="test", metrics={"done": done, "total": 400},
+                              eta_s=(400 - done) / 10))
+    job = TrainingJob.objects.get(pk=attempt.job_id)
+    assert job.eta_s == 10.0 and not job.points.filter(step__gt=1000).exists()
+    states = [message["data"]["job"] for message in listener.drain() if "job" in message["data"]]
+    assert states[-1]["evaluating"] == {"split": "test", "done": 300, "total": 400} and states[-1]["eta_s"] == 10.0

@@ -77,3 +77,13 @@ def test_staff_revoke_tokens_from_the_admin(client, django_user_model, staff):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked is not None and ApiToken.authenticate(raw) is None
+
+
+@pytest.mark.django_db
+def test_both_token_commands_refuse_an_unknown_user_alike_with_exit_2():
+    errors = []
+    for command in (["create_api_token", "nobody"], ["revoke_api_token", "--user", "nobody"]):
+        with pytest.raises(CommandError) as raised:
+            call_command(*command, stdout=StringIO(), stderr=StringIO())
+        errors.append((raised.value.returncode, str(raised.value)))
+    assert errors == [(2, "no user named 'nobody'")] * 2

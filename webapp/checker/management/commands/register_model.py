@@ -12,6 +12,9 @@ class Command(BaseCommand):
         parser.add_argument("--activate", action="store_true", help="serve this model from now on")
 
     def handle(self, directory, name, activate, **options):
+        from ml.terminal import quiet_transformers
+
+        quiet_transformers()  # no "Loading weights" bar on stderr
         try:
             version = register(directory, name=name, activate=activate)
         except ArtifactError as exc:

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from webapp.training.models import ApiToken
@@ -20,6 +21,8 @@ class Command(BaseCommand):
                 used = f"{token.last_used:%Y-%m-%d %H:%M}" if token.last_used else "never"
                 self.stdout.write(f"{token.prefix}  {token.user}  {token.name or '-'}  used {used}  {state}")
             return
+        if user and not get_user_model().objects.filter(username=user).exists():
+            raise CommandError(f"no user named {user!r}", returncode=2)  # as create_api_token says
         chosen = tokens.filter(user__username=user) if user else _by_prefix(tokens, prefix)
         revoked = 0
         for token in chosen.filter(revoked__isnull=True):
