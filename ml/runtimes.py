@@ -37,12 +37,35 @@ def load(path, runtime: str = FP32, threshold: float = 0.5):
 
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+    exported = Path(path) / "onnx" / ("model-int8.onnx" if runtime == ONNX_INT8 else "model.onnx")
+    if runtime in (ONNX_FP32, ONNX_INT8) and exported.is_file():
+        return _load_exported(Path(path), exported, runtime, threshold)
     classifier = Classifier.load(path, quantize=runtime == TORCH_INT8, threshold=threshold)
     if runtime in (ONNX_FP32, ONNX_INT8):
-        file = onnx_file(Path(path), classifier, int8=runtime == ONNX_INT8)
+        try:
+            file = onnx_file(Path(path), classifier, int8=runtime == ONNX_INT8)
+        except Exception as exc:  # the exporter and the quantiser raise many untyped errors
+            raise ModelLoadError(f"{path}: cannot export it to ONNX ({type(exc).__name__}: {exc})") from exc
         classifier.model = OnnxModel(file)
     classifier.info["runtime"] = runtime
     return classifier
+
+
+def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
+    """The ONNX file and the tokenizer only: the torch weights are never read (less memory, faster start)."""
+    from transformers import AutoTokenizer
+
+    from ml.inference import Classifier
+    from ml.models import read_run_info
+
+    run = read_run_info(path) or {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: cannot load its tokenizer ({exc})") from exc
+    info = {"path": str(path), "name": path.name, "method": run.get("method"), "teacher": run.get("teacher"),
+            "runtime": runtime}
+    return Classifier(OnnxModel(file), tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
 
 
 class OnnxModel:
