@@ -171,3 +171,34 @@ def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengt
     assert sizes == [1, len(texts)]
     for text in texts:
         assert answers[text] == pytest.approx(alone[text], abs=1e-5)
+
+
+def test_a_failed_model_call_answers_500_json_and_the_next_check_is_served(check_api, active_model, monkeypatch):
+    classify.active_model.predict(["load"])
+    classifier = classify.active_model._classifier
+    real_predict = classifier.predict
+
+    def predict(texts, **options):
+        if "boom" in texts:
+            raise RuntimeError("out of memory in the middle of a batch")
+        return real_predict(texts, **options)
+
+    monkeypatch.setattr(classifier, "predict", predict)
+
+    failed = check_api({"texts": ["fine", "boom"]})
+    assert failed.status_code == 500
+    assert failed.json() == {"error": "the model failed on the batch of checks that included this one; retry"}
+    assert check_api({"text": "fine"}).status_code == 200
+
+
+def test_warming_up_loads_and_runs_the_active_model_before_the_first_check(active_model):
+    classify.active_model._row = classify.active_model._classifier = classify.active_model._version = None
+
+    classify.warm_up()
+
+    assert classify.active_model._classifier is not None
+    assert classify.active_model._version == active_model
+
+
+def test_warming_up_without_an_active_model_does_not_raise(db):
+    classify.warm_up()
