@@ -39,7 +39,7 @@ def main():
     listener.close()  # the children hold it
     print(f"{args.processes} web processes on http://{args.host}:{args.port}/ (pids "
           f"{', '.join(str(child.pid) for child in children)})", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         for child in children:
             child.wait()
@@ -50,6 +50,10 @@ def main():
             child.terminate()
         for child in children:
             child.wait(30)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
