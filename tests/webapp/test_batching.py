@@ -53,12 +53,13 @@ def wait_until(condition):
         time.sleep(0.01)
 
 
-def test_a_check_on_an_idle_batcher_runs_at_once_in_its_own_thread():
+def test_a_check_on_an_idle_batcher_runs_at_once_in_the_model_thread():
     calls = []
-    batcher = Batcher(lambda key, texts: calls.append(threading.current_thread()) or [t.upper() for t in texts])
+    batcher = Batcher(lambda key, texts: calls.append(threading.current_thread().name) or [t.upper() for t in texts])
 
     assert batcher.run("m", ["a", "b"], max_size=32) == ["A", "B"]
-    assert calls == [threading.current_thread()]
+    assert batcher.run("m", ["c"], max_size=32) == ["C"]
+    assert calls == ["checker-model", "checker-model"]  # one thread runs the model: one malloc arena grows
 
 
 def test_checks_that_arrive_while_the_model_is_busy_share_its_next_call_and_get_their_own_results():

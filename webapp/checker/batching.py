@@ -1,17 +1,19 @@
 """Dynamic batching: checks that arrive together, from any connections of one process, share one forward pass.
 
-No extra thread. A request thread queues its texts; when the model is free, the thread that finds
-it free becomes the runner: it takes everything queued (up to `max_size` texts), runs it as one
-call, hands each request its own verdicts and wakes the others; a request that another thread's
-batch answered returns at once, and one still queued becomes the next runner. A single client on
-an idle server therefore runs its own text straight away, in its own thread, as without batching;
-texts only wait while the model is busy, which is when batching pays. Under load (the previous
-batch held more than one request) the runner may also wait up to `max_wait` seconds for more
-requests to fill the batch.
+One model thread per process runs the model. A request thread queues its texts and waits; when
+the model is free, the model thread takes everything queued (up to `max_size` texts) as one call
+and hands each request its own verdicts. It never waits while the queue is empty, so a single
+client on an idle server pays only the hand-over to that thread (microseconds); texts wait only
+while the model is busy, which is when batching pays. Under load (the previous batch held more
+than one request) it may also wait up to `max_wait` seconds for more requests to fill the batch.
 
-The runner's call serves one model only: requests for a model other than the first queued one
-(during a switch of the active version) wait for the next batch. An exception in the call fails
-that batch's requests, each with it, and no others.
+Why a thread of its own rather than whichever request thread finds the model free: every thread
+that runs a batch grows its own malloc arena to the batch's size, and with 32 to 64 request
+threads that alone took a web process from 1.0 to 1.8-2.2 GiB (benchmarks/api_load.py).
+
+A call serves one model only: requests for a model other than the first queued one (during a
+switch of the active version) wait for the next batch. An exception in the call fails that
+batch's requests, each with it, and no others.
 """
 
 import threading
@@ -29,7 +31,8 @@ class Request:
 
 
 class Batcher:
-    """`run(request, max_size, max_wait)` calls `call(key, texts)` once for a batch that includes it.
+    """`run(key, texts, max_size, max_wait)` returns `call(key, batch)`'s results for `texts`, from a
+    batch that the model thread ran with whatever else was queued.
 
     `call(key, texts)` returns one result per text, in order; the batcher splits them back out.
     """
@@ -38,32 +41,35 @@ class Batcher:
         self._call = call
         self._queue = deque()
         self._changed = threading.Condition()
-        self._busy = False
+        self._thread = None
+        self._max_size, self._max_wait = 32, 0.0  # the latest request's bounds (settings may change in tests)
         self._loaded = False  # the previous batch held more than one request: waiting may fill the next
         self.batches = self.requests = 0  # counters for tests and the benchmark
 
     def run(self, key, texts, max_size, max_wait=0.0):
         request = Request(key, list(texts))
         with self._changed:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="checker-model", daemon=True)
+                self._thread.start()
+            self._max_size, self._max_wait = max_size, max_wait
             self._queue.append(request)
-            self._changed.notify_all()  # a runner waiting up to max_wait for more may take it
-        while True:
-            with self._changed:
-                while self._busy and not request.done:
-                    self._changed.wait()
-                if request.done:
-                    break
-                self._busy = True
-                batch = self._take(max_size, max_wait)
-            try:
-                self._serve(batch)
-            finally:
-                with self._changed:
-                    self._busy = False
-                    self._changed.notify_all()
+            self._changed.notify_all()
+            while not request.done:
+                self._changed.wait()
         if request.error is not None:
             raise request.error
         return request.result
+
+    def _loop(self):
+        while True:
+            with self._changed:
+                while not self._queue:
+                    self._changed.wait()
+                batch = self._take(self._max_size, self._max_wait)
+            self._serve(batch)
+            with self._changed:
+                self._changed.notify_all()
 
     def _take(self, max_size, max_wait):
         """The batch to run now, under the lock: queued requests for the first one's model, FIFO."""
@@ -91,7 +97,7 @@ class Batcher:
         texts = [text for request in batch for text in request.texts]
         try:
             results = self._call(batch[0].key, texts)
-        except Exception as exc:
+        except BaseException as exc:  # the model thread must live on: the batch's requests get the error
             for request in batch:
                 request.error = exc
         else:
