@@ -1,11 +1,20 @@
 """Latency and throughput of POST /api/v1/check against the same model called in-process.
 
-    .venv/bin/python benchmarks/api_load.py --model runs/odd [--requests 200] [--threads 4]
-        [--database-url postgres://...] [--redis-url redis://...]
+    .venv/bin/python benchmarks/api_load.py --model runs/odd [--levels 1,8,32,64] [--runtimes onnx-int8]
+        [--database-url postgres://...] [--redis-url redis://...] [--overhead]
 
-Starts daphne on a free port with a throw-away SQLite database (or --database-url) and, with
---redis-url, the cache and rate limit in Redis as in production; registers the model, then times single
-texts and batches of 32 real wiki_toxic comments, each one both through
+By default, the load sweep: for each server in turn (PyTorch fp32 and each of --runtimes, each
+unbatched, as before batching, then with TOXILAB_BATCH_MAX_SIZE=--batch-size), 1, 8, 32 and
+64 concurrent clients, each sending single texts one after another on its own keep-alive
+connection; checks/s and p50/p95/p99 latency per level, and the web process's RSS (now and peak)
+after its heaviest level. Also the same runtime's in-process throughput at batch 1 and batch 32
+on the same comments, by the wall clock and per CPU-second of the calling thread (which load from
+other processes inflates far less): the physical limit of the server.
+
+With --overhead, the earlier measurements instead: starts daphne on a free port with a throw-away
+SQLite database (or --database-url) and, with --redis-url, the cache and rate limit in Redis as in
+production; registers the model, then times single texts and batches of 32 real wiki_toxic
+comments, each one both through
 in-process `Classifier.predict` and through one keep-alive HTTP client (alternating, so that load
 from other processes hits both alike), then --threads HTTP clients at once (throughput). Last, the
 floor: single texts through benchmarks/bare_asgi.py, the same model on daphne without Django or a
@@ -47,7 +56,15 @@ def main():
     parser.add_argument("--redis-url", help="serve as in production: cache and rate limit in this Redis, every check "
                                             "counted (limit 1000000/m, never reached); default: no Redis, no limit")
     parser.add_argument("--data", default=data_dir())
+    parser.add_argument("--levels", default="1,8,32,64", help="concurrent clients of the load sweep")
+    parser.add_argument("--runtimes", default="onnx-int8", help="comma-separated runtimes measured besides fp32")
+    parser.add_argument("--batch-size", type=int, default=32, help="TOXILAB_BATCH_MAX_SIZE of the batched server")
+    parser.add_argument("--per-client", type=int, default=8, help="requests per client (at least --requests in all)")
+    parser.add_argument("--overhead", action="store_true", help="the web layer's overhead instead of the sweep")
     args = parser.parse_args()
+    if not args.overhead:
+        print(json.dumps(sweep(args), indent=2))
+        return
 
     texts = read_comments(Path(args.data) / "test.csv", max(args.requests, 32 * 4))
     batches = [texts[i:i + 32] for i in range(0, len(texts) - 31, 32)]
@@ -70,6 +87,59 @@ def main():
         result["single_bare_asgi_floor"] = paired(classifier.predict, client(port), singles)
     result["load_average_1m_after"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))
+
+
+def sweep(args):
+    """The load sweep: each server configuration in turn, every level of concurrency against it."""
+    levels = [int(n) for n in args.levels.split(",")]
+    texts = read_comments(Path(args.data) / "test.csv", max(args.requests, max(levels) * args.per_client, 256))
+    runtimes = ["torch-fp32", *args.runtimes.split(",")]
+    servers = [(f"{runtime}_{name}", runtime, size) for runtime in runtimes
+               for name, size in (("unbatched", 1), ("batched", args.batch_size))]
+    result = {"model": str(Path(args.model).resolve()), "cpu_cores": os.cpu_count(), "torch_threads": THREADS,
+              "redis": bool(args.redis_url), "load_average_1m": os.getloadavg()[0], "levels": levels,
+              "in_process": in_process(args.model, runtimes, texts[:256]), "servers": {}}
+    for name, runtime, batch_size in servers:
+        extra = {"TOXILAB_BATCH_MAX_SIZE": str(batch_size), "TOXILAB_WEB_THREADS": str(max(levels))}
+        with tempfile.TemporaryDirectory() as tmp, \
+                server(webapp(args.model, args.database_url, args.redis_url, tmp, runtime, extra)) as port:
+            client(port)([texts[0]])
+            out = result["servers"][name] = {"runtime": runtime, "batch_max_size": batch_size}
+            for clients in levels:
+                count = max(args.requests, clients * args.per_client)
+                out[f"clients_{clients}"] = concurrent(port, [[texts[i % len(texts)]] for i in range(count)], clients)
+            out["web_process_rss_mib"] = rss_mib(server.last_pid)
+    result["load_average_1m_after"] = os.getloadavg()[0]
+    return result
+
+
+def in_process(model_dir, names, texts):
+    """Comments/s of each runtime called directly, at batch 1 and batch 32, on the same comments."""
+    import torch
+
+    from ml import runtimes
+
+    torch.set_num_threads(THREADS)
+    out = {}
+    for name in names:
+        classifier = runtimes.load(model_dir, name)
+        classifier.predict(texts[:2])
+        wall, cpu = time.perf_counter(), time.thread_time()
+        for text in texts[:64]:
+            classifier.predict([text])
+        batch1 = (64 / (time.perf_counter() - wall), 64 / (time.thread_time() - cpu))
+        wall, cpu = time.perf_counter(), time.thread_time()
+        classifier.predict(texts, batch_size=32)
+        batch32 = (len(texts) / (time.perf_counter() - wall), len(texts) / (time.thread_time() - cpu))
+        out[name] = {"comments_per_s_batch1": round(batch1[0], 1), "comments_per_cpu_s_batch1": round(batch1[1], 1),
+                     "comments_per_s_batch32": round(batch32[0], 1), "comments_per_cpu_s_batch32": round(batch32[1], 1)}
+    return out
+
+
+def rss_mib(pid):
+    """Resident memory of a process now and at its peak (VmHWM), in MiB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {"now": int(fields["VmRSS"].split()[0]) // 1024, "peak": int(fields["VmHWM"].split()[0]) // 1024}
 
 
 def read_comments(path, count):
@@ -150,16 +220,17 @@ def base_env(**extra):
     return {**env, **extra}
 
 
-def webapp(model_dir, database_url, redis_url, tmp):
-    """(application, env) of daphne serving webapp with the model registered and active."""
-    env = base_env(DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3", DEBUG="0", TOXILAB_HTTPS="0",
+def webapp(model_dir, database_url, redis_url, tmp, runtime="torch-fp32", extra=None):
+    """(application, env) of daphne serving webapp with the model registered and active, served by `runtime`."""
+    env = base_env(**(extra or {}), DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3", DEBUG="0",
+                   TOXILAB_HTTPS="0",
                    SECRET_KEY=secrets.token_urlsafe(50), TOXILAB_RATE_LIMIT="off", LOG_LEVEL="WARNING")
     if redis_url:
         env.update(REDIS_URL=redis_url, TOXILAB_RATE_LIMIT="1000000/m")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     name = f"bench-{secrets.token_hex(3)}"
-    subprocess.run([*manage, "register_model", model_dir, "--name", name, "--activate"],
+    subprocess.run([*manage, "register_model", model_dir, "--name", name, "--activate", "--runtime", runtime],
                    cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return "webapp.asgi:application", env
 
@@ -175,7 +246,8 @@ def server(app_and_env):
     from tests.support import daphne
 
     application, env = app_and_env
-    with daphne.serving(env, application=application) as running:
+    with daphne.serving(env, application=application, timeout=180) as running:  # it loads and warms its model first
+        server.last_pid = running.proc.pid
         yield running.port
 
 

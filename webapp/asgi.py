@@ -15,10 +15,15 @@ django_application = PooledASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from webapp.checker.classify import warm_up  # noqa: E402
 from webapp.training.routing import websocket_urlpatterns  # noqa: E402
 from webapp.websocket_origin import SameOriginOnly  # noqa: E402
+
+if settings.WARM_MODEL:
+    warm_up()  # before the server listens: the first check does not pay for loading the model
 
 application = ProtocolTypeRouter({
     "http": ASGIStaticFilesHandler(django_application),

@@ -144,8 +144,19 @@ CONTENT_SECURITY_POLICY = {
 ROOT_URLCONF = "webapp.urls"
 ASGI_APPLICATION = "webapp.asgi.application"
 # Threads that serve HTTP requests in each web-server process (webapp/handler.py): the most requests
-# handled at once, and the most database connections the process holds.
-WEB_THREADS = env_int("TOXILAB_WEB_THREADS", 16, minimum=1)
+# handled at once, and the most database connections the process holds. A batch of checks gathers
+# at most one request per thread, so keep it at least BATCH_MAX_SIZE.
+WEB_THREADS = env_int("TOXILAB_WEB_THREADS", 32, minimum=1)
+# Dynamic batching of checks (webapp/checker/batching.py): checks that arrive while the model is busy
+# share its next forward pass, of at most BATCH_MAX_SIZE texts (1 turns batching off: one request
+# per pass, as before). Under load a batch may wait up to BATCH_MAX_WAIT_MS for more requests; a
+# check on an idle server never waits.
+BATCH_MAX_SIZE = env_int("TOXILAB_BATCH_MAX_SIZE", 32, minimum=1)
+BATCH_MAX_WAIT_MS = env_int("TOXILAB_BATCH_MAX_WAIT_MS", 0, minimum=0)
+# Choose each registered model's CPU runtime by measuring its test F1 (webapp/checker/runtime_choice.py);
+# off: every model is served by PyTorch fp32. WARM_MODEL: load and run the active model at server start.
+RUNTIME_CHOICE = env_bool("TOXILAB_RUNTIME_CHOICE", True)
+WARM_MODEL = env_bool("TOXILAB_WARM_MODEL", True)
 
 TEMPLATES = [
     {

@@ -20,6 +20,12 @@ def data_roots(settings, tmp_path_factory):
     settings.TOXILAB_DATA_ROOTS = [*settings.TOXILAB_DATA_ROOTS, tmp_path_factory.getbasetemp()]
 
 
+@pytest.fixture(autouse=True)
+def no_runtime_choice(settings):
+    """Registering keeps fp32 without measuring test F1 twice; tests of the choice turn it on."""
+    settings.RUNTIME_CHOICE = False
+
+
 @pytest.fixture
 def active_model(db, tiny_artifact_dir):
     """The tiny test model, registered and active (its verdicts are meaningless)."""

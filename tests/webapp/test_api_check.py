@@ -16,6 +16,7 @@ def test_it_judges_one_text_and_names_the_model(check_api, active_model):
         "method": "teacher",
         "teacher": active_model.teacher,
         "created": body["model"]["created"],
+        "runtime": "torch-fp32",
     }
     [result] = body["results"]
     assert result["label"] in ("toxic", "non-toxic")

@@ -1,15 +1,18 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
+from webapp.checker import runtime_choice
 from webapp.checker.models import ModelVersion, Prediction
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "method", "teacher", "test_f1", "layers", "created", "active"]
-    list_filter = ["active", "method"]
+    list_display = ["name", "method", "teacher", "test_f1", "layers", "runtime", "created", "active"]
+    list_filter = ["active", "method", "runtime"]
     search_fields = ["name", "teacher"]
-    readonly_fields = ["active"]  # changed only through the actions, which keep one active
+    # active: changed only through the actions, which keep one active; the runtime: by runtime_choice
+    readonly_fields = ["active", "runtime", "candidate_runtime", "fp32_f1", "candidate_f1", "runtime_note",
+                       "runtime_checked"]
     actions = ["activate", "deactivate"]
 
     @admin.display(description="test F1")
@@ -22,6 +25,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one model to activate.", messages.ERROR)
             return
         version = queryset.get()
+        if version.runtime_checked is None:  # registered before runtimes were chosen: choose now
+            runtime_choice.choose(version)
         version.activate()
         self.message_user(request, f"{version} is now the active model.")
 

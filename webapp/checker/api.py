@@ -59,6 +59,7 @@ class ModelOut(Schema):
     method: str
     teacher: str
     created: datetime
+    runtime: str = Field(description="the CPU runtime that answers: torch-fp32, torch-int8, onnx-fp32 or onnx-int8")
 
 
 class ResultOut(Schema):
@@ -103,6 +104,8 @@ def _check_or_503(texts):
         raise HttpError(503, "no model is active yet: staff must register and activate one") from None
     except classify.ModelUnavailable:
         raise HttpError(503, "the active model cannot be loaded") from None
+    except classify.PredictionFailed:
+        raise HttpError(500, "the model failed on the batch of checks that included this one; retry") from None
 
 
 def _result(prediction):

@@ -4,8 +4,10 @@ import functools
 import logging
 import threading
 
-from django.db import connection
+from django.conf import settings
+from django.db import DatabaseError, connection
 
+from webapp.checker.batching import Batcher
 from webapp.checker.models import ModelVersion, Prediction
 
 MAX_TEXT_LENGTH = 5000
@@ -22,31 +24,55 @@ class ModelUnavailable(Exception):
     """The active ModelVersion's artifact cannot be loaded."""
 
 
+class PredictionFailed(Exception):
+    """The model call for a batch of checks raised: those checks fail, the process serves on."""
+
+
 class ActiveModel:
     """The active ModelVersion and its loaded Classifier, one per process, loaded on first use.
 
     Every check re-reads the active row with one raw query (cheaper than the ORM's `current()`;
     figures in docs/BENCHMARKS.md) and reloads only when that row changed,
     so activating another version, from any process, switches models on the next check without a
-    restart. Predictions run one at a time under a lock: a fast tokenizer is not safe to share
-    between threads, and two predictions at once would only compete for the same cores.
+    restart. The model runs one call at a time (a fast tokenizer is not safe to share between
+    threads, and two calls at once would only compete for the same cores): with batching on
+    (settings.BATCH_MAX_SIZE > 1) checks that arrive while it is busy share its next call
+    (webapp/checker/batching.py), otherwise each waits for the lock in turn.
     """
 
-    COLUMNS = ("id", "name", "method", "teacher", "artifact_path", "created")
+    COLUMNS = ("id", "name", "method", "teacher", "artifact_path", "created", "runtime")
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading, and the model itself when batching is off
+        self._batcher = Batcher(self._call)
         self._row = self._version = self._classifier = None
 
     def predict(self, texts):
-        """(version, verdicts) of the active model, or NoActiveModel / ModelUnavailable."""
+        """(version, verdicts) of the active model, or NoActiveModel / ModelUnavailable / PredictionFailed."""
         row = self._active_row()
         if row is None:
             raise NoActiveModel
         with self._lock:
             if row != self._row:
                 self._load(row)
-            return self._version, self._classifier.predict(texts)
+            version, classifier = self._version, self._classifier
+            if settings.BATCH_MAX_SIZE == 1:
+                return version, self._call(classifier, texts)
+        wait = settings.BATCH_MAX_WAIT_MS / 1000
+        return version, self._batcher.run(classifier, texts, settings.BATCH_MAX_SIZE, wait)
+
+    def warm(self):
+        """Load the active model and run it once, so that the first check does not pay for either."""
+        version, _ = self.predict(["warm-up"])
+        return version
+
+    @staticmethod
+    def _call(classifier, texts):
+        try:
+            return classifier.predict(texts, batch_size=max(settings.BATCH_MAX_SIZE, 32))
+        except Exception as exc:
+            log.exception("the model failed on a batch of %d texts", len(texts))
+            raise PredictionFailed(f"{type(exc).__name__}: {exc}") from exc
 
     @functools.cached_property
     def _select_active(self):
@@ -61,18 +87,18 @@ class ActiveModel:
             return cursor.fetchone()
 
     def _load(self, row):
+        from ml import runtimes  # imports torch: only when a model is needed
         from ml.errors import ModelLoadError
-        from ml.inference import Classifier  # imports torch: only when a model is needed
 
         self._row = None
         version = ModelVersion.objects.filter(pk=row[0]).first()
         if version is None:  # deleted since the row was read
             raise NoActiveModel
-        loaded = self._version and (self._version.pk, self._version.artifact_path)
-        if loaded != (version.pk, version.artifact_path):
+        loaded = self._version and (self._version.pk, self._version.artifact_path, self._version.runtime)
+        if loaded != (version.pk, version.artifact_path, version.runtime):
             self._version = self._classifier = None
             try:
-                self._classifier = Classifier.load(version.artifact_path)
+                self._classifier = runtimes.load(version.artifact_path, version.runtime)
             except ModelLoadError as exc:
                 log.error("cannot load model version %s (%s): %s", version.pk, version.artifact_path, exc)
                 raise ModelUnavailable(str(exc)) from exc
@@ -80,6 +106,19 @@ class ActiveModel:
 
 
 active_model = ActiveModel()
+
+
+def warm_up():
+    """At server start: load and run the active model, if any. Never raises: a server whose model
+    or database is not ready yet still starts, and checks report why."""
+    try:
+        version = active_model.warm()
+    except NoActiveModel:
+        log.info("no active model to warm up")
+    except (ModelUnavailable, PredictionFailed, DatabaseError) as exc:
+        log.warning("could not warm up the active model: %s", exc)
+    else:
+        log.info("warmed up model version %s (%s)", version.pk, version.runtime)
 
 
 def check(texts, source):

@@ -9,6 +9,12 @@ from ml import methods
 class ModelVersion(models.Model):
     """One trained artifact directory (written by `python -m ml train`) that the checker can serve."""
 
+    class Runtime(models.TextChoices):  # the names of ml.runtimes.RUNTIMES
+        FP32 = "torch-fp32", "PyTorch fp32"
+        TORCH_INT8 = "torch-int8", "PyTorch dynamic int8"
+        ONNX_FP32 = "onnx-fp32", "ONNX Runtime fp32"
+        ONNX_INT8 = "onnx-int8", "ONNX Runtime dynamic int8"
+
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=32, choices=methods.choices)  # ml's registry: a new method needs no migration
     teacher = models.CharField(max_length=200)
@@ -16,6 +22,14 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now)
     active = models.BooleanField(default=False)
+    # The CPU runtime that serves it (ml/runtimes.py), chosen by webapp/checker/runtime_choice.py:
+    # the faster candidate only when its test F1 is within 0.5 points of fp32's on the same comments.
+    runtime = models.CharField(max_length=16, choices=Runtime.choices, default=Runtime.FP32)
+    candidate_runtime = models.CharField(max_length=16, choices=Runtime.choices, blank=True)
+    fp32_f1 = models.FloatField(null=True, blank=True, verbose_name="fp32 test F1")
+    candidate_f1 = models.FloatField(null=True, blank=True, verbose_name="candidate test F1")
+    runtime_note = models.CharField(max_length=300, blank=True)
+    runtime_checked = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]

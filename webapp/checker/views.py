@@ -34,4 +34,7 @@ def _judge(request, form, context):
     except classify.ModelUnavailable:
         context["unavailable"] = True
         return 503
+    except classify.PredictionFailed:
+        context["failed"] = True
+        return 500
     return 200

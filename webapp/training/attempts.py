@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from webapp.checker import runtime_choice
 from webapp.training import events, jobs
 from webapp.training.models import EvaluationResult, JobLogEntry, TrainingJob, TrainingMetric
 
@@ -113,7 +114,9 @@ def finish(attempt, result):
         f1 = job.test_f1
         _end(job, Status.SUCCEEDED, f"succeeded in {result.metrics.get('train_seconds', 0):.0f} s of training"
              + ("" if f1 is None else f"; test F1 {f1:.4f}"))
-    _register(job)
+    version = _register(job)
+    if version is not None and version.runtime_checked is None:
+        runtime_choice.choose(version)  # seconds of measuring, after the job's lock is released
     return job
 
 
@@ -202,7 +205,8 @@ def _register(job):
             job = TrainingJob.objects.select_for_update().get(pk=job.pk)
             version = jobs.register_model(job)
     except jobs.JobStateError as exc:
-        entry = job.log(f"{exc}; it cannot be promoted until this is fixed", level="error")
+        entry, version = job.log(f"{exc}; it cannot be promoted until this is fixed", level="error"), None
     else:
         entry = job.log(f"registered as model {version.name!r}; promote it to serve the checker")
     events.publish_state(job, [entry])
+    return version

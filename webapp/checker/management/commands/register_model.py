@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from webapp.checker import runtime_choice
+from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
 
 
@@ -10,8 +12,11 @@ class Command(BaseCommand):
         parser.add_argument("directory")
         parser.add_argument("--name", help="name shown on the page and in the API (default: directory name)")
         parser.add_argument("--activate", action="store_true", help="serve this model from now on")
+        parser.add_argument("--runtime", choices=["auto", *ModelVersion.Runtime.values], default="auto",
+                            help="CPU runtime that serves it; auto (default): the faster one if its test F1 "
+                                 "is within 0.5 points of fp32 (measured now; TOXILAB_RUNTIME_CHOICE=0 skips)")
 
-    def handle(self, directory, name, activate, **options):
+    def handle(self, directory, name, activate, runtime, **options):
         from ml.terminal import quiet_transformers
 
         quiet_transformers()  # no "Loading weights" bar on stderr
@@ -19,9 +24,14 @@ class Command(BaseCommand):
             version = register(directory, name=name, activate=activate)
         except ArtifactError as exc:
             raise CommandError(str(exc), returncode=2) from exc
+        if runtime == "auto":
+            runtime_choice.choose(version)
+        else:
+            version.runtime, version.runtime_note = runtime, "set by register_model --runtime"
+            version.save(update_fields=["runtime", "runtime_note"])
         f1 = "n/a" if version.test_f1 is None else f"{version.test_f1:.3f}"
         state = "active" if version.active else "not active (use --activate or the admin)"
         self.stdout.write(
             f"Registered model {version.pk} {version.name!r}: {version.method} of {version.teacher}, "
-            f"test F1 {f1}; {state}."
+            f"test F1 {f1}; served by {version.runtime}; {state}."
         )

@@ -1,0 +1,157 @@
+"""CPU runtimes that serve a trained run: PyTorch fp32, dynamic int8 (torch.ao) and ONNX Runtime.
+
+`load(path, runtime)` returns an `ml.inference.Classifier` whose model is the chosen runtime; the
+Classifier's tokenisation, batching and thresholds are the same for every runtime. ONNX files are
+exported once, next to the weights (`<run>/onnx/`), and reused afterwards.
+`compare_f1(path, runtime)` measures the runtime's test F1 against fp32 on the same comments: the
+web app serves a runtime only when the two are within `F1_TOLERANCE`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+
+from ml.errors import ModelLoadError
+
+FP32 = "torch-fp32"
+TORCH_INT8 = "torch-int8"
+ONNX_FP32 = "onnx-fp32"
+ONNX_INT8 = "onnx-int8"
+RUNTIMES = (FP32, TORCH_INT8, ONNX_FP32, ONNX_INT8)
+# The one served when its test F1 holds: the fastest of the four in benchmarks/runtimes.py
+# (docs/BENCHMARKS.md). The others stay loadable for that benchmark and for comparison.
+CANDIDATE = ONNX_INT8
+F1_TOLERANCE = 0.005  # 0.5 F1 points
+MAX_F1_TEXTS = 2000  # test comments scored per runtime when a version is registered or promoted
+
+
+def load(path, runtime: str = FP32, threshold: float = 0.5):
+    """A Classifier for the run directory `path`, served by `runtime` (one of RUNTIMES)."""
+    from ml.inference import Classifier
+
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+    exported = Path(path) / "onnx" / ("model-int8.onnx" if runtime == ONNX_INT8 else "model.onnx")
+    if runtime in (ONNX_FP32, ONNX_INT8) and exported.is_file():
+        return _load_exported(Path(path), exported, runtime, threshold)
+    classifier = Classifier.load(path, quantize=runtime == TORCH_INT8, threshold=threshold)
+    if runtime in (ONNX_FP32, ONNX_INT8):
+        try:
+            file = onnx_file(Path(path), classifier, int8=runtime == ONNX_INT8)
+        except Exception as exc:  # the exporter and the quantiser raise many untyped errors
+            raise ModelLoadError(f"{path}: cannot export it to ONNX ({type(exc).__name__}: {exc})") from exc
+        classifier.model = OnnxModel(file)
+    classifier.info["runtime"] = runtime
+    return classifier
+
+
+def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
+    """The ONNX file and the tokenizer only: the torch weights are never read (less memory, faster start)."""
+    from transformers import AutoTokenizer
+
+    from ml.inference import Classifier
+    from ml.models import read_run_info
+
+    run = read_run_info(path) or {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: cannot load its tokenizer ({exc})") from exc
+    info = {"path": str(path), "name": path.name, "method": run.get("method"), "teacher": run.get("teacher"),
+            "runtime": runtime}
+    return Classifier(OnnxModel(file), tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
+
+
+class OnnxModel:
+    """An ONNX Runtime session called like a transformers classifier: `model(**encoded).logits`."""
+
+    def __init__(self, file: Path):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        # As torch: the web server's OMP_NUM_THREADS (`make run` sets 1), else ONNX Runtime's default.
+        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS", "0"))
+        options.inter_op_num_threads = 1
+        try:
+            self.session = onnxruntime.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors for a damaged file
+            raise ModelLoadError(f"{file}: ONNX Runtime cannot load it ({exc})") from exc
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def __call__(self, **encoded):
+        feeds = {name: encoded[name].numpy() for name in self.inputs}
+        return SimpleNamespace(logits=torch.from_numpy(self.session.run(None, feeds)[0]))
+
+    def eval(self):
+        return self
+
+
+def onnx_file(path: Path, classifier, int8: bool) -> Path:
+    """`<run>/onnx/model.onnx` (or model-int8.onnx), exported from `classifier` when missing."""
+    directory = path / "onnx"
+    fp32 = directory / "model.onnx"
+    if not fp32.is_file():
+        _export(classifier, fp32)
+    if not int8:
+        return fp32
+    quantized = directory / "model-int8.onnx"
+    if not quantized.is_file():
+        _quantize(fp32, quantized)
+    return quantized
+
+
+def _export(classifier, out: Path) -> None:
+    """torch.onnx (dynamo) with batch and sequence length dynamic; written atomically."""
+    encoded = classifier.tokenizer(["an example", "a second example comment"], padding=True, return_tensors="pt")
+    dims = {0: torch.export.Dim("batch", min=1, max=4096), 1: torch.export.Dim("sequence", min=1, max=4096)}
+    out.parent.mkdir(exist_ok=True)
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(classifier.model, (), kwargs=dict(encoded), input_names=list(encoded),
+                                    output_names=["logits"], dynamic_shapes={name: dims for name in encoded},
+                                    dynamo=True, optimize=True, verbose=False)
+        program.save(str(Path(tmp) / out.name))
+        os.replace(Path(tmp) / out.name, out)
+
+
+def _quantize(source: Path, out: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        quantize_dynamic(source, Path(tmp) / out.name, weight_type=QuantType.QInt8)
+        os.replace(Path(tmp) / out.name, out)
+
+
+def compare_f1(path, runtime: str = CANDIDATE) -> dict:
+    """Test F1 of fp32 and of `runtime` on the same test comments of the run's own dataset.
+
+    {"runtime", "fp32_f1", "runtime_f1", "texts", "within_tolerance"}; raises ModelLoadError when
+    the run or its dataset cannot be read.
+    """
+    from ml.data import load_splits
+    from ml.evaluate import compute_metrics
+    from ml.models import read_run_info
+
+    run = read_run_info(Path(path)) or {}
+    if not run.get("dataset"):
+        raise ModelLoadError(f"{path}: run.json names no dataset to measure test F1 on")
+    limit = min(run.get("max_eval_samples") or MAX_F1_TEXTS, MAX_F1_TEXTS)
+    try:
+        test = load_splits(run["dataset"], text_column=run.get("text_column", "comment_text"),
+                           label_column=run.get("label_column", "label"), max_eval_samples=limit,
+                           seed=run.get("seed", 42)).test
+    except Exception as exc:  # a moved or unreachable dataset: the caller keeps fp32
+        raise ModelLoadError(f"{path}: cannot read the test split of {run['dataset']} ({exc})") from exc
+    texts, labels = list(test["text"]), list(test["label"])
+    f1 = {}
+    for name in (FP32, runtime):
+        classifier = load(path, name)
+        f1[name] = compute_metrics(labels, classifier.predict_proba(texts), classifier.threshold)["f1"]
+    return {"runtime": runtime, "fp32_f1": f1[FP32], "runtime_f1": f1[runtime], "texts": len(texts),
+            "within_tolerance": f1[FP32] - f1[runtime] <= F1_TOLERANCE}

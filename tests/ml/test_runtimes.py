@@ -1,0 +1,54 @@
+"""ml/runtimes.py: the same run served by PyTorch fp32, torch int8 and ONNX Runtime fp32/int8."""
+
+import shutil
+
+import pytest
+
+from ml import runtimes
+
+TEXTS = ["ok", "You are an idiot and everyone knows it.", "thanks for the careful edit " * 10]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tiny_artifact_dir, tmp_path_factory):
+    """A copy of the tiny run: the ONNX files are written next to its weights."""
+    return shutil.copytree(tiny_artifact_dir, tmp_path_factory.mktemp("runtimes") / "run")
+
+
+def test_onnx_fp32_gives_the_probabilities_of_torch_fp32(run_dir):
+    fp32 = runtimes.load(run_dir, runtimes.FP32).predict_proba(TEXTS)
+    onnx = runtimes.load(run_dir, runtimes.ONNX_FP32).predict_proba(TEXTS)
+
+    assert onnx == pytest.approx(fp32, abs=1e-5)
+    assert (run_dir / "onnx" / "model.onnx").is_file()
+
+
+@pytest.mark.parametrize("runtime", [runtimes.TORCH_INT8, runtimes.ONNX_INT8])
+def test_int8_runtimes_stay_close_to_fp32_and_say_which_they_are(run_dir, runtime):
+    fp32 = runtimes.load(run_dir, runtimes.FP32).predict_proba(TEXTS)
+    classifier = runtimes.load(run_dir, runtime)
+
+    assert classifier.predict_proba(TEXTS) == pytest.approx(fp32, abs=0.05)
+    assert classifier.info["runtime"] == runtime
+
+
+def test_an_exported_model_is_reused_not_exported_again(run_dir):
+    runtimes.load(run_dir, runtimes.ONNX_INT8)
+    exported = (run_dir / "onnx" / "model-int8.onnx").stat().st_mtime_ns
+
+    runtimes.load(run_dir, runtimes.ONNX_INT8)
+
+    assert (run_dir / "onnx" / "model-int8.onnx").stat().st_mtime_ns == exported
+
+
+def test_an_unknown_runtime_is_refused(run_dir):
+    with pytest.raises(ValueError, match="unknown runtime 'tensorrt'"):
+        runtimes.load(run_dir, "tensorrt")
+
+
+def test_compare_f1_scores_both_runtimes_on_the_same_test_comments(run_dir):
+    check = runtimes.compare_f1(run_dir, runtimes.ONNX_FP32)
+
+    assert check["texts"] == 32  # the tiny run's max_eval_samples
+    assert check["runtime_f1"] == pytest.approx(check["fp32_f1"], abs=1e-9)
+    assert check["within_tolerance"] is True

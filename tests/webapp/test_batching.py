@@ -1,0 +1,205 @@
+"""Dynamic batching of checks: gathered into one model call, split back in order, failures kept to their batch."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from webapp.checker import classify
+from webapp.checker.batching import Batcher
+
+DEADLINE_S = 60  # generous: the machine may be loaded; nothing here is timed
+
+
+class GatedModel:
+    """A fake model call that holds its first call until `release`, so that others queue meanwhile."""
+
+    def __init__(self, fail_on=None):
+        self.calls, self.threads = [], []
+        self.release = threading.Event()
+        self.fail_on = fail_on
+
+    def __call__(self, key, texts):
+        self.calls.append(list(texts))
+        self.threads.append(threading.current_thread().name)
+        if len(self.calls) == 1:
+            assert self.release.wait(DEADLINE_S)
+        if self.fail_on in texts:
+            raise RuntimeError("this batch fails")
+        return [f"{key}:{text}" for text in texts]
+
+
+def run_in_threads(batcher, jobs, max_size=32):
+    """Start one thread per (key, texts); returns {texts tuple: result or exception} once all end."""
+    results, threads = {}, []
+
+    def one(key, texts):
+        try:
+            results[tuple(texts)] = batcher.run(key, texts, max_size)
+        except Exception as exc:
+            results[tuple(texts)] = exc
+
+    for key, texts in jobs:
+        threads.append(threading.Thread(target=one, args=(key, texts)))
+        threads[-1].start()
+    return threads, results
+
+
+def wait_until(condition):
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_check_on_an_idle_batcher_runs_at_once_in_the_model_thread():
+    calls = []
+    batcher = Batcher(lambda key, texts: calls.append(threading.current_thread().name) or [t.upper() for t in texts])
+
+    assert batcher.run("m", ["a", "b"], max_size=32) == ["A", "B"]
+    assert batcher.run("m", ["c"], max_size=32) == ["C"]
+    assert calls == ["checker-model", "checker-model"]  # one thread runs the model: one malloc arena grows
+
+
+def test_checks_that_arrive_while_the_model_is_busy_share_its_next_call_and_get_their_own_results():
+    model = GatedModel()
+    batcher = Batcher(model)
+    first, results = run_in_threads(batcher, [("m", ["first"])])
+    wait_until(lambda: model.calls)
+    others, _ = run_in_threads(batcher, [("m", [f"t{i}"]) for i in range(8)] + [("m", ["x", "y"])])
+    wait_until(lambda: len(batcher._queue) == 9)
+    model.release.set()
+    for thread in first + others:
+        thread.join(DEADLINE_S)
+
+    assert len(model.calls) == 2
+    assert sorted(model.calls[1]) == sorted([f"t{i}" for i in range(8)] + ["x", "y"])
+    assert results[("first",)] == ["m:first"]
+
+
+def test_a_batch_holds_at_most_max_size_texts_and_a_bigger_request_runs_alone():
+    model = GatedModel()
+    batcher = Batcher(model)
+    gate, _ = run_in_threads(batcher, [("m", ["gate"])], max_size=4)
+    wait_until(lambda: model.calls)
+    threads, results = run_in_threads(batcher, [("m", ["a", "b", "c"]), ("m", ["d", "e"]), ("m", list("vwxyz"))],
+                                      max_size=4)
+    wait_until(lambda: len(batcher._queue) == 3)
+    model.release.set()
+    for thread in gate + threads:
+        thread.join(DEADLINE_S)
+
+    assert all(len(call) <= 4 or len(call) == 5 and call == list("vwxyz") for call in model.calls)
+    assert results[tuple("vwxyz")] == [f"m:{t}" for t in "vwxyz"]
+    assert results[("d", "e")] == ["m:d", "m:e"]
+
+
+def test_requests_for_another_model_wait_for_a_batch_of_their_own():
+    model = GatedModel()
+    batcher = Batcher(model)
+    gate, _ = run_in_threads(batcher, [("old", ["gate"])])
+    wait_until(lambda: model.calls)
+    threads, results = run_in_threads(batcher, [("old", ["a"]), ("new", ["b"]), ("old", ["c"])])
+    wait_until(lambda: len(batcher._queue) == 3)
+    model.release.set()
+    for thread in gate + threads:
+        thread.join(DEADLINE_S)
+
+    assert results == {("a",): ["old:a"], ("b",): ["new:b"], ("c",): ["old:c"]}
+    assert len(model.calls) == 3
+
+
+def test_a_failing_batch_fails_only_its_own_requests_and_the_batcher_keeps_serving():
+    model = GatedModel(fail_on="boom")
+    batcher = Batcher(model)
+    gate, gate_results = run_in_threads(batcher, [("m", ["gate"])])
+    wait_until(lambda: model.calls)
+    threads, results = run_in_threads(batcher, [("m", ["boom"]), ("m", ["fine"])], max_size=1)
+    wait_until(lambda: len(batcher._queue) == 2)
+    model.release.set()
+    for thread in gate + threads:
+        thread.join(DEADLINE_S)
+
+    assert gate_results[("gate",)] == ["m:gate"]
+    assert isinstance(results[("boom",)], RuntimeError)
+    assert results[("fine",)] == ["m:fine"]
+    assert batcher.run("m", ["after"], max_size=32) == ["m:after"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengths(active_model, settings):
+    """Real padding: a 3-token text shares a forward pass with texts padded to the model's length limit."""
+    settings.BATCH_MAX_SIZE = 32
+    texts = ["ok", "You are wrong.", "thanks for the edit " * 5, "a long comment about the article " * 30,
+             "Stop it!!!", "I disagree with this change because the source does not say that " * 3]
+    classify.active_model.predict(["load"])
+    classifier = classify.active_model._classifier
+    alone = {text: classifier.predict([text])[0].toxic_probability for text in texts}
+    sizes = []
+    real_call = classify.active_model._batcher._call
+    held = threading.Event()
+
+    def call(key, batch):
+        sizes.append(len(batch))
+        if len(sizes) == 1:
+            held.wait(DEADLINE_S)  # the first call holds the model until the others have queued
+        return real_call(key, batch)
+
+    classify.active_model._batcher._call = call
+    try:
+        answers = {}
+
+        def check(text):
+            try:
+                _, [row] = classify.check([text], "api")
+                answers[text] = row.toxic_probability
+            finally:
+                connection.close()  # this thread's own connection, or the test database cannot be dropped
+
+        threads = [threading.Thread(target=check, args=(text,)) for text in ["gate", *texts]]
+        threads[0].start()
+        wait_until(lambda: sizes)
+        for thread in threads[1:]:
+            thread.start()
+        wait_until(lambda: len(classify.active_model._batcher._queue) == len(texts))
+        held.set()
+        for thread in threads:
+            thread.join(DEADLINE_S)
+    finally:
+        classify.active_model._batcher._call = real_call
+
+    assert sizes == [1, len(texts)]
+    for text in texts:
+        assert answers[text] == pytest.approx(alone[text], abs=1e-5)
+
+
+def test_a_failed_model_call_answers_500_json_and_the_next_check_is_served(check_api, active_model, monkeypatch):
+    classify.active_model.predict(["load"])
+    classifier = classify.active_model._classifier
+    real_predict = classifier.predict
+
+    def predict(texts, **options):
+        if "boom" in texts:
+            raise RuntimeError("out of memory in the middle of a batch")
+        return real_predict(texts, **options)
+
+    monkeypatch.setattr(classifier, "predict", predict)
+
+    failed = check_api({"texts": ["fine", "boom"]})
+    assert failed.status_code == 500
+    assert failed.json() == {"error": "the model failed on the batch of checks that included this one; retry"}
+    assert check_api({"text": "fine"}).status_code == 200
+
+
+def test_warming_up_loads_and_runs_the_active_model_before_the_first_check(active_model):
+    classify.active_model._row = classify.active_model._classifier = classify.active_model._version = None
+
+    classify.warm_up()
+
+    assert classify.active_model._classifier is not None
+    assert classify.active_model._version == active_model
+
+
+def test_warming_up_without_an_active_model_does_not_raise(db):
+    classify.warm_up()

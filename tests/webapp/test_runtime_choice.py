@@ -1,0 +1,76 @@
+"""Each registered model's CPU runtime: the faster one only when its test F1 is within 0.5 points of fp32."""
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from ml import runtimes
+from webapp.checker import runtime_choice
+from webapp.checker.models import ModelVersion
+from webapp.checker.registry import register
+
+
+@pytest.fixture
+def run_dir(tiny_artifact_dir, tmp_path):
+    return shutil.copytree(tiny_artifact_dir, tmp_path / "run")
+
+
+@pytest.fixture
+def measured(monkeypatch):
+    """compare_f1 with chosen figures: {'fp32': ..., 'candidate': ...}."""
+    figures = {}
+
+    def compare_f1(path, runtime):
+        fp32, candidate = figures["fp32"], figures["candidate"]
+        return {"runtime": runtime, "fp32_f1": fp32, "runtime_f1": candidate, "texts": 400,
+                "within_tolerance": fp32 - candidate <= runtimes.F1_TOLERANCE}
+
+    monkeypatch.setattr(runtimes, "compare_f1", compare_f1)
+    return figures
+
+
+def test_the_candidate_serves_when_its_f1_is_within_half_a_point(db, settings, run_dir, measured):
+    settings.RUNTIME_CHOICE = True
+    measured.update(fp32=0.8000, candidate=0.7960)
+    version = runtime_choice.choose(register(run_dir, name="fast"))
+
+    version.refresh_from_db()
+    assert (version.runtime, version.candidate_runtime) == (runtimes.CANDIDATE, runtimes.CANDIDATE)
+    assert (version.fp32_f1, version.candidate_f1) == (0.8, 0.796)
+    assert version.runtime_checked is not None
+
+
+def test_fp32_stays_when_the_candidate_loses_more_than_half_a_point(db, settings, run_dir, measured):
+    settings.RUNTIME_CHOICE = True
+    measured.update(fp32=0.8000, candidate=0.7900)
+    version = runtime_choice.choose(register(run_dir, name="slow"))
+
+    version.refresh_from_db()
+    assert version.runtime == ModelVersion.Runtime.FP32
+    assert (version.fp32_f1, version.candidate_f1) == (0.8, 0.79)
+    assert "kept fp32" in version.runtime_note
+
+
+def test_a_run_whose_f1_cannot_be_measured_stays_on_fp32_with_the_reason(db, settings, run_dir):
+    settings.RUNTIME_CHOICE = True
+    (run_dir / "run.json").write_text((run_dir / "run.json").read_text().replace('"dataset"', '"unused"'))
+    version = runtime_choice.choose(register(run_dir, name="unmeasured"))
+
+    assert version.runtime == ModelVersion.Runtime.FP32
+    assert version.fp32_f1 is None and "names no dataset" in version.runtime_note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_register_model_measures_the_real_runtimes_and_the_api_names_the_one_that_answers(settings, run_dir,
+                                                                                          check_api):
+    settings.RUNTIME_CHOICE = True
+    call_command("register_model", str(run_dir), "--name", "chosen", "--activate")
+    version = ModelVersion.objects.get(name="chosen")
+
+    assert version.candidate_runtime == runtimes.CANDIDATE
+    assert version.fp32_f1 is not None and version.candidate_f1 is not None
+    expected = runtimes.CANDIDATE if version.fp32_f1 - version.candidate_f1 <= 0.005 else "torch-fp32"
+    assert version.runtime == expected
+    body = check_api({"text": "thanks for the fix"}).json()
+    assert body["model"]["runtime"] == expected
