@@ -191,6 +191,42 @@ class TrainingWorkers:
         if self.worker is not None:
             self.worker.stop()
 
+    def settle(self):
+        """At the end of a test: let the worker finish writing, and end the sessions killed ones left."""
+        settle_database()
+
+
+def settle_database(quiet_for=2.0, timeout=90):
+    """Wait until no other session of this test database is in a query or a transaction, then end
+    whatever is still stuck in one, before pytest-django flushes the database.
+
+    A worker may still be writing when a test ends (registering the model of a job that just
+    succeeded), and the backend of a killed process may hold its locks until PostgreSQL notices the
+    closed socket, which on a loaded machine takes a while. Flushing under either deadlocks or
+    leaves rows behind for the next test. Sessions that are merely idle hold no locks and stay.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    busy = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend' AND (state <> 'idle' OR xact_start IS NOT NULL)")
+    quiet_since, deadline = None, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(busy)
+            pids = [row[0] for row in cursor.fetchall()]
+        now = time.monotonic()
+        if pids:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= quiet_for:
+            return
+        time.sleep(0.1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_terminate_backend(pid) FROM ({busy}) AS stuck")
+
 
 def tiny_job_options(teacher, data, **overrides):
     """Launch options of a job that trains the tiny random BERT in a few seconds."""

@@ -3,7 +3,7 @@ real Celery worker: staff log in, launch a small job, watch its loss appear live
 runs, and promote the result to the checker. Every request the page makes stays on the server."""
 
 import pytest
-from services import TrainingWorkers, daphne, require_real_services
+from services import TrainingWorkers, daphne, require_real_services, settle_database
 
 from tests.support import chromium
 from webapp.checker.models import ModelVersion
@@ -26,6 +26,7 @@ def dashboard(transactional_db, settings, tmp_path, django_user_model):
     finally:
         server.stop()
         workers.stop()
+        settle_database()  # the backends of a worker killed at the end may still hold locks
 
 
 def fill_launch_form(page, teacher, data):

@@ -16,7 +16,8 @@ def celery_worker(transactional_db, training_workers, settings):
     """A running worker sharing this test's committed database rows; restarted if a test killed it."""
     require_real_services()
     training_workers.configure(settings)
-    return training_workers.ensure()
+    yield training_workers.ensure()
+    training_workers.settle()
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ own node name) consume one training queue, and two queued jobs run at the same t
 import uuid
 
 import pytest
-from services import require_real_services, service_env, start_celery_worker, tiny_job_options, unique_queue, wait_until
+from services import (require_real_services, service_env, settle_database, start_celery_worker, tiny_job_options,
+                      unique_queue, wait_until)
 
 from webapp.training import jobs, options
 from webapp.training.models import TrainingJob
@@ -25,6 +26,7 @@ def two_workers(transactional_db, settings, tmp_path):
     finally:
         for worker in workers:
             worker.stop()
+        settle_database()  # the backends of a worker killed at the end may still hold locks
 
 
 def test_two_queued_jobs_run_in_parallel_on_two_workers_and_each_job_names_its_worker(
