@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from webapp.checker.api import router as checker_router
 from webapp.checker.review_api import router as review_router
 from webapp.json_body import StorableTextParser, UnstorableText
+from webapp.training import jobs
 from webapp.training.api import router as training_router
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ def validation_error(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def too_big(request, exc):
     return error(request, "request body too large", 413)
+
+
+@api.exception_handler(jobs.QueueUnavailable)
+def queue_unavailable(request, exc):
+    return error(request, str(exc), 503)
 
 
 @api.exception_handler(Exception)

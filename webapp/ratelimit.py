@@ -5,9 +5,13 @@ atomic and one round trip per check (Django's cache API took three: add, exists,
 is in docs/BENCHMARKS.md). Without Redis, Django's in-process cache counts with
 add and incr. Either way parallel requests cannot slip past the limit; a client may get up to twice
 the limit across a window edge.
+
+The limit fails open: while Redis cannot be reached, checks are allowed (and a warning logged at
+most once a minute per process) rather than every check failing with a 500.
 """
 
 import functools
+import logging
 import threading
 import time
 
@@ -17,6 +21,13 @@ from django.core.cache import cache
 from ninja.throttling import BaseThrottle
 
 from webapp.client import client_address
+
+log = logging.getLogger(__name__)
+
+# A Redis that does not answer delays a check by at most this much before the check goes through.
+REDIS_TIMEOUT_S = 0.5
+WARN_EVERY_S = 60
+_last_warning = [0.0]
 
 COUNT_IN_WINDOW = """
 local count = redis.call('INCR', KEYS[1])
@@ -33,7 +44,12 @@ def retry_after(request):
     now = time.time()
     window = int(now // period)
     key = f"toxilab:ratelimit:{client_address(request)}:{period}:{window}"
-    if _count(key, period + 1) <= limit:
+    try:
+        count = _count(key, period + 1)
+    except redis.RedisError as exc:
+        _warn_unlimited(exc)
+        return None
+    if count <= limit:
         return None
     return max(1, int((window + 1) * period - now + 0.999))
 
@@ -49,10 +65,20 @@ def _count(key, expires):
         return 1
 
 
+def _warn_unlimited(exc):
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARN_EVERY_S or not _last_warning[0]:
+        _last_warning[0] = now
+        log.warning("rate limit not applied: Redis cannot be reached (%s); checks are allowed until it is back", exc)
+
+
 @functools.cache
 def _count_in_window(url):
-    """The script on a client of its own (redis-py clients are thread-safe), one per process."""
-    return redis.Redis.from_url(url).register_script(COUNT_IN_WINDOW)
+    """The script on a client of its own (redis-py clients are thread-safe), one per process. No
+    retries and short timeouts: a check must not wait on a Redis that is down."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S,
+                                  retry=None)
+    return client.register_script(COUNT_IN_WINDOW)
 
 
 class ClientRateLimit(BaseThrottle):

@@ -215,7 +215,8 @@ if REDIS_URL:
             # and it caps a pool at 100 connections, which a few hundred dashboard viewers
             # connecting at once exceed (each handshake then fails with "Too many connections").
             "CONFIG": {
-                "hosts": [{"address": _redis["redis"], "socket_timeout": 30, "max_connections": 1000}],
+                "hosts": [{"address": _redis["redis"], "socket_timeout": 30, "socket_connect_timeout": 2,
+                       "max_connections": 1000}],
                 "prefix": "toxilab",
             },
         }
@@ -244,7 +245,8 @@ CELERY_TASK_ROUTES = {"worker.tasks.train*": {"queue": TOXILAB_TRAINING_QUEUE}}
 CELERY_TASK_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT - 60  # time to mark the job failed
 # Redis redelivers an unacknowledged task after this; it must outlast the longest task (acks_late).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TOXILAB_TRAIN_TIME_LIMIT + 600}
+# A broker that does not answer costs a launch at most 2 s per try (jobs.SEND_RETRY_POLICY).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TOXILAB_TRAIN_TIME_LIMIT + 600, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Training jobs: a running job's worker beats its heartbeat every TOXILAB_JOB_HEARTBEAT_S; after

@@ -126,7 +126,7 @@ class ErrorOut(Schema):
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 
 
-@router.post("/jobs", response={201: JobOut, **ERRORS}, summary="Launch a job")
+@router.post("/jobs", response={201: JobOut, 503: ErrorOut, **ERRORS}, summary="Launch a job")
 def create_job(request, payload: JobIn):
     data = payload.model_dump(exclude_none=True)
     data.setdefault("teacher", settings.TOXILAB_TEACHER)
@@ -177,7 +177,7 @@ def cancel_job(request, job_id: int):
     return _with_position(job)
 
 
-@router.post("/jobs/{job_id}/retry", response={201: JobOut, 409: ErrorOut, **ERRORS},
+@router.post("/jobs/{job_id}/retry", response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
              summary="Queue a failed or cancelled job again, as a new job")
 def retry_job(request, job_id: int):
     return Status(201, _with_position(_act(jobs.retry, _job(job_id), request.auth)))

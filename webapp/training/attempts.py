@@ -155,7 +155,17 @@ def _requeue(job, reason):
     job.status, job.queued_at, job.celery_task_id = Status.QUEUED, timezone.now(), str(uuid.uuid4())
     job.heartbeat = None
     job.save(update_fields=["status", "queued_at", "celery_task_id", "heartbeat", "step", "total_steps", "eta_s"])
-    transaction.on_commit(lambda: (jobs.enqueue(job), events.publish_state(job, [entry])))
+    transaction.on_commit(lambda: _enqueue_again(job, entry))
+
+
+def _enqueue_again(job, entry):
+    """A recovery runs inside a page view or the worker's start-up, which must not fail with Redis
+    down: the job is then left `failed` with the reason in its log (jobs.enqueue)."""
+    try:
+        jobs.enqueue(job)
+    except jobs.QueueUnavailable:
+        return
+    events.publish_state(job, [entry])
 
 
 def _end(job, status, message, error=False):

@@ -5,10 +5,13 @@ so nothing falls between the snapshot it sends and the events that follow; the p
 it already has (by step). The query string's `after` names the last step the page already drew.
 """
 
+import asyncio
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from webapp.training import events
 from webapp.training.auth import is_staff
@@ -17,31 +20,71 @@ from webapp.training.signals import user_group
 from webapp.training.state import job_state
 
 UNAUTHORIZED, FORBIDDEN, NOT_FOUND = 4401, 4403, 4404  # close codes: 4000 + the HTTP status they mean
+TRY_AGAIN_LATER = 1013  # RFC 6455: the live feed (Redis) is down; the snapshot was sent
+
+log = logging.getLogger(__name__)
 
 
 class JobConsumer(AsyncJsonWebsocketConsumer):
+    """With Redis down the handshake still succeeds: the socket gets the snapshot from the database and
+    is closed with 1013 (try again later), so the page shows the history and reconnects later."""
+
     group = own_group = None
+    accepted = feed_down = False
+
+    # Channels sets channel_receive to the layer's receive; this reads through it, but turns a Redis
+    # error into one `live.lost` event instead of an exception that kills the consumer (a 500).
+    @property
+    def channel_receive(self):
+        return self._receive_live
+
+    @channel_receive.setter
+    def channel_receive(self, receive):
+        self._layer_receive = receive
+
+    async def _receive_live(self):
+        if self.feed_down:
+            await asyncio.Event().wait()  # nothing more from the layer; cancelled when the socket ends
+        try:
+            return await self._layer_receive()
+        except RedisError as exc:
+            self.feed_down = True
+            log.warning("a job stream lost its live feed, the channel layer (Redis) cannot be reached: %s", exc)
+            return {"type": "live.lost"}
+
+    async def live_lost(self, event):
+        if self.accepted:
+            await self.close(code=TRY_AGAIN_LATER)
 
     async def connect(self):
         if not is_staff(self.scope["user"]):
             await self.close(code=FORBIDDEN)  # before accept: the handshake is answered 403
             return
-        self.own_group = user_group(self.scope["user"].pk)
-        await self.channel_layer.group_add(self.own_group, self.channel_name)  # closed on logout
         job_id = self.scope["url_route"]["kwargs"]["job_id"]
-        self.group = events.group_name(job_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(user_group(self.scope["user"].pk), self.channel_name)  # logout
+            self.own_group = user_group(self.scope["user"].pk)
+            await self.channel_layer.group_add(events.group_name(job_id), self.channel_name)
+            self.group = events.group_name(job_id)
+        except RedisError as exc:  # no live events: send what the database has, then ask to come back
+            log.warning("job %s: no live feed, the channel layer (Redis) cannot be reached: %s", job_id, exc)
         snapshot = await database_sync_to_async(_snapshot)(job_id, _after(self.scope))
         if snapshot is None:
             await self.close(code=NOT_FOUND)
             return
         await self.accept()
+        self.accepted = True
         await self.send_json(snapshot)
+        if self.group is None or self.feed_down:
+            await self.close(code=TRY_AGAIN_LATER)
 
     async def disconnect(self, code):
         for group in (self.group, self.own_group):
             if group:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                try:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+                except RedisError:
+                    pass  # the group's entry expires on its own
 
     async def receive_json(self, content, **kwargs):
         pass  # the page only listens

@@ -1,7 +1,8 @@
 """What staff can do to a job: launch, cancel, retry, promote. The form, the dashboard buttons and
 the API all come through here, so they follow the same rules.
 
-An action the job's state does not allow raises JobStateError (HTTP 409).
+An action the job's state does not allow raises JobStateError (HTTP 409); a job whose message
+cannot reach the broker is marked failed and raises QueueUnavailable (HTTP 503).
 """
 
 import logging
@@ -25,8 +26,22 @@ log = logging.getLogger(__name__)
 TASK_NAME = "worker.tasks.train_job"
 
 
+# Sending a job's message gives up after about a second when the broker is down, rather than the
+# 20 s of Celery's default retries: the caller gets a prompt 503, and the job stays `failed`.
+SEND_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+
 class JobStateError(Exception):
     """The job's status does not allow this action."""
+
+
+class QueueUnavailable(Exception):
+    """The broker (Redis) could not be reached, so the job was stored as failed instead of queued."""
+
+    def __init__(self, job, reason):
+        self.job = job
+        super().__init__(f"job {job.pk} could not be queued: the queue (Redis) cannot be reached ({reason}); "
+                         "it is marked failed, retry it when the queue is back")
 
 
 def check_reviewed(options, include_reviewed):
@@ -43,7 +58,8 @@ def check_reviewed(options, include_reviewed):
 def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=False):
     """Store a job with options already checked by webapp.training.options.validate (and
     check_reviewed), and queue it once the row is committed (a worker must never receive the id of a
-    row it cannot see). With `include_reviewed`, the reviewed predictions as they are now become the
+    row it cannot see); if the broker is down, QueueUnavailable leaves this function (or the
+    outermost transaction it runs in) once the job is stored as failed. With `include_reviewed`, the reviewed predictions as they are now become the
     job's extra training file; a retry keeps its original's file."""
     job = TrainingJob.objects.create(
         method=options["method"], teacher=options["teacher"], dataset=options["dataset"], config=options,
@@ -67,16 +83,19 @@ def _add_reviewed(job):
 
 
 def enqueue(job):
-    """Send the job's Celery message; if the broker cannot be reached, fail the job visibly."""
+    """Send the job's Celery message; if the broker cannot be reached, fail the job visibly and raise
+    QueueUnavailable. The result is not tracked (the job's row is the truth), so a broker that is down
+    costs no wait on Celery's result backend."""
     try:
-        celery_app.send_task(TASK_NAME, args=[job.pk], task_id=job.celery_task_id,
-                              queue=settings.TOXILAB_TRAINING_QUEUE)
+        celery_app.send_task(TASK_NAME, args=[job.pk], task_id=job.celery_task_id, ignore_result=True,
+                             queue=settings.TOXILAB_TRAINING_QUEUE, retry_policy=SEND_RETRY_POLICY)
     except Exception as exc:
         log.exception("could not queue job %s", job.pk)
         updated = TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.QUEUED).update(
             status=TrainingJob.Status.FAILED, finished=timezone.now(), error=f"could not reach the queue: {exc}")
         if updated:
             job.log(f"could not reach the queue ({exc}); retry when the broker is back", level="error")
+        raise QueueUnavailable(job, exc) from exc
 
 
 def teacher_choices():

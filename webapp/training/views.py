@@ -41,14 +41,20 @@ def launch(request):
         raise BadRequest("?from= takes the id of the job to copy")
     initial = JobForm.initial_from(get_object_or_404(TrainingJob, pk=copy_of)) if copy_of else None
     form = JobForm(request.POST or None, initial=initial)
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
-        job = jobs.launch(form.cleaned_data["options"], request.user, teacher_job=form.cleaned_data["teacher_job"],
-                          include_reviewed=form.cleaned_data["include_reviewed"])
-        messages.success(request, f"Job {job.pk} is queued.")
-        return redirect("job", job_id=job.pk)
+        try:
+            job = jobs.launch(form.cleaned_data["options"], request.user,
+                              teacher_job=form.cleaned_data["teacher_job"],
+                              include_reviewed=form.cleaned_data["include_reviewed"])
+        except jobs.QueueUnavailable as exc:
+            form.add_error(None, str(exc))
+            status = 503
+        else:
+            messages.success(request, f"Job {job.pk} is queued.")
+            return redirect("job", job_id=job.pk)
     lrs = {method: default_lr(method) for method in methods.names()}
-    return render(request, "training/launch.html", {"form": form, "default_lrs": lrs},
-                  status=400 if form.is_bound else 200)
+    return render(request, "training/launch.html", {"form": form, "default_lrs": lrs}, status=status)
 
 
 @require_GET
@@ -89,6 +95,8 @@ def job_action(request, job_id, action):
             messages.success(request, f"Model {promotion.model_version.name!r} now serves the checker.")
     except jobs.JobStateError as exc:
         messages.error(request, f"Job {job.pk}: {exc}.")
+    except jobs.QueueUnavailable as exc:
+        messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
     return redirect("job", job_id=job.pk)
 
 
