@@ -58,12 +58,18 @@ def claim(job_id, task_id, *, worker, pid, device_for):
         job.status, job.attempts, job.started, job.heartbeat = Status.RUNNING, job.attempts + 1, now, now
         job.worker, job.worker_pid, job.device, job.error = worker, pid, device_for(job.config), ""
         job.step, job.total_steps, job.eta_s = 0, None, None
-        name = f"job-{job.pk}" if job.attempts == 1 else f"job-{job.pk}-attempt-{job.attempts}"
-        job.output_dir = str(settings.TOXILAB_ARTIFACTS_DIR / name)
+        job.output_dir = str(settings.TOXILAB_ARTIFACTS_DIR / artifact_name(job))
         job.save()
         entry = job.log(f"attempt {job.attempts} started on {worker} (pid {pid}, {job.device})")
     events.publish_state(job, [entry])
     return Attempt(job.pk, job.attempts, {**job.config, "output": job.output_dir})
+
+
+def artifact_name(job):
+    """job-7-3f9a1c2e, job-7-attempt-2-b81d0e4a: the random part keeps a database that was reset or
+    restored (and so reuses job ids) from landing on the folder of an earlier job 7."""
+    attempt = "" if job.attempts == 1 else f"-attempt-{job.attempts}"
+    return f"job-{job.pk}{attempt}-{uuid.uuid4().hex[:8]}"
 
 
 def _take_over(job):

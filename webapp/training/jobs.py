@@ -75,7 +75,7 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
 
 
 def _add_reviewed(job):
-    path = settings.TOXILAB_ARTIFACTS_DIR / "reviewed" / f"job-{job.pk}.csv"
+    path = settings.TOXILAB_ARTIFACTS_DIR / "reviewed" / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.csv"
     job.reviewed_rows = review.write_training_csv(path)
     job.config = {**job.config, "extra_train_file": str(path)}
     job.save(update_fields=["reviewed_rows", "config"])

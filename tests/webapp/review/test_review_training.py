@@ -2,6 +2,7 @@
 split; a real (tiny) run trains on those new to the dataset, and validation and test stay as they were."""
 
 import csv
+import re
 
 import pandas as pd
 import pytest
@@ -70,7 +71,7 @@ def test_the_api_takes_include_reviewed_and_reports_the_counts(api, reviewed, qu
     assert response.status_code == 201
     body = response.json()
     assert (body["reviewed_rows"], body["reviewed_rows_used"]) == (13, None)
-    assert body["config"]["extra_train_file"].endswith(f"reviewed/job-{body['id']}.csv")
+    assert re.search(rf"reviewed/job-{body['id']}-[0-9a-f]{{8}}\.csv$", body["config"]["extra_train_file"])
     plain = api("post", "/jobs", options).json()
     assert plain["reviewed_rows"] is None and plain["config"]["extra_train_file"] is None
 

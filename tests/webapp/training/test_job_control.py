@@ -1,7 +1,9 @@
 """The rules of a job's life: launch, cancel, retry, and what happens when its worker is lost.
 (The same rules end to end, with a real worker, are in tests/worker/test_training_queue.py.)"""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -91,8 +93,22 @@ def test_a_worker_claims_a_queued_job_and_writes_where_it_runs(make_job, setting
 
     assert (attempt.number, job.status, job.attempts, job.worker, job.worker_pid, job.device) == (
         1, "running", 1, "celery@here", 123, "cpu")
-    assert attempt.config["output"] == str(tmp_path / f"job-{job.pk}") == job.output_dir
+    assert attempt.config["output"] == job.output_dir
+    assert re.fullmatch(rf"job-{job.pk}-[0-9a-f]{{8}}", Path(job.output_dir).name)
+    assert Path(job.output_dir).parent == tmp_path
     assert job.heartbeat is not None and job.started is not None
+
+
+def test_a_job_whose_id_an_earlier_database_used_gets_a_folder_of_its_own(make_job, settings, tmp_path):
+    """After a database reset job ids start again at 1: job 1 must not land on the old job 1's folder."""
+    settings.TOXILAB_ARTIFACTS_DIR = tmp_path
+    job = make_job()
+    (tmp_path / f"job-{job.pk}").mkdir()
+    (tmp_path / f"job-{job.pk}" / "model.safetensors").write_text("the old job's model")
+
+    first = claim(job).config["output"]
+    assert not Path(first).exists() and Path(first).parent == tmp_path
+    assert Path(first).name != f"job-{job.pk}"
 
 
 def test_a_message_that_is_no_longer_the_jobs_task_is_skipped(make_job):
@@ -117,7 +133,7 @@ def test_a_redelivered_job_whose_attempt_was_lost_restarts_from_its_first_step(m
     job.refresh_from_db()
 
     assert attempt.number == 2 and job.status == "running" and job.points.count() == 0
-    assert attempt.config["output"].endswith(f"job-{job.pk}-attempt-2")
+    assert re.fullmatch(rf"job-{job.pk}-attempt-2-[0-9a-f]{{8}}", Path(attempt.config["output"]).name)
     assert ("attempt 1 on celery@test was lost at step 5 (its worker process died); "
             "restarting from the first step as attempt 2") in messages(job)
 
