@@ -125,12 +125,14 @@ def measure_latency(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, 
 def _load_with_adapter(path: Path, run: dict):
     from ml.lora import load_lora_adapter
 
+    from safetensors import SafetensorError
+
     if not (path / "adapter" / "adapter_config.json").is_file():
         raise ModelLoadError(f"{path}: not a LoRA run (no adapter/adapter_config.json)")
     base, tokenizer = load_classifier(run.get("teacher", ""))
     try:
         return load_lora_adapter(base, path / "adapter"), tokenizer
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
         raise ModelLoadError(f"{path}: could not attach the LoRA adapter: {exc}") from exc
 
 

@@ -63,6 +63,7 @@ def read_run_info(path: str | Path) -> dict | None:
 
 def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A 2-label sequence classifier (0 non-toxic, 1 toxic) and its tokenizer."""
+    from safetensors import SafetensorError
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -74,7 +75,7 @@ def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedToken
         model = AutoModelForSequenceClassification.from_pretrained(
             source, num_labels=2, id2label=LABELS, label2id={v: k for k, v in LABELS.items()}
         )
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # truncated or mismatched weights
         raise ModelLoadError(f"could not load model '{name_or_path}': {_first_line(exc)}") from exc
     finally:
         hf_logging.set_verbosity(verbosity)

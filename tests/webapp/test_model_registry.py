@@ -64,6 +64,36 @@ def test_register_model_refuses_an_artifact_that_cannot_load(db, tiny_artifact_d
     assert not ModelVersion.objects.exists()
 
 
+def truncated_copy(tiny_artifact_dir, tmp_path):
+    """The tiny model with its weights cut short, as a full disk or an interrupted copy leaves them."""
+    broken = tmp_path / "truncated"
+    shutil.copytree(tiny_artifact_dir, broken)
+    weights = broken / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    return broken
+
+
+def test_register_model_refuses_truncated_weights_with_exit_2_and_one_line(db, tiny_artifact_dir, tmp_path):
+    with pytest.raises(CommandError, match="cannot be loaded") as error:
+        call_command("register_model", str(truncated_copy(tiny_artifact_dir, tmp_path)))
+    assert error.value.returncode == 2 and len(str(error.value).splitlines()) == 1
+    assert not ModelVersion.objects.exists()
+
+
+def test_an_active_model_whose_weights_were_truncated_answers_503_not_500(check_api, client, db, tiny_artifact_dir,
+                                                                          tmp_path):
+    broken = tmp_path / "copy"
+    shutil.copytree(tiny_artifact_dir, broken)
+    call_command("register_model", str(broken), "--name", "soon-broken", "--activate")
+    (broken / "model.safetensors").write_bytes((broken / "model.safetensors").read_bytes()[:1000])
+
+    response = check_api({"text": "hello"})
+    assert response.status_code == 503 and response.json() == {"error": "the active model cannot be loaded"}
+    page = client.post("/", {"text": "hello"})
+    assert page.status_code == 503 and "cannot be loaded right now" in page.content.decode()
+    assert "Traceback" not in page.content.decode()
+
+
 def test_activating_another_version_switches_the_model_without_a_restart(check_api, db, tiny_artifact_dir, tmp_path,
                                                                          monkeypatch):
     second_dir = tmp_path / "second"
