@@ -2,7 +2,13 @@
 is unset), the ASGI server (daphne) and one Celery worker until Ctrl-C or SIGTERM, and stop them all.
 
 Each child runs in its own process group and is told by the kernel to stop if the launcher dies
-(PR_SET_PDEATHSIG), so no process outlives `make run`, whichever way it ends.
+(PR_SET_PDEATHSIG), so no process outlives `make run`, whichever way it ends: the worker is killed
+outright then (a clean stop would wait for the running job; the job is recovered at the next start),
+and its pool processes die with it (Celery sets their PDEATHSIG). An embedded Redis folder left by a
+launcher that was killed is removed at the next start.
+
+A worker that dies on its own is started again after a back-off, while the web server keeps serving;
+if Redis or the web server dies, everything stops.
 """
 
 import ctypes
@@ -19,6 +25,9 @@ from pathlib import Path
 
 STOP_TIMEOUT = 20  # seconds a child gets to stop cleanly before it is killed
 PR_SET_PDEATHSIG = 1
+RESTART_DELAYS = (1, 2, 5, 10, 30, 60)  # seconds before the 1st, 2nd, ... restart of a dead worker
+STEADY_S = 60  # a worker that ran this long starts its back-off again from the first delay
+REDIS_DIR_PREFIX = "toxilab-redis-"
 
 
 class Shutdown(Exception):
@@ -32,17 +41,19 @@ def main():
     cleanup = []
     try:
         if not os.environ.get("REDIS_URL"):
-            redis_dir = tempfile.mkdtemp(prefix="toxilab-redis-")
+            remove_stale_redis_dirs()
+            redis_dir = tempfile.mkdtemp(prefix=REDIS_DIR_PREFIX)
             cleanup.append(redis_dir)
+            (Path(redis_dir) / "launcher.pid").write_text(str(os.getpid()))
             children.append(("redis", start_embedded_redis(Path(redis_dir))))
         host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
         prepare_django()
         # One torch thread unless told otherwise: the worker may be training on the same cores.
         web = spawn(daphne_command(host, port), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
-        children += [("web", web), ("worker", spawn(celery_worker_command()))]
+        children += [("web", web), ("worker", start_worker())]
         wait_for_port(host, port, web)
         print(f"ToxiLab is running on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
-        return supervise(children)
+        return supervise(children, restart={"worker": start_worker})
     except Shutdown:
         print("Stopping ToxiLab…", flush=True)
         return 0
@@ -53,7 +64,46 @@ def main():
 
 
 def _raise_shutdown(signum, frame):
+    """The first Ctrl-C or SIGTERM stops ToxiLab; later ones are ignored quietly (`kill -TERM` to
+    make's process group delivers two: one from the shell, one forwarded by make)."""
+    for other in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(other, signal.SIG_IGN)
     raise Shutdown
+
+
+def remove_stale_redis_dirs():
+    """Remove the embedded Redis folders that launchers killed outright left behind: those whose
+    launcher is gone and whose socket no longer answers (a minute's grace for one being created)."""
+    for directory in Path(tempfile.gettempdir()).glob(REDIS_DIR_PREFIX + "*"):
+        try:
+            if directory.stat().st_uid != os.getuid() or time.time() - directory.stat().st_mtime < 60:
+                continue
+            owner = directory / "launcher.pid"
+            if owner.exists() and _alive(int(owner.read_text() or 0)):
+                continue
+        except (OSError, ValueError):
+            continue
+        if not _answers(directory / "redis.sock"):
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
+
+
+def _answers(sock_path):
+    with socket.socket(socket.AF_UNIX) as sock:
+        try:
+            sock.connect(str(sock_path))
+            return True
+        except OSError:
+            return False
 
 
 def start_embedded_redis(directory):
@@ -135,12 +185,17 @@ def celery_worker_command():
             "--loglevel", "INFO"]
 
 
-def spawn(command, **env):
-    return subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True, preexec_fn=_die_with_parent)
+def start_worker():
+    # SIGKILL if the launcher dies: SIGTERM would be Celery's warm shutdown, which waits for the job.
+    return spawn(celery_worker_command(), death_signal=signal.SIGKILL)
 
 
-def _die_with_parent():
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+def spawn(command, death_signal=signal.SIGTERM, **env):
+    def die_with_parent():
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, death_signal)
+
+    return subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True,
+                            preexec_fn=die_with_parent)  # noqa: PLW1509 (the launcher runs no threads)
 
 
 def wait_for_port(host, port, proc, timeout=60):
@@ -154,14 +209,39 @@ def wait_for_port(host, port, proc, timeout=60):
     raise RuntimeError(f"the web server did not start listening on {host}:{port}")
 
 
-def supervise(children):
-    """Wait for a signal (raised as Shutdown); if a child dies on its own, stop and report it."""
+def supervise(children, restart):
+    """Wait for a signal (raised as Shutdown). A child named in `restart` (name -> start function)
+    that dies is started again after RESTART_DELAYS; any other that dies stops ToxiLab."""
+    started = {name: time.monotonic() for name, _ in children}
+    failures, due = dict.fromkeys(restart, 0), {}
     while True:
-        for name, proc in children:
-            if proc.poll() is not None:
+        now = time.monotonic()
+        for index, (name, proc) in enumerate(children):
+            if proc.poll() is None:
+                continue
+            if name not in restart:
                 print(f"{name} exited with code {proc.returncode}; stopping ToxiLab", file=sys.stderr, flush=True)
                 return 1
-        time.sleep(0.5)
+            if name not in due:
+                _kill_group(proc)  # whatever it left of its process group
+                failures[name] = 0 if now - started[name] >= STEADY_S else failures[name]
+                delay = RESTART_DELAYS[min(failures[name], len(RESTART_DELAYS) - 1)]
+                print(f"{name} exited with code {proc.returncode}; starting it again in {delay} s",
+                      file=sys.stderr, flush=True)
+                due[name] = now + delay
+            elif now >= due[name]:
+                del due[name]
+                failures[name] += 1
+                children[index], started[name] = (name, restart[name]()), now
+                print(f"{name} started again (pid {children[index][1].pid})", flush=True)
+        time.sleep(0.2)
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def stop_all(children):
@@ -175,10 +255,7 @@ def stop_all(children):
                 proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 print(f"{name} did not stop within {STOP_TIMEOUT}s; killing it", file=sys.stderr, flush=True)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill_group(proc)
         proc.wait()
 
 

@@ -1,15 +1,18 @@
 """`make run` (python -m webapp.launcher) starts Redis, the web server and a worker, and leaves nothing behind."""
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from services import tiny_job_options
 
 from tests.support.daphne import free_port
 
@@ -69,20 +72,52 @@ def stop(how, proc):
         proc.send_signal({"sigterm": signal.SIGTERM, "sigkill": signal.SIGKILL}[how])
 
 
-@pytest.mark.parametrize("how", ["sigterm", "ctrl-c", "sigkill"])
-def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
-    port = free_port()
+def launcher_env(tmp_path, port):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="0", TOXILAB_HTTPS="0",
                SECRET_KEY="launcher-test-" + "s" * 50, DJANGO_SUPERUSER_USERNAME="boss",
-               DJANGO_SUPERUSER_PASSWORD="pw-long-enough")
+               DJANGO_SUPERUSER_PASSWORD="pw-long-enough", TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
+               OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
+    return env
+
+
+def start_launcher(tmp_path, port, command=None):
     log = tmp_path / "launcher.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "webapp.launcher"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(command or [sys.executable, "-m", "webapp.launcher"], cwd=ROOT,
+                                env=launcher_env(tmp_path, port), stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    wait_for(lambda: "ready." in log.read_text() and get(f"http://127.0.0.1:{port}/") == 200, 180, "web and worker")
+    return proc, log
+
+
+def kill_leftovers(proc, tree):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    for pid in tree:
+        if running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def worker_pid(proc):
+    return next(pid for pid in descendants(proc.pid) if "celery -A webapp worker" in command_line(pid)
+                and ppid(pid) == proc.pid)
+
+
+def ppid(pid):
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError):
+        return None
+
+
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c", "sigkill"])
+def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
+    port = free_port()
+    proc, log = start_launcher(tmp_path, port)
     tree = []
     try:
-        wait_for(lambda: "ready." in log.read_text() and get(f"http://127.0.0.1:{port}/") == 200, 120, "web and worker")
         assert get(f"http://127.0.0.1:{port}/static/css/toxilab.css") == 200
         tree = descendants(proc.pid)
         commands = " | ".join(command_line(pid) for pid in tree)
@@ -95,11 +130,7 @@ def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
         assert proc.wait(60) == (-signal.SIGKILL if how == "sigkill" else 0)
         wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for pid in tree:
-            if running(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_leftovers(proc, tree)
     output = log.read_text()
     assert "Created staff account 'boss' from DJANGO_SUPERUSER_USERNAME/PASSWORD." in output
     assert f"ToxiLab is running on http://127.0.0.1:{port}/" in output
@@ -118,3 +149,88 @@ def test_the_launchers_worker_consumes_the_configured_training_queue(settings):
     command = celery_worker_command()
 
     assert command[command.index("-Q") + 1] == "training-gpu,celery"
+
+
+def test_a_killed_worker_is_started_again_with_back_off_while_the_web_keeps_answering(tmp_path):
+    port = free_port()
+    proc, log = start_launcher(tmp_path, port)
+    tree = descendants(proc.pid)
+    try:
+        for restart in (1, 2):
+            old = worker_pid(proc)
+            os.kill(old, signal.SIGKILL)
+            wait_for(lambda: not running(old), 30, "the worker to die")
+            assert get(f"http://127.0.0.1:{port}/") == 200, "the web keeps answering while the worker is down"
+            wait_for(lambda: log.read_text().count("ready.") == restart + 1, 180, f"restart {restart} to be ready")
+            tree += descendants(proc.pid)
+        output = log.read_text()
+        assert "worker exited with code -9; starting it again in 1 s" in output
+        assert "worker exited with code -9; starting it again in 2 s" in output, "the second restart waits longer"
+        assert proc.poll() is None and get(f"http://127.0.0.1:{port}/") == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit")
+    finally:
+        kill_leftovers(proc, tree)
+
+
+def test_killing_the_launcher_mid_job_leaves_no_process_and_the_next_start_removes_its_redis_folder(
+        tmp_path, tiny_bert_dir, data_dir):
+    port = free_port()
+    proc, log = start_launcher(tmp_path, port)
+    tree = []
+    try:
+        token = subprocess.run([sys.executable, "manage.py", "create_api_token", "boss"], cwd=ROOT, check=True,
+                               env=launcher_env(tmp_path, port), capture_output=True, text=True).stdout.strip()
+        body = json.dumps(tiny_job_options(tiny_bert_dir, data_dir, epochs=500)).encode()
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/jobs", data=body, headers=auth)
+        job_id = json.load(urllib.request.urlopen(request, timeout=30))["id"]
+
+        def job_status():
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/jobs/{job_id}", headers=auth)
+            return json.load(urllib.request.urlopen(request, timeout=30))
+
+        wait_for(lambda: job_status()["step"] >= 2, 180, "the job's second step")
+        tree = descendants(proc.pid)
+        assert sum("celery" in command_line(pid) for pid in tree) >= 2, "the worker's main and pool processes"
+
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+        # Before, Celery's warm shutdown kept the main and pool processes until the job finished.
+        wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit mid-job")
+    finally:
+        kill_leftovers(proc, tree)
+    socket_dir = Path(log.read_text().split("Started embedded Redis on ", 1)[1].split()[0]).parent
+    assert socket_dir.is_dir(), "killed outright, the launcher could not remove its Redis folder"
+    os.utime(socket_dir, (time.time() - 120, time.time() - 120))  # past the grace given to a new folder
+
+    from webapp.launcher import remove_stale_redis_dirs
+
+    live = Path(tempfile.mkdtemp(prefix="toxilab-redis-"))  # a running launcher's folder (this process)
+    (live / "launcher.pid").write_text(str(os.getpid()))
+    os.utime(live, (time.time() - 120, time.time() - 120))
+    try:
+        remove_stale_redis_dirs()
+        assert not socket_dir.exists() and live.is_dir()
+    finally:
+        shutil.rmtree(live, ignore_errors=True)
+
+
+def test_sigterm_to_makes_process_group_stops_quietly(tmp_path):
+    """The shell's SIGTERM reaches make and the launcher; make forwards a second one to the launcher."""
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    port = free_port()
+    proc, log = start_launcher(tmp_path, port, command=["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "run"])
+    tree = descendants(proc.pid)
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(60)
+        wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit")
+    finally:
+        kill_leftovers(proc, tree)
+    output = log.read_text()
+    assert "Stopping ToxiLab" in output
+    assert "Traceback" not in output and "Shutdown" not in output and "Error 1" not in output, output[-2000:]

@@ -4,8 +4,15 @@ own node name) consume one training queue, and two queued jobs run at the same t
 import uuid
 
 import pytest
-from services import (require_real_services, service_env, settle_database, start_celery_worker, tiny_job_options,
-                      unique_queue, wait_until)
+from services import (
+    require_real_services,
+    service_env,
+    settle_database,
+    start_celery_worker,
+    tiny_job_options,
+    unique_queue,
+    wait_until,
+)
 
 from webapp.training import jobs, options
 from webapp.training.models import TrainingJob
