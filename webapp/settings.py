@@ -1,10 +1,11 @@
 """ToxiLab settings: every value comes from an environment variable (see .env.example).
 
-The defaults make a fresh checkout run (`make run`): DEBUG on, SQLite in db.sqlite3, an embedded
-Redis that the launcher starts. A malformed value stops start-up with a message naming the variable.
+The defaults make a fresh checkout run (`make run`) safely: DEBUG off (DEBUG=1 for development), a
+random SECRET_KEY kept in var/secret_key, SQLite in db.sqlite3, an embedded Redis that the launcher starts. A malformed value stops start-up with a message naming the variable.
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,17 +72,40 @@ def redis_urls(url):
     raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://; got {url!r}")
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"
+def stored_secret_key(path):
+    """The key in `path`, made on first use: 50 random characters, readable by this user only. Written
+    aside and linked into place, so two processes starting at once end up with the same key."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable SECRET_KEY; delete it to make a new one")
+    return key
+
+
+VAR_DIR = BASE_DIR / "var"  # runtime files, git-ignored
+DEBUG = env_bool("DEBUG", False)  # development only: tracebacks and the URL list to anyone
+# Unset, a random key is made on first start and kept (mode 0600): set it to the same value on every
+# machine that runs ToxiLab (web and workers), since sessions and tokens are signed with it.
+SECRET_KEY = os.environ.get("SECRET_KEY") or stored_secret_key(
+    os.environ.get("TOXILAB_SECRET_KEY_FILE", VAR_DIR / "secret_key"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-# Served over HTTPS (the default once DEBUG is off): redirect, secure cookies, HSTS.
-TOXILAB_HTTPS = env_bool("TOXILAB_HTTPS", not DEBUG)
+# Served over HTTPS by a TLS proxy in front (docker-compose turns it on): redirect, secure cookies,
+# HSTS. Off by default, since ToxiLab's own server (`make run`) speaks plain HTTP.
+TOXILAB_HTTPS = env_bool("TOXILAB_HTTPS", False)
 # Behind a reverse proxy that sets X-Forwarded-Proto: trust it to say whether the client used HTTPS.
 TOXILAB_BEHIND_PROXY = env_bool("TOXILAB_BEHIND_PROXY", False)
 # How many proxies in front of the server append to X-Forwarded-For: the client address that rate
@@ -173,7 +197,6 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR = BASE_DIR / "var"  # runtime files, git-ignored
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

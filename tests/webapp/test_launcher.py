@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -73,9 +74,12 @@ def stop(how, proc):
 
 
 def launcher_env(tmp_path, port):
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
-    env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="0", TOXILAB_HTTPS="0",
-               SECRET_KEY="launcher-test-" + "s" * 50, DJANGO_SUPERUSER_USERNAME="boss",
+    """As `make run` on a fresh checkout: DEBUG, SECRET_KEY and TOXILAB_HTTPS unset (the key is made
+    under tmp_path instead of var/)."""
+    unset = ("REDIS_URL", "TEST_DATABASE_NAME", "DEBUG", "SECRET_KEY", "TOXILAB_HTTPS")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+               TOXILAB_SECRET_KEY_FILE=str(tmp_path / "secret_key"), DJANGO_SUPERUSER_USERNAME="boss",
                DJANGO_SUPERUSER_PASSWORD="pw-long-enough", TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
                OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
     return env
@@ -118,7 +122,14 @@ def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
     proc, log = start_launcher(tmp_path, port)
     tree = []
     try:
+        # DEBUG is off, yet the pages' CSS and JS are served, and an unknown URL lists no routes.
         assert get(f"http://127.0.0.1:{port}/static/css/toxilab.css") == 200
+        assert get(f"http://127.0.0.1:{port}/static/js/training-job.js") == 200
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page", timeout=5)
+        except urllib.error.HTTPError as missing:
+            assert missing.code == 404 and b"URLconf" not in missing.read()
+        assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
         tree = descendants(proc.pid)
         commands = " | ".join(command_line(pid) for pid in tree)
         for part in ("redis-server", "daphne", "celery -A webapp worker"):
