@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # A Redis that does not answer delays a check by at most this much before the check goes through.
 REDIS_TIMEOUT_S = 0.5
 WARN_EVERY_S = 60
-_last_warning = [0.0]
+_last_warning = [float("-inf")]  # monotonic time of this process's last warning
 
 COUNT_IN_WINDOW = """
 local count = redis.call('INCR', KEYS[1])
@@ -67,7 +67,7 @@ def _count(key, expires):
 
 def _warn_unlimited(exc):
     now = time.monotonic()
-    if now - _last_warning[0] >= WARN_EVERY_S or not _last_warning[0]:
+    if now - _last_warning[0] >= WARN_EVERY_S:
         _last_warning[0] = now
         log.warning("rate limit not applied: Redis cannot be reached (%s); checks are allowed until it is back", exc)
 

@@ -14,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from services import free_port, session_cookie, tiny_job_options, wait_until
 
+from webapp import ratelimit
 from webapp.training import jobs
 from webapp.training.models import TrainingJob
 
@@ -65,7 +66,8 @@ def broker(redis_server, monkeypatch):
 
 
 def test_checks_answer_while_redis_is_down_and_the_limit_is_back_when_it_returns(
-        check_api, active_model, settings, redis_server, caplog):
+        check_api, active_model, settings, redis_server, caplog, monkeypatch):
+    monkeypatch.setattr(ratelimit, "_last_warning", [float("-inf")])  # no warning yet in this process
     settings.REDIS_URL, settings.TOXILAB_RATE_LIMIT = redis_server.url, (2, 3600)
     assert [check_api({"text": "hello"}).status_code for _ in range(3)] == [200, 200, 429]
 
