@@ -123,9 +123,9 @@ def measure_latency(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, 
 
 
 def _load_with_adapter(path: Path, run: dict):
-    from ml.lora import load_lora_adapter
-
     from safetensors import SafetensorError
+
+    from ml.lora import load_lora_adapter
 
     if not (path / "adapter" / "adapter_config.json").is_file():
         raise ModelLoadError(f"{path}: not a LoRA run (no adapter/adapter_config.json)")

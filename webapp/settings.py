@@ -1,7 +1,8 @@
 """ToxiLab settings: every value comes from an environment variable (see .env.example).
 
 The defaults make a fresh checkout run (`make run`) safely: DEBUG off (DEBUG=1 for development), a
-random SECRET_KEY kept in var/secret_key, SQLite in db.sqlite3, an embedded Redis that the launcher starts. A malformed value stops start-up with a message naming the variable.
+random SECRET_KEY kept in var/secret_key, SQLite in db.sqlite3, an embedded Redis that the launcher
+starts. A malformed value stops start-up with a message naming the variable.
 """
 
 import os

@@ -168,11 +168,11 @@ def test_a_killed_worker_is_started_again_with_back_off_while_the_web_keeps_answ
     tree = descendants(proc.pid)
     try:
         for restart in (1, 2):
-            old = worker_pid(proc)
+            old, readies = worker_pid(proc), restart + 1
             os.kill(old, signal.SIGKILL)
-            wait_for(lambda: not running(old), 30, "the worker to die")
+            wait_for(lambda old=old: not running(old), 30, "the worker to die")
             assert get(f"http://127.0.0.1:{port}/") == 200, "the web keeps answering while the worker is down"
-            wait_for(lambda: log.read_text().count("ready.") == restart + 1, 180, f"restart {restart} to be ready")
+            wait_for(lambda n=readies: log.read_text().count("ready.") == n, 180, f"restart {restart} to be ready")
             tree += descendants(proc.pid)
         output = log.read_text()
         assert "worker exited with code -9; starting it again in 1 s" in output
@@ -234,7 +234,9 @@ def test_sigterm_to_makes_process_group_stops_quietly(tmp_path):
     if shutil.which("make") is None:
         pytest.skip("needs make")
     port = free_port()
-    proc, log = start_launcher(tmp_path, port, command=["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "run"])
+    # -o: never (re)install into the shared virtualenv from a test
+    command = ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "run"]
+    proc, log = start_launcher(tmp_path, port, command=command)
     tree = descendants(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -59,8 +59,9 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
     """Store a job with options already checked by webapp.training.options.validate (and
     check_reviewed), and queue it once the row is committed (a worker must never receive the id of a
     row it cannot see); if the broker is down, QueueUnavailable leaves this function (or the
-    outermost transaction it runs in) once the job is stored as failed. With `include_reviewed`, the reviewed predictions as they are now become the
-    job's extra training file; a retry keeps its original's file."""
+    outermost transaction it runs in) once the job is stored as failed. With `include_reviewed`, the
+    reviewed predictions as they are now become the job's extra training file; a retry keeps its
+    original's file."""
     job = TrainingJob.objects.create(
         method=options["method"], teacher=options["teacher"], dataset=options["dataset"], config=options,
         teacher_job=teacher_job, created_by=user, retry_of=retry_of, celery_task_id=str(uuid.uuid4()),
