@@ -193,7 +193,7 @@ def test_killing_the_launcher_mid_job_leaves_no_process_and_the_next_start_remov
     try:
         token = subprocess.run([sys.executable, "manage.py", "create_api_token", "boss"], cwd=ROOT, check=True,
                                env=launcher_env(tmp_path, port), capture_output=True, text=True).stdout.strip()
-        body = json.dumps(tiny_job_options(tiny_bert_dir, data_dir, epochs=500)).encode()
+        body = json.dumps(tiny_job_options(tiny_bert_dir, data_dir, epochs=100, max_train_samples=512)).encode()
         auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/jobs", data=body, headers=auth)
         job_id = json.load(urllib.request.urlopen(request, timeout=30))["id"]
