@@ -1,11 +1,12 @@
 """Judge comments with the active model and store every verdict: the one path the page and the API share."""
 
+import asyncio
 import functools
 import logging
 import threading
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 
 from webapp.checker.batching import Batcher
 from webapp.checker.models import ModelVersion, Prediction
@@ -110,7 +111,27 @@ active_model = ActiveModel()
 
 def warm_up():
     """At server start: load and run the active model, if any. Never raises: a server whose model
-    or database is not ready yet still starts, and checks report why."""
+    or database is not ready yet still starts, and checks report why.
+
+    Imported inside a running event loop (a test's ASGI communicator), the ORM refuses to run on that
+    thread, so the warm-up runs in a thread of its own and is waited for."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _warm_up()
+    thread = threading.Thread(target=_warm_up_in_thread, name="warm-up")
+    thread.start()
+    thread.join()
+
+
+def _warm_up_in_thread():
+    try:
+        _warm_up()
+    finally:
+        connections.close_all()
+
+
+def _warm_up():
     try:
         version = active_model.warm()
     except NoActiveModel:
