@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page with its own bundled Swagger UI, not a CDN
     "axes",  # login throttling
+    "webapp.accounts",
     "webapp.checker",
     "webapp.training",
     "worker",

@@ -14,7 +14,7 @@ from pydantic import ConfigDict, StrictBool, model_validator
 
 from webapp.checker import filters, review, summary
 from webapp.checker.models import Prediction
-from webapp.training.auth import API_AUTH
+from webapp.accounts.auth import API_AUTH
 
 router = Router(tags=["prediction review"], auth=API_AUTH)
 Label = Literal["toxic", "non-toxic"]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from webapp.checker import export, filters, review, summary
 from webapp.checker.models import Prediction
-from webapp.training.auth import staff_required
+from webapp.accounts.auth import staff_required
 
 
 @require_GET

@@ -14,7 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
 from webapp.training import events
-from webapp.training.auth import is_staff
+from webapp.accounts.auth import is_staff
 from webapp.training.models import TrainingJob
 from webapp.training.signals import user_group
 from webapp.training.state import job_state

@@ -11,9 +11,9 @@ from ml import methods
 from ml.config import options as ml_options
 from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
+from webapp.accounts.auth import staff_required
 from webapp.training import attempts, jobs
 from webapp.training import compare as comparison
-from webapp.training.auth import staff_required
 from webapp.training.forms import JobForm
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import NAMES, default_lr

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from webapp.checker.models import ModelVersion, Prediction
-from webapp.training.models import ApiToken
+from webapp.accounts.models import ApiToken
 
 VOLUME = 30_000
 WORDS = ["wiki", "edit", "thanks", "revert", "source", "idiot", "article", "please", "stupid", "citation"]

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from webapp.checker.models import ModelVersion
-from webapp.training.models import ApiToken, Promotion, TrainingJob, TrainingMetric
+from webapp.accounts.models import ApiToken
+from webapp.training.models import Promotion, TrainingJob, TrainingMetric
 
 
 @pytest.fixture

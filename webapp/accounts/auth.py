@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer, SessionAuth
 
-from webapp.training.models import ApiToken
+from webapp.accounts.models import ApiToken
 
 
 def is_staff(user):

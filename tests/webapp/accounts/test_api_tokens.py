@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from webapp.training.models import ApiToken
+from webapp.accounts.models import ApiToken
 
 
 def create_token(username, *args):
@@ -72,7 +72,7 @@ def test_staff_revoke_tokens_from_the_admin(client, django_user_model, staff):
     raw, _ = create_token("ada")
     token = ApiToken.objects.get()
 
-    response = client.post("/admin/training/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    response = client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
 
     assert response.status_code == 302
     token.refresh_from_db()

@@ -1,0 +1,16 @@
+"""ApiToken now belongs to the accounts app (accounts 0001 takes it over with its table)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("training", "0002_job_reviewed_rows"),
+        ("accounts", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name="ApiToken")],
+                                            database_operations=[]),
+    ]
