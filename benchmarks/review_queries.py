@@ -54,7 +54,7 @@ def seed(total):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from webapp.checker import review
+    from webapp.review import actions
     from webapp.checker.models import ModelVersion, Prediction
 
     versions = [ModelVersion.objects.get_or_create(name=f"bench-{n}", defaults={
@@ -77,10 +77,10 @@ def seed(total):
     reviewer, _ = get_user_model().objects.get_or_create(username="bench-reviewer", defaults={"is_staff": True})
     unreviewed = list(Prediction.objects.filter(reviewed_at__isnull=True).values_list("pk", flat=True))
     wanted = total // 50 - (total - len(unreviewed))
-    for start in range(0, max(wanted, 0), review.MAX_BULK):
-        chunk = rng.sample(unreviewed, min(review.MAX_BULK, wanted - start))
+    for start in range(0, max(wanted, 0), actions.MAX_BULK):
+        chunk = rng.sample(unreviewed, min(actions.MAX_BULK, wanted - start))
         unreviewed = list(set(unreviewed) - set(chunk))
-        review.review(chunk, reviewer, rng.choice(["confirm", "toxic", "non-toxic"]))
+        actions.review(chunk, reviewer, rng.choice(["confirm", "toxic", "non-toxic"]))
 
 
 CASES = {
@@ -104,7 +104,7 @@ def measure(repeat):
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from webapp.checker import filters, summary
+    from webapp.review import filters, summary
     from webapp.checker.models import ModelVersion, Prediction
 
     results = {}

@@ -12,8 +12,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from webapp.checker.api import router as checker_router
-from webapp.checker.review_api import router as review_router
 from webapp.json_body import StorableTextParser, UnstorableText
+from webapp.review.api import router as review_router
 from webapp.training import jobs
 from webapp.training.api import router as training_router
 

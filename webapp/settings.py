@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "axes",  # login throttling
     "webapp.accounts",
     "webapp.checker",
+    "webapp.review",
     "webapp.training",
     "worker",
 ]

@@ -10,7 +10,7 @@ urlpatterns = [
     path("", views.index, name="checker"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
-    path("dashboard/predictions/", include("webapp.checker.review_urls")),
+    path("dashboard/predictions/", include("webapp.review.urls")),
     path("dashboard/", include("webapp.training.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from webapp.celery import app as celery_app
-from webapp.checker import review
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
+from webapp.review import dataset as reviewed_dataset
 from webapp.training import events
 from webapp.training.models import Promotion, TrainingJob
 from webapp.training.options import OptionError
@@ -50,7 +50,7 @@ def check_reviewed(options, include_reviewed):
         return
     if options.get("extra_train_file"):
         raise OptionError("include_reviewed", "cannot be combined with an extra train file: choose one")
-    if not review.reviewed().exists():
+    if not reviewed_dataset.reviewed().exists():
         raise OptionError("include_reviewed", "no prediction has been reviewed yet")
 
 
@@ -77,7 +77,7 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
 
 def _add_reviewed(job):
     path = settings.TOXILAB_ARTIFACTS_DIR / "reviewed" / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.csv"
-    job.reviewed_rows = review.write_training_csv(path)
+    job.reviewed_rows = reviewed_dataset.write_training_csv(path)
     job.config = {**job.config, "extra_train_file": str(path)}
     job.save(update_fields=["reviewed_rows", "config"])
     job.log(f"{job.reviewed_rows} reviewed prediction(s) added to the training split ({path})")

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from webapp.checker.models import ModelVersion, Prediction
 from webapp.accounts.models import ApiToken
+from webapp.checker.models import ModelVersion, Prediction
 
 VOLUME = 30_000
 WORDS = ["wiki", "edit", "thanks", "revert", "source", "idiot", "article", "please", "stupid", "citation"]

@@ -3,8 +3,8 @@ when and the label shown before; the model's verdict is never changed."""
 
 import pytest
 
-from webapp.checker import review
 from webapp.checker.models import Prediction, PredictionReview
+from webapp.review import actions
 
 
 def test_bulk_relabel_from_the_page_writes_one_audit_row_per_prediction_and_keeps_the_verdicts(
@@ -31,9 +31,9 @@ def test_a_second_review_records_the_first_reviewers_label_as_the_previous_one(s
                                                                                django_user_model):
     other = django_user_model.objects.create_user("cy", is_staff=True)
     prediction = make_prediction(label="toxic")
-    review.review([prediction.pk], staff, "non-toxic")
-    review.review([prediction.pk], other, "confirm")
-    review.review([prediction.pk], staff, "toxic")
+    actions.review([prediction.pk], staff, "non-toxic")
+    actions.review([prediction.pk], other, "confirm")
+    actions.review([prediction.pk], staff, "toxic")
 
     trail = [(r.reviewer.username, r.action, r.previous_label, r.label)
              for r in prediction.reviews.order_by("created", "id")]
@@ -72,6 +72,16 @@ def test_a_review_that_cannot_apply_changes_nothing_and_says_why(staff_client, m
     assert not PredictionReview.objects.exists() and not Prediction.objects.exclude(reviewed_label="").exists()
 
 
+@pytest.mark.parametrize(("ids", "action", "kind"), [
+    (["x"], "confirm", actions.InvalidReview),
+    (["1"], "rude", actions.InvalidReview),
+    (["999999"], "confirm", actions.PredictionNotFound),
+])
+def test_the_kind_of_failure_is_its_exception_type_not_its_message(staff, db, ids, action, kind):
+    with pytest.raises(kind):
+        actions.review(ids, staff, action)
+
+
 def test_a_next_address_on_another_site_is_not_followed(staff_client, make_prediction):
     prediction = make_prediction()
     response = staff_client.post("/dashboard/predictions/review/", {
@@ -81,7 +91,7 @@ def test_a_next_address_on_another_site_is_not_followed(staff_client, make_predi
 
 def test_the_prediction_page_shows_the_full_text_and_its_audit_trail(staff_client, staff, make_prediction):
     prediction = make_prediction("<b>full</b> text", label="toxic")
-    review.review([prediction.pk], staff, "non-toxic")
+    actions.review([prediction.pk], staff, "non-toxic")
 
     html = staff_client.get(f"/dashboard/predictions/{prediction.pk}/").content.decode()
     assert "&lt;b&gt;full&lt;/b&gt; text" in html
@@ -91,7 +101,7 @@ def test_the_prediction_page_shows_the_full_text_and_its_audit_trail(staff_clien
 
 def test_the_list_shows_the_reviewed_label_next_to_the_models_verdict(staff_client, staff, make_prediction):
     prediction = make_prediction(label="toxic")
-    review.review([prediction.pk], staff, "non-toxic")
+    actions.review([prediction.pk], staff, "non-toxic")
     html = staff_client.get("/dashboard/predictions/").content.decode()
     assert '<span class="badge toxic">Toxic</span>' in html
     assert '<span class="badge non-toxic relabelled">Non-toxic</span> <span class="muted">ada</span>' in html

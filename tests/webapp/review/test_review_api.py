@@ -67,12 +67,12 @@ def test_many_predictions_are_reviewed_in_one_call(api, make_prediction):
 
 
 def test_the_summary_gives_each_models_figures(api, staff, make_prediction, versions):
-    from webapp.checker import review
+    from webapp.review import actions
 
     a = [make_prediction(f"a{n}", label="toxic" if n < 3 else "non-toxic") for n in range(4)]
     make_prediction("b", version=versions[1])
-    review.review([a[0].pk], staff, "confirm")
-    review.review([a[1].pk], staff, "non-toxic")
+    actions.review([a[0].pk], staff, "confirm")
+    actions.review([a[1].pk], staff, "non-toxic")
 
     figures = api("get", "/predictions/summary").json()
     assert figures == [

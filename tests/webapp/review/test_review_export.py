@@ -8,7 +8,7 @@ import warnings
 import pytest
 from django.conf import settings
 
-from webapp.checker import export, review
+from webapp.review import actions, export
 from webapp.checker.models import Prediction
 
 
@@ -21,7 +21,7 @@ def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(staff_
     low = make_prediction("polite comment", label="non-toxic", probability=0.05)
     high = make_prediction("rude comment", label="toxic", probability=0.97, version=versions[1], source="page")
     make_prediction("another rude one", label="toxic", probability=0.6)
-    review.review([high.pk], staff, "non-toxic")
+    actions.review([high.pk], staff, "non-toxic")
 
     response = staff_client.get("/dashboard/predictions/export.csv", {"q": "comment", "sort": "most-toxic"})
 

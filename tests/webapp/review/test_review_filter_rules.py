@@ -16,11 +16,11 @@ def test_bad_filter_values_are_shown_on_their_field_with_status_400(staff_client
 
 
 def test_the_reviewed_filter_tells_reviewed_unreviewed_and_relabelled_apart(staff_client, staff, make_prediction):
-    from webapp.checker import review
+    from webapp.review import actions
 
     kept, changed, untouched = (make_prediction(f"text {n}", label="toxic") for n in range(3))
-    review.review([kept.pk], staff, "confirm")
-    review.review([changed.pk], staff, "non-toxic")
+    actions.review([kept.pk], staff, "confirm")
+    actions.review([changed.pk], staff, "non-toxic")
 
     def listed(which):
         return {p.pk for p in staff_client.get("/dashboard/predictions/", {"reviewed": which}).context["page"].rows}

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from webapp.checker import filters
+from webapp.review import filters
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from services import tiny_job_options
 
-from webapp.checker import review
+from webapp.review import actions
 from webapp.training import jobs
 from webapp.training.models import TrainingJob
 
@@ -28,8 +28,8 @@ def reviewed(staff, make_prediction, data_dir):
     known = pd.read_csv(data_dir / "train.csv", nrows=1)["comment_text"][0]
     rows = [make_prediction(f"reviewed comment number {n} about zebras", label="toxic") for n in range(12)]
     rows.append(make_prediction(known.upper(), label="toxic"))
-    review.review([p.pk for p in rows[:6]], staff, "non-toxic")
-    review.review([p.pk for p in rows[6:]], staff, "confirm")
+    actions.review([p.pk for p in rows[:6]], staff, "non-toxic")
+    actions.review([p.pk for p in rows[6:]], staff, "confirm")
     make_prediction("never reviewed, so never used")
     return rows
 

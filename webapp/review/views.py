@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from webapp.checker import export, filters, review, summary
-from webapp.checker.models import Prediction
 from webapp.accounts.auth import staff_required
+from webapp.checker.models import Prediction
+from webapp.review import actions, export, filters, summary
 
 
 @require_GET
@@ -19,7 +19,7 @@ def predictions(request):
     form = filters.PredictionFilter(request.GET)
     context = {"form": form, "page": None, "summaries": [], "query": _query(request)}
     if not form.is_valid():
-        return render(request, "checker/review.html", context, status=400)
+        return render(request, "review/list.html", context, status=400)
     rows = form.queryset().select_related("model_version", "reviewed_by")
     try:
         context["page"] = filters.page(form, after=request.GET.get("after"), before=request.GET.get("before"),
@@ -28,7 +28,7 @@ def predictions(request):
         messages.error(request, str(exc))
         return redirect(f"{request.path}?{context['query']}")
     context["summaries"] = summary.per_model(form.queryset())
-    return render(request, "checker/review.html", context)
+    return render(request, "review/list.html", context)
 
 
 @require_POST
@@ -41,8 +41,8 @@ def review_selected(request):
     else:
         ids, action = request.POST.getlist("ids"), request.POST.get("action", "")
     try:
-        count = review.review(ids, request.user, action)
-    except review.ReviewError as exc:
+        count = actions.review(ids, request.user, action)
+    except actions.ReviewError as exc:
         return _answer(request, error=str(exc))
     return _answer(request, ids=ids, message=f"{count} prediction{'s' if count != 1 else ''} reviewed.")
 
@@ -53,7 +53,7 @@ def prediction_detail(request, prediction_id):
     prediction = get_object_or_404(Prediction.objects.select_related("model_version", "reviewed_by"),
                                    pk=prediction_id)
     reviews = prediction.reviews.select_related("reviewer")
-    return render(request, "checker/review_detail.html", {"prediction": prediction, "reviews": reviews})
+    return render(request, "review/detail.html", {"prediction": prediction, "reviews": reviews})
 
 
 @require_GET

@@ -4,12 +4,7 @@ The model's verdict (`Prediction.label`) is never changed. A review sets the pre
 `reviewed_label` (what the comment really is, as far as staff know) and adds a PredictionReview
 row with who, when, the label shown before and the label after. Confirming keeps the label shown:
 the model's verdict, or the previous reviewer's label if there was one.
-
-Reviewed predictions are a dataset: `write_training_csv` writes them as ml's extra training file.
 """
-
-import csv
-from pathlib import Path
 
 from django.db import transaction
 from django.db.models import F, Value
@@ -23,7 +18,15 @@ ACTIONS = ("confirm", Prediction.Label.TOXIC, Prediction.Label.NON_TOXIC)
 
 
 class ReviewError(ValueError):
-    """A review that cannot be applied (no such prediction, too many at once, unknown action)."""
+    """A review that cannot be applied. Callers choose a status code by subclass, never by message."""
+
+
+class InvalidReview(ReviewError):
+    """The request itself is wrong: ids that are not ids, none or too many, an unknown action."""
+
+
+class PredictionNotFound(ReviewError):
+    """One or more of the ids name no stored prediction."""
 
 
 @transaction.atomic
@@ -35,18 +38,18 @@ def review(ids, user, action):
     try:
         ids = sorted({int(pk) for pk in ids})
     except (TypeError, ValueError):
-        raise ReviewError("ids: must be prediction ids (whole numbers)") from None
+        raise InvalidReview("ids: must be prediction ids (whole numbers)") from None
     if action not in ACTIONS:
-        raise ReviewError(f"action: must be one of {', '.join(ACTIONS)}")
+        raise InvalidReview(f"action: must be one of {', '.join(ACTIONS)}")
     if not ids:
-        raise ReviewError("ids: select at least one prediction")
+        raise InvalidReview("ids: select at least one prediction")
     if len(ids) > MAX_BULK:
-        raise ReviewError(f"ids: at most {MAX_BULK} predictions at once (got {len(ids)})")
+        raise InvalidReview(f"ids: at most {MAX_BULK} predictions at once (got {len(ids)})")
     rows = Prediction.objects.select_for_update().filter(pk__in=ids)
     shown = dict(rows.annotate(shown=_shown_label()).values_list("pk", "shown"))
     missing = set(ids) - set(shown)
     if missing:
-        raise ReviewError(f"no prediction with id {', '.join(map(str, sorted(missing)))}")
+        raise PredictionNotFound(f"no prediction with id {', '.join(map(str, sorted(missing)))}")
     now = timezone.now()
     new_label = _shown_label() if action == "confirm" else Value(action)
     Prediction.objects.filter(pk__in=ids).update(reviewed_label=new_label, reviewed_by=user, reviewed_at=now)
@@ -64,24 +67,3 @@ def _audit_row(pk, user, now, previous, label):
 
 def _shown_label():
     return Coalesce(NullIf(F("reviewed_label"), Value("")), F("label"))
-
-
-def reviewed():
-    """Every reviewed prediction, oldest review first."""
-    return Prediction.objects.filter(reviewed_at__isnull=False).order_by("reviewed_at", "id")
-
-
-def write_training_csv(path):
-    """Write the reviewed predictions as `text,label` (label 1 = toxic, the reviewer's label) for
-    ml's extra_train_file; returns the number of rows. Texts are written as they were checked: ml
-    drops those already in the dataset's splits or repeated in the file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = 0
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["text", "label"])
-        for text, label in reviewed().values_list("text", "reviewed_label").iterator(chunk_size=2000):
-            writer.writerow([text, int(label == Prediction.Label.TOXIC)])
-            rows += 1
-    return rows

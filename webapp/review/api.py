@@ -12,9 +12,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, model_validator
 
-from webapp.checker import filters, review, summary
-from webapp.checker.models import Prediction
 from webapp.accounts.auth import API_AUTH
+from webapp.checker.models import Prediction
+from webapp.review import actions, filters, summary
 
 router = Router(tags=["prediction review"], auth=API_AUTH)
 Label = Literal["toxic", "non-toxic"]
@@ -115,7 +115,7 @@ class ReviewIn(Schema):
 
 
 class BulkReviewIn(ReviewIn):
-    ids: list[int] = Field(min_length=1, max_length=review.MAX_BULK)
+    ids: list[int] = Field(min_length=1, max_length=actions.MAX_BULK)
 
 
 class BulkReviewOut(Schema):
@@ -149,7 +149,7 @@ def predictions_summary(request, params: Query[FilterParams]):
 
 
 @router.post("/predictions/review", response={200: BulkReviewOut, **ERRORS},
-             summary=f"Confirm or relabel up to {review.MAX_BULK} predictions at once")
+             summary=f"Confirm or relabel up to {actions.MAX_BULK} predictions at once")
 def review_predictions(request, payload: BulkReviewIn):
     count = _review(payload.ids, request.auth, payload.action)
     items = Prediction.objects.filter(pk__in=payload.ids).select_related("reviewed_by").order_by("id")
@@ -186,6 +186,8 @@ def _prediction(prediction_id):
 
 def _review(ids, user, action):
     try:
-        return review.review(ids, user, action)
-    except review.ReviewError as exc:
-        raise HttpError(404 if str(exc).startswith("no prediction") else 400, str(exc)) from None
+        return actions.review(ids, user, action)
+    except actions.PredictionNotFound as exc:
+        raise HttpError(404, str(exc)) from None
+    except actions.ReviewError as exc:
+        raise HttpError(400, str(exc)) from None

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from webapp.review import views
+
+urlpatterns = [
+    path("", views.predictions, name="predictions"),
+    path("export.csv", views.export_csv, name="predictions-export"),
+    path("review/", views.review_selected, name="predictions-review"),
+    path("<int:prediction_id>/", views.prediction_detail, name="prediction"),
+]
