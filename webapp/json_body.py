@@ -1,5 +1,8 @@
-"""JSON request bodies: the Content-Type they must declare, and the strings they may carry."""
+"""JSON request bodies: the Content-Type they must declare, and the strings they may carry.
 
+A body the API's parser refuses raises a BadBody subclass; the API answers it by that type."""
+
+import json
 from functools import wraps
 
 from django.http import JsonResponse
@@ -20,7 +23,15 @@ def require_json(view):
     return wrapper
 
 
-class UnstorableText(ValueError):
+class BadBody(ValueError):
+    """A request body the parser refuses; its message is the one the client sees."""
+
+
+class MalformedJSON(BadBody):
+    """A body that json.loads refuses (or that is not UTF-8)."""
+
+
+class UnstorableText(BadBody):
     """A string that no database column can hold: PostgreSQL refuses NUL, and no encoder takes a lone
     surrogate ("\\ud800" is valid JSON but no Unicode text)."""
 
@@ -48,7 +59,10 @@ class StorableTextParser(Parser):
     from the driver). The query string is decoded by Django, which replaces bad bytes, but %00 stays."""
 
     def parse_body(self, request):
-        data = super().parse_body(request)
+        try:
+            data = json.loads(request.body)
+        except ValueError as exc:  # UnicodeDecodeError included
+            raise MalformedJSON(f"malformed JSON: {exc}") from None
         check_storable(data)  # django-ninja turns this into HttpError(400) with it as the __cause__
         return data
 
