@@ -54,8 +54,8 @@ def seed(total):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from webapp.review import actions
     from webapp.checker.models import ModelVersion, Prediction
+    from webapp.review import actions
 
     versions = [ModelVersion.objects.get_or_create(name=f"bench-{n}", defaults={
         "method": "odd", "teacher": "bundled-minilm", "artifact_path": "/bench"})[0] for n in (1, 2, 3)]
@@ -104,8 +104,8 @@ def measure(repeat):
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from webapp.review import filters, summary
     from webapp.checker.models import ModelVersion, Prediction
+    from webapp.review import filters, summary
 
     results = {}
     for name, case in CASES.items():

@@ -14,9 +14,9 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
 
 from ml.config import get_option
+from webapp.accounts.auth import API_AUTH
 from webapp.checker.api import ModelOut
 from webapp.training import attempts, jobs
-from webapp.accounts.auth import API_AUTH
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import METHODS, OPTIONS, OptionError, validate
 from webapp.training.state import JobState

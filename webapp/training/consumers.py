@@ -13,8 +13,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
-from webapp.training import events
 from webapp.accounts.auth import is_staff
+from webapp.training import events
 from webapp.training.models import TrainingJob
 from webapp.training.signals import user_group
 from webapp.training.state import job_state

@@ -8,8 +8,8 @@ import warnings
 import pytest
 from django.conf import settings
 
-from webapp.review import actions, export
 from webapp.checker.models import Prediction
+from webapp.review import actions, export
 
 
 def read_csv(response):

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import Client
 
-from webapp.checker.models import ModelVersion
 from webapp.accounts.models import ApiToken
+from webapp.checker.models import ModelVersion
 from webapp.training.models import Promotion, TrainingJob, TrainingMetric
 
 
