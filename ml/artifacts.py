@@ -1,4 +1,11 @@
-"""Run directories are written under a temporary name and renamed at the end, never half-written."""
+"""Run directories: the one module that writes and reads them.
+
+A run directory holds run.json (the TrainConfig it was trained with), metrics.json (the results),
+history.jsonl (the logged steps) and the model files. It is written under a temporary name and
+renamed at the end, never half-written. Reading follows one policy: an optional file that is absent
+reads as None (or {}); a required one that is absent, or any file that is unreadable or not a JSON
+object, raises RunDirError with a one-line message naming the file.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ml.errors import ConfigError
+from ml.errors import ConfigError, RunDirError
 
 MODEL_FILES = ("model.safetensors", "pytorch_model.bin")
+RUN_FILE, METRICS_FILE, HISTORY_FILE = "run.json", "metrics.json", "history.jsonl"
 
 
 def check_output_free(output: Path) -> None:
@@ -47,8 +55,37 @@ def write_history(path: Path, history: list[dict]) -> None:
             out.write(json.dumps(row) + "\n")
 
 
-def read_history(path: Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+def read_run_info(run_dir: str | Path, required: bool = False) -> dict | None:
+    """run.json of a ToxiLab run directory; None for a plain checkpoint (unless `required`)."""
+    return _read_object(Path(run_dir) / RUN_FILE, required)
+
+
+def read_metrics(run_dir: str | Path, required: bool = False) -> dict:
+    """metrics.json of a run directory; {} while it has none (unless `required`: a finished run)."""
+    return _read_object(Path(run_dir) / METRICS_FILE, required) or {}
+
+
+def read_history(run_dir: str | Path) -> list[dict]:
+    """The logged steps of history.jsonl, oldest first."""
+    file = Path(run_dir) / HISTORY_FILE
+    try:
+        return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{file}: unreadable ({exc})") from exc
+
+
+def _read_object(file: Path, required: bool) -> dict | None:
+    try:
+        data = json.loads(file.read_text())
+    except FileNotFoundError:
+        if required:
+            raise RunDirError(f"{file.parent} is not a finished run: {file.name} is missing") from None
+        return None
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{file}: unreadable ({exc})") from exc
+    if not isinstance(data, dict):
+        raise RunDirError(f"{file}: unreadable (not a JSON object)")
+    return data
 
 
 def has_model(path: Path) -> bool:

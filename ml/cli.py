@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ml.config import DEFAULT_DATASET, Option, TrainConfig, get_option, options
-from ml.errors import ConfigError, EvaluationInterrupted, MLError, NonFiniteLossError
+from ml.errors import ConfigError, EvaluationInterrupted, MLError, NonFiniteLossError, one_line
 
 if TYPE_CHECKING:
     from ml.inference import Classifier
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, MLError) as exc:
         code = 1 if isinstance(exc, NonFiniteLossError) else 2
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return code
     except EvaluationInterrupted as exc:
         print(f"interrupted during the final evaluation: the trained model is kept in {exc.output} (no test "
@@ -195,10 +195,3 @@ def _read_texts(path: Path, column: str) -> list[str]:
             return [row[column] for row in reader]
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read ({exc})") from exc
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc)
-    if isinstance(exc, ConfigError):  # every bad option, not only the first
-        text = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
-    return " ".join(text.split()) or type(exc).__name__

@@ -1,4 +1,20 @@
-"""Typed errors of the ml package. Library code raises these and never exits the process."""
+"""Typed errors of the ml package. Library code raises these and never exits the process.
+
+`one_line(exc)` is how any exception is shown to a person: the CLI, `manage.py register_model` and
+the API all use it, so a traceback-sized message never reaches a terminal line or a JSON error.
+"""
+
+MAX_LINE = 300
+
+
+def one_line(exc: BaseException | str, limit: int = MAX_LINE) -> str:
+    """The message on one line: every bad option of a ConfigError, whitespace collapsed, cut at
+    `limit` characters, the exception's type name if it has no message."""
+    text = str(exc)
+    if isinstance(exc, ConfigError):  # every bad option, not only the first
+        text = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    text = " ".join(text.split()) or (type(exc).__name__ if isinstance(exc, BaseException) else "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class MLError(Exception):
@@ -22,6 +38,14 @@ class DataError(MLError):
 
 class ModelLoadError(MLError):
     """A model, teacher or artifact directory cannot be loaded."""
+
+
+class RunDirError(ModelLoadError):
+    """A run directory, or one of its files, is missing or unreadable. The message is one line that
+    names the directory or file: every reader of run directories (ml.artifacts) raises this."""
+
+    def __init__(self, message: str):
+        super().__init__(one_line(message))
 
 
 class NonFiniteLossError(MLError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ml.artifacts import has_model
-from ml.errors import ModelLoadError
-from ml.models import LABELS, load_classifier, read_run_info
+from ml.artifacts import has_model, read_metrics, read_run_info
+from ml.errors import ModelLoadError, one_line
+from ml.models import LABELS, load_classifier
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -46,7 +45,7 @@ class Classifier:
         if not path.is_dir():
             raise ModelLoadError(f"no such model directory: {path}")
         run = read_run_info(path) or {}
-        metrics = _read_metrics(path)
+        metrics = read_metrics(path)
         if metrics.get("status") == "cancelled":
             raise ModelLoadError(f"{path}: this run was cancelled and has no model")
         if not has_model(path):
@@ -133,16 +132,7 @@ def _load_with_adapter(path: Path, run: dict):
     try:
         return load_lora_adapter(base, path / "adapter"), tokenizer
     except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
-        raise ModelLoadError(f"{path}: could not attach the LoRA adapter: {exc}") from exc
-
-
-def _read_metrics(path: Path) -> dict:
-    try:
-        return json.loads((path / "metrics.json").read_text())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"{path / 'metrics.json'}: unreadable ({exc})") from exc
+        raise ModelLoadError(f"{path}: could not attach the LoRA adapter: {one_line(exc)}") from exc
 
 
 def _describe(path: Path, run: dict, metrics: dict, model, *, adapter: bool, quantized: bool) -> dict:

@@ -81,8 +81,9 @@ def build_lora(cfg) -> Built:
 
 def build_student(cfg) -> Built:
     """A half-depth copy of the teacher by the method's layer map; the teacher stays, frozen, to distil from."""
+    from ml.artifacts import read_run_info
     from ml.evaluate import count_parameters
-    from ml.models import load_classifier, make_student, read_run_info, resolve_teacher
+    from ml.models import load_classifier, make_student, resolve_teacher
 
     model, tokenizer = load_classifier(cfg.teacher)
     student, mapping = make_student(model, cfg.method)

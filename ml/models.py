@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ml.errors import ConfigError, ModelLoadError
+from ml.errors import ConfigError, ModelLoadError, one_line
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -50,17 +49,6 @@ def check_teacher(name: str) -> None:
         raise ModelLoadError(f"not a bundled name, a model directory or a hub id 'owner/name': {name!r}")
 
 
-def read_run_info(path: str | Path) -> dict | None:
-    """The run.json of a ToxiLab artifact directory, or None for a plain checkpoint or hub id."""
-    run_file = Path(path) / "run.json"
-    if not run_file.is_file():
-        return None
-    try:
-        return json.loads(run_file.read_text())
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"{run_file}: unreadable run.json ({exc})") from exc
-
-
 def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A 2-label sequence classifier (0 non-toxic, 1 toxic) and its tokenizer."""
     from safetensors import SafetensorError
@@ -76,7 +64,7 @@ def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedToken
             source, num_labels=2, id2label=LABELS, label2id={v: k for k, v in LABELS.items()}
         )
     except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # truncated or mismatched weights
-        raise ModelLoadError(f"could not load model '{name_or_path}': {_first_line(exc)}") from exc
+        raise ModelLoadError(f"could not load model '{name_or_path}': {one_line(exc)}") from exc
     finally:
         hf_logging.set_verbosity(verbosity)
     return model, tokenizer
@@ -132,8 +120,3 @@ def make_student(teacher: PreTrainedModel, method: str) -> tuple[PreTrainedModel
             state[f"{match.group(1)}{position[int(match.group(2))]}{match.group(3)}"] = tensor.detach().clone()
     student.load_state_dict(state, strict=True)
     return student, mapping
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

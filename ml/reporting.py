@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ml.errors import ModelLoadError
+from ml.artifacts import read_metrics
 from ml.progress import Progress
 
 
@@ -124,14 +123,7 @@ def compare_table(runs: list[Path]) -> str:
     headings = ["run", "method", *(heading for heading, _, _ in COMPARE_COLUMNS)]
     lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
     for run in runs:
-        metrics = _read_metrics(run)
+        metrics = read_metrics(run, required=True)
         cells = [run.name, metrics.get("method", "?"), *(text for _, text in compare_row(metrics))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def _read_metrics(run: Path) -> dict:
-    try:
-        return json.loads((run / "metrics.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"{run}: not a finished run (metrics.json: {exc})") from exc

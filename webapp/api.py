@@ -11,6 +11,8 @@ from django.core.exceptions import RequestDataTooBig
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from ml.errors import one_line
+
 from webapp.checker.api import router as checker_router
 from webapp.json_body import BadBody, StorableTextParser
 from webapp.review.api import router as review_router
@@ -38,7 +40,8 @@ api.add_router("/", review_router)
 
 
 def error(request, message, status):
-    return api.create_response(request, {"error": message}, status=status)
+    """The API's error answer: `{"error": "<one line>"}`."""
+    return api.create_response(request, {"error": one_line(message)}, status=status)
 
 
 @api.exception_handler(HttpError)

@@ -49,7 +49,7 @@ def test_register_model_refuses_a_directory_without_run_json_with_exit_2(tmp_pat
     proc = _register_cli(tmp_path)
 
     assert proc.returncode == 2
-    message = f"CommandError: {tmp_path} is not a trained artifact: run.json is missing"
+    message = f"CommandError: {tmp_path} is not a finished run: run.json is missing"
     assert proc.stderr.strip().splitlines() == [message]
 
 

@@ -1,6 +1,6 @@
-"""Register an artifact directory written by `python -m ml train` as a ModelVersion."""
+"""Register an artifact directory written by `python -m ml train` as a ModelVersion. The directory is
+read through ml.artifacts, whose RunDirError (like any ModelLoadError) becomes an ArtifactError."""
 
-import json
 from datetime import UTC
 from pathlib import Path
 
@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ml.artifacts import read_metrics, read_run_info
+from ml.errors import ModelLoadError, one_line
 from webapp.checker.models import ModelVersion
 
 
@@ -17,11 +19,13 @@ class ArtifactError(Exception):
 
 def register(directory, name=None, activate=False):
     path = Path(directory).resolve()
-    if not (path / "run.json").is_file():
-        raise ArtifactError(f"{path} is not a trained artifact: run.json is missing")
-    info = _load_info(path)
+    try:
+        read_run_info(path, required=True)  # a plain checkpoint is refused before loading anything
+        info = _load_info(path)
+        metrics = read_metrics(path)
+    except ModelLoadError as exc:  # RunDirError included
+        raise ArtifactError(one_line(exc)) from exc
     name = name or path.name
-    metrics = _read_json(path / "metrics.json") if (path / "metrics.json").is_file() else {}
     created = parse_datetime(info.get("created") or "") or timezone.now()
     with transaction.atomic():
         if ModelVersion.objects.filter(name=name).exists():
@@ -41,17 +45,9 @@ def register(directory, name=None, activate=False):
 
 def _load_info(path):
     """Load the model once, so that a broken directory is refused now rather than on first use."""
-    from ml.errors import ModelLoadError
     from ml.inference import Classifier  # imports torch
 
     try:
         return Classifier.load(path).info
     except ModelLoadError as exc:
-        raise ArtifactError(f"{path} cannot be loaded: {exc}") from exc
-
-
-def _read_json(file):
-    try:
-        return json.loads(file.read_text())
-    except ValueError as exc:
-        raise ArtifactError(f"{file} is not valid JSON: {exc}") from exc
+        raise ModelLoadError(f"{path} cannot be loaded: {one_line(exc)}") from exc

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, model_validator
 
+from ml.errors import one_line
 from webapp.accounts.auth import API_AUTH
 from webapp.checker.models import Prediction
 from webapp.review import actions, filters, summary
@@ -188,6 +189,6 @@ def _review(ids, user, action):
     try:
         return actions.review(ids, user, action)
     except actions.PredictionNotFound as exc:
-        raise HttpError(404, str(exc)) from None
+        raise HttpError(404, one_line(exc)) from None
     except actions.ReviewError as exc:
-        raise HttpError(400, str(exc)) from None
+        raise HttpError(400, one_line(exc)) from None

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from ml.errors import one_line
 from webapp.checker import runtime_choice
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         try:
             version = register(directory, name=name, activate=activate)
         except ArtifactError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+            raise CommandError(one_line(exc), returncode=2) from exc
         if runtime == "auto":
             runtime_choice.choose(version)
         else:
