@@ -12,7 +12,6 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from ml.errors import one_line
-
 from webapp.checker.api import router as checker_router
 from webapp.json_body import BadBody, StorableTextParser
 from webapp.review.api import router as review_router
