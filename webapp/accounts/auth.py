@@ -1,4 +1,5 @@
-"""Who may use the dashboard and the staff API: active staff users, by session or bearer token."""
+"""Who may use the staff pages (dashboard, review) and the staff API: active staff users, by session or
+bearer token. Apps import their checks from here; finer permissions extend these."""
 
 from functools import wraps
 
@@ -22,7 +23,7 @@ def staff_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_staff(request.user):
-            raise PermissionDenied("the training dashboard is for staff")
+            raise PermissionDenied("the staff pages are for staff")
         return view(request, *args, **kwargs)
 
     return wrapper
