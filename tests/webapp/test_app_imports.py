@@ -51,7 +51,7 @@ def find_cycle(graph):
 
     def visit(app):
         if app in path:
-            return path[path.index(app):] + [app]
+            return path[path.index(app) :] + [app]
         if app in done:
             return None
         path.append(app)

@@ -31,7 +31,8 @@ def test_a_token_made_before_the_move_still_authenticates_after_it(client):
         user = old.get_model("auth", "User").objects.create(username="ada", is_staff=True, is_active=True)
         raw = "tlk_made-before-the-move-0123456789"
         old.get_model("training", "ApiToken").objects.create(
-            user=user, name="old", prefix=raw[:12], key_hash=hashlib.sha256(raw.encode()).hexdigest())
+            user=user, name="old", prefix=raw[:12], key_hash=hashlib.sha256(raw.encode()).hexdigest()
+        )
     finally:
         migrate_forward()
 

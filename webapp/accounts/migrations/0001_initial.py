@@ -18,7 +18,6 @@ def restore_content_type(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -33,17 +32,29 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="ApiToken",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False,
-                                                   verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("name", models.CharField(blank=True, max_length=100)),
-                        ("prefix", models.CharField(db_index=True, help_text="the token's first characters",
-                                                    max_length=12)),
+                        (
+                            "prefix",
+                            models.CharField(db_index=True, help_text="the token's first characters", max_length=12),
+                        ),
                         ("key_hash", models.CharField(max_length=64, unique=True)),
                         ("created", models.DateTimeField(default=django.utils.timezone.now)),
                         ("last_used", models.DateTimeField(blank=True, null=True)),
                         ("revoked", models.DateTimeField(blank=True, null=True)),
-                        ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE,
-                                                   related_name="api_tokens", to=settings.AUTH_USER_MODEL)),
+                        (
+                            "user",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="api_tokens",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
                     ],
                     options={
                         "verbose_name": "API token",

@@ -4,13 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ("training", "0002_job_reviewed_rows"),
+        ("training", "0003_metric_components"),
         ("accounts", "0001_initial"),
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name="ApiToken")],
-                                            database_operations=[]),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.DeleteModel(name="ApiToken")], database_operations=[]
+        ),
     ]
