@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("training", "0003_metric_components"),
+        ("training", "0004_method_choices_from_ml_registry"),
         ("accounts", "0001_initial"),
     ]
 
