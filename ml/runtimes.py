@@ -55,8 +55,8 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
     """The ONNX file and the tokenizer only: the torch weights are never read (less memory, faster start)."""
     from transformers import AutoTokenizer
 
+    from ml.artifacts import read_run_info
     from ml.inference import Classifier
-    from ml.models import read_run_info
 
     run = read_run_info(path) or {}
     try:
@@ -134,9 +134,9 @@ def compare_f1(path, runtime: str = CANDIDATE) -> dict:
     {"runtime", "fp32_f1", "runtime_f1", "texts", "within_tolerance"}; raises ModelLoadError when
     the run or its dataset cannot be read.
     """
+    from ml.artifacts import read_run_info
     from ml.data import load_splits
     from ml.evaluate import compute_metrics
-    from ml.models import read_run_info
 
     run = read_run_info(Path(path)) or {}
     if not run.get("dataset"):
