@@ -53,8 +53,11 @@ def main():
     parser.add_argument("--batches", type=int, default=30, help="32-text requests per measurement")
     parser.add_argument("--threads", type=int, default=4, help="concurrent clients for the throughput run")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--redis-url", help="serve as in production: cache and rate limit in this Redis, every check "
-                                            "counted (limit 1000000/m, never reached); default: no Redis, no limit")
+    parser.add_argument(
+        "--redis-url",
+        help="serve as in production: cache and rate limit in this Redis, every check "
+        "counted (limit 1000000/m, never reached); default: no Redis, no limit",
+    )
     parser.add_argument("--data", default=data_dir())
     parser.add_argument("--levels", default="1,8,32,64", help="concurrent clients of the load sweep")
     parser.add_argument("--runtimes", default="onnx-int8", help="comma-separated runtimes measured besides fp32")
@@ -67,16 +70,24 @@ def main():
         return
 
     texts = read_comments(Path(args.data) / "test.csv", max(args.requests, 32 * 4))
-    batches = [texts[i:i + 32] for i in range(0, len(texts) - 31, 32)]
+    batches = [texts[i : i + 32] for i in range(0, len(texts) - 31, 32)]
     singles = [[texts[i % len(texts)]] for i in range(args.requests)]
     batch_runs = [batches[i % len(batches)] for i in range(args.batches)]
 
-    result = {"model": str(Path(args.model).resolve()), "cpu_cores": os.cpu_count(), "redis": bool(args.redis_url),
-              "torch_threads": THREADS,
-              "load_average_1m": os.getloadavg()[0], "requests": args.requests, "batches": args.batches}
+    result = {
+        "model": str(Path(args.model).resolve()),
+        "cpu_cores": os.cpu_count(),
+        "redis": bool(args.redis_url),
+        "torch_threads": THREADS,
+        "load_average_1m": os.getloadavg()[0],
+        "requests": args.requests,
+        "batches": args.batches,
+    }
     classifier = load_classifier(args.model)
-    with tempfile.TemporaryDirectory() as tmp, \
-            server(webapp(args.model, args.database_url, args.redis_url, tmp)) as port:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server(webapp(args.model, args.database_url, args.redis_url, tmp)) as port,
+    ):
         post = client(port)
         post(singles[0])  # loads the model in the server
         for kind, inputs in (("single", singles), ("batch32", batch_runs)):
@@ -94,15 +105,27 @@ def sweep(args):
     levels = [int(n) for n in args.levels.split(",")]
     texts = read_comments(Path(args.data) / "test.csv", max(args.requests, max(levels) * args.per_client, 256))
     runtimes = ["torch-fp32", *args.runtimes.split(",")]
-    servers = [(f"{runtime}_{name}", runtime, size) for runtime in runtimes
-               for name, size in (("unbatched", 1), ("batched", args.batch_size))]
-    result = {"model": str(Path(args.model).resolve()), "cpu_cores": os.cpu_count(), "torch_threads": THREADS,
-              "redis": bool(args.redis_url), "load_average_1m": os.getloadavg()[0], "levels": levels,
-              "in_process": in_process(args.model, runtimes, texts[:256]), "servers": {}}
+    servers = [
+        (f"{runtime}_{name}", runtime, size)
+        for runtime in runtimes
+        for name, size in (("unbatched", 1), ("batched", args.batch_size))
+    ]
+    result = {
+        "model": str(Path(args.model).resolve()),
+        "cpu_cores": os.cpu_count(),
+        "torch_threads": THREADS,
+        "redis": bool(args.redis_url),
+        "load_average_1m": os.getloadavg()[0],
+        "levels": levels,
+        "in_process": in_process(args.model, runtimes, texts[:256]),
+        "servers": {},
+    }
     for name, runtime, batch_size in servers:
         extra = {"TOXILAB_BATCH_MAX_SIZE": str(batch_size), "TOXILAB_WEB_THREADS": str(max(levels))}
-        with tempfile.TemporaryDirectory() as tmp, \
-                server(webapp(args.model, args.database_url, args.redis_url, tmp, runtime, extra)) as port:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            server(webapp(args.model, args.database_url, args.redis_url, tmp, runtime, extra)) as port,
+        ):
             client(port)([texts[0]])
             out = result["servers"][name] = {"runtime": runtime, "batch_max_size": batch_size}
             for clients in levels:
@@ -131,8 +154,12 @@ def in_process(model_dir, names, texts):
         wall, cpu = time.perf_counter(), time.thread_time()
         classifier.predict(texts, batch_size=32)
         batch32 = (len(texts) / (time.perf_counter() - wall), len(texts) / (time.thread_time() - cpu))
-        out[name] = {"comments_per_s_batch1": round(batch1[0], 1), "comments_per_cpu_s_batch1": round(batch1[1], 1),
-                     "comments_per_s_batch32": round(batch32[0], 1), "comments_per_cpu_s_batch32": round(batch32[1], 1)}
+        out[name] = {
+            "comments_per_s_batch1": round(batch1[0], 1),
+            "comments_per_cpu_s_batch1": round(batch1[1], 1),
+            "comments_per_s_batch32": round(batch32[0], 1),
+            "comments_per_cpu_s_batch32": round(batch32[1], 1),
+        }
     return out
 
 
@@ -197,8 +224,13 @@ def _latencies(post, inputs):
 
 def summary(latencies_ms, seconds):
     q = statistics.quantiles(latencies_ms, n=100, method="inclusive")
-    return {"requests_per_s": round(len(latencies_ms) / seconds, 1), "p50_ms": round(q[49], 2),
-            "p95_ms": round(q[94], 2), "p99_ms": round(q[98], 2), "mean_ms": round(statistics.fmean(latencies_ms), 2)}
+    return {
+        "requests_per_s": round(len(latencies_ms) / seconds, 1),
+        "p50_ms": round(q[49], 2),
+        "p95_ms": round(q[94], 2),
+        "p99_ms": round(q[98], 2),
+        "mean_ms": round(statistics.fmean(latencies_ms), 2),
+    }
 
 
 def client(port):
@@ -222,16 +254,27 @@ def base_env(**extra):
 
 def webapp(model_dir, database_url, redis_url, tmp, runtime="torch-fp32", extra=None):
     """(application, env) of daphne serving webapp with the model registered and active, served by `runtime`."""
-    env = base_env(**(extra or {}), DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3", DEBUG="0",
-                   TOXILAB_HTTPS="0",
-                   SECRET_KEY=secrets.token_urlsafe(50), TOXILAB_RATE_LIMIT="off", LOG_LEVEL="WARNING")
+    env = base_env(
+        **(extra or {}),
+        DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3",
+        DEBUG="0",
+        TOXILAB_HTTPS="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        TOXILAB_RATE_LIMIT="off",
+        LOG_LEVEL="WARNING",
+    )
     if redis_url:
         env.update(REDIS_URL=redis_url, TOXILAB_RATE_LIMIT="1000000/m")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     name = f"bench-{secrets.token_hex(3)}"
-    subprocess.run([*manage, "register_model", model_dir, "--name", name, "--activate", "--runtime", runtime],
-                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*manage, "register_model", model_dir, "--name", name, "--activate", "--runtime", runtime],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return "webapp.asgi:application", env
 
 

@@ -31,8 +31,14 @@ def scratch_database(name="toxilab_bench"):
     admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.execute(f'CREATE DATABASE "{name}"')
     url = urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="webapp.settings", TOXILAB_RATE_LIMIT="off",
-                      DEBUG="false", SECRET_KEY="benchmark-" + uuid.uuid4().hex, TOXILAB_HTTPS="false")
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="webapp.settings",
+        TOXILAB_RATE_LIMIT="off",
+        DEBUG="false",
+        SECRET_KEY="benchmark-" + uuid.uuid4().hex,
+        TOXILAB_HTTPS="false",
+    )
     import django
     from django.core.management import call_command
 
@@ -55,8 +61,13 @@ def staff_session():
 
     user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:6]}", is_staff=True)
     session = SessionStore()
-    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                    HASH_SESSION_KEY: user.get_session_auth_hash()})
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+    )
     session.create()
     return user, session.session_key
 

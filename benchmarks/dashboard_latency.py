@@ -61,12 +61,29 @@ def measure(args, work):
 
     teacher = make_tiny_bert(work / "tiny-bert")
     settings.TOXILAB_ARTIFACTS_DIR = work / "artifacts"
-    config = validate({"method": "teacher", "teacher": str(teacher), "dataset": str(DATA_DIR), "epochs": args.epochs,
-                       "batch_size": 16, "max_length": 32, "max_train_samples": args.train_samples,
-                       "max_eval_samples": 64, "log_every_steps": args.log_every, "lr": 1e-3})
+    config = validate(
+        {
+            "method": "teacher",
+            "teacher": str(teacher),
+            "dataset": str(DATA_DIR),
+            "epochs": args.epochs,
+            "batch_size": 16,
+            "max_length": 32,
+            "max_train_samples": args.train_samples,
+            "max_eval_samples": 64,
+            "log_every_steps": args.log_every,
+            "lr": 1e-3,
+        }
+    )
     user, cookie = staff_session()
-    job = TrainingJob.objects.create(method="teacher", teacher=str(teacher), dataset=str(DATA_DIR), config=config,
-                                     created_by=user, celery_task_id=str(uuid.uuid4()))
+    job = TrainingJob.objects.create(
+        method="teacher",
+        teacher=str(teacher),
+        dataset=str(DATA_DIR),
+        config=config,
+        created_by=user,
+        celery_task_id=str(uuid.uuid4()),
+    )
     reported = {}
     attempt = attempts.claim(job.pk, job.celery_task_id, worker="benchmark", pid=0, device_for=lambda c: "cpu")
     reporter = JobReporter(attempt)
@@ -87,20 +104,34 @@ def measure(args, work):
 
     latencies = [drawn[step] - at for step, at in reported.items() if step in drawn]
     steps = result.metrics["steps"]
-    rows = {"metric_rows": TrainingMetric.objects.filter(job=job).count(),
-            "evaluation_rows": EvaluationResult.objects.filter(job=job, final=False).count(),
-            "job_row_updates": reporter.stats["job_updates"]}
+    rows = {
+        "metric_rows": TrainingMetric.objects.filter(job=job).count(),
+        "evaluation_rows": EvaluationResult.objects.filter(job=job, final=False).count(),
+        "job_row_updates": reporter.stats["job_updates"],
+    }
     return {
         "benchmark": "dashboard step -> chart latency and database writes",
-        "training": {"steps": steps, "log_every_steps": args.log_every, "logged_points": len(reported),
-                     "train_seconds": round(train_s, 1), "steps_per_s": round(steps / train_s, 1)},
-        "latency_ms": {"p50": _r(percentile(latencies, 50)), "p95": _r(percentile(latencies, 95)),
-                       "max": _r(max(latencies)), "points_drawn": len(latencies),
-                       "points_missing": len(reported) - len(latencies)},
-        "database": {**rows, "write_batches": reporter.stats["flushes"],
-                     "heartbeat_updates": reporter.stats["heartbeats"],
-                     "rows_written_per_100_steps": round(100 * sum(rows.values()) / steps, 1),
-                     "write_transactions_per_s": round(reporter.stats["job_updates"] / train_s, 2)},
+        "training": {
+            "steps": steps,
+            "log_every_steps": args.log_every,
+            "logged_points": len(reported),
+            "train_seconds": round(train_s, 1),
+            "steps_per_s": round(steps / train_s, 1),
+        },
+        "latency_ms": {
+            "p50": _r(percentile(latencies, 50)),
+            "p95": _r(percentile(latencies, 95)),
+            "max": _r(max(latencies)),
+            "points_drawn": len(latencies),
+            "points_missing": len(reported) - len(latencies),
+        },
+        "database": {
+            **rows,
+            "write_batches": reporter.stats["flushes"],
+            "heartbeat_updates": reporter.stats["heartbeats"],
+            "rows_written_per_100_steps": round(100 * sum(rows.values()) / steps, 1),
+            "write_transactions_per_s": round(reporter.stats["job_updates"] / train_s, 2),
+        },
         "channel_events_sent": reporter.stats["events"],
         "flush_interval_ms": settings.TOXILAB_PROGRESS_FLUSH_MS,
         "machine": cpu_info(),

@@ -42,8 +42,15 @@ def main():
         from webapp.training.models import TrainingJob
 
         user, cookie = staff_session()
-        job = TrainingJob.objects.create(method="teacher", teacher="t", dataset="d", config={}, created_by=user,
-                                         status="running", celery_task_id=str(uuid.uuid4()))
+        job = TrainingJob.objects.create(
+            method="teacher",
+            teacher="t",
+            dataset="d",
+            config={},
+            created_by=user,
+            status="running",
+            celery_task_id=str(uuid.uuid4()),
+        )
         interval = settings.TOXILAB_PROGRESS_FLUSH_MS / 1000
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # daphne is already started with the check on
         runs = []
@@ -57,15 +64,20 @@ def main():
                     break
     held = [run["viewers"] for run in runs if not run["dropped_events"] and run["connected"] == run["viewers"]]
     prompt = [n for n, run in zip(held, runs, strict=False) if (run["delivery_ms_p95"] or 0) < 1000]
-    print(json.dumps({
-        "benchmark": "concurrent dashboard viewers of one job, one daphne process",
-        "max_viewers_without_drops": max(held, default=0),
-        "max_viewers_without_drops_and_p95_under_1s": max(prompt, default=0),
-        "event_interval_ms": round(interval * 1000),
-        "points_per_event": POINTS_PER_EVENT,
-        "rounds": runs,
-        "machine": {**cpu_info(), "load_average_1min_before": round(load_before, 2)},
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "concurrent dashboard viewers of one job, one daphne process",
+                "max_viewers_without_drops": max(held, default=0),
+                "max_viewers_without_drops_and_p95_under_1s": max(prompt, default=0),
+                "event_interval_ms": round(interval * 1000),
+                "points_per_event": POINTS_PER_EVENT,
+                "rounds": runs,
+                "machine": {**cpu_info(), "load_average_1min_before": round(load_before, 2)},
+            },
+            indent=2,
+        )
+    )
 
 
 async def one_round(host, cookie, job_id, count, seconds, interval):
@@ -76,8 +88,9 @@ async def one_round(host, cookie, job_id, count, seconds, interval):
     viewers = [Viewer(i) for i in range(count)]
     started = time.monotonic()
     for batch in range(0, count, 25):  # a crowd arriving, not one burst of handshakes
-        await asyncio.gather(*(v.connect(host, cookie, job_id) for v in viewers[batch:batch + 25]),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *(v.connect(host, cookie, job_id) for v in viewers[batch : batch + 25]), return_exceptions=True
+        )
     connect_s = time.monotonic() - started
     connected = [v for v in viewers if v.ready]
     layer = get_channel_layer()
@@ -86,8 +99,10 @@ async def one_round(host, cookie, job_id, count, seconds, interval):
     while time.monotonic() < deadline:
         points = [{"step": step + i + 1, "loss": 1.0, "components": {"cls": 1.0}} for i in range(POINTS_PER_EVENT)]
         step += POINTS_PER_EVENT
-        await layer.group_send(events.group_name(job_id), {"type": events.EVENT_TYPE, "data": {
-            "points": points, "sent_at": time.time(), "seq": sent}})
+        await layer.group_send(
+            events.group_name(job_id),
+            {"type": events.EVENT_TYPE, "data": {"points": points, "sent_at": time.time(), "seq": sent}},
+        )
         sent += 1
         await asyncio.sleep(interval)
     await asyncio.sleep(10)  # a late event is not a dropped one: wait for stragglers
@@ -97,10 +112,14 @@ async def one_round(host, cookie, job_id, count, seconds, interval):
     received = [len(v.seqs) for v in connected]
     latencies = [lat for v in connected for lat in v.latencies]
     return {
-        "viewers": count, "connected": len(connected), "connect_seconds": round(connect_s, 1),
-        "events_sent": sent, "events_received_min": min(received, default=0),
+        "viewers": count,
+        "connected": len(connected),
+        "connect_seconds": round(connect_s, 1),
+        "events_sent": sent,
+        "events_received_min": min(received, default=0),
         "dropped_events": sum(sent - len(v.seqs) for v in connected),
-        "delivery_ms_p50": _ms(percentile(latencies, 50)), "delivery_ms_p95": _ms(percentile(latencies, 95)),
+        "delivery_ms_p50": _ms(percentile(latencies, 50)),
+        "delivery_ms_p95": _ms(percentile(latencies, 95)),
         "delivery_ms_max": _ms(max(latencies, default=None)),
     }
 
@@ -116,8 +135,9 @@ class Viewer:
 
         loop = asyncio.get_running_loop()
         self.snapshot = loop.create_future()
-        factory = WebSocketClientFactory(f"ws://{host}/ws/jobs/{job_id}/", origin=f"http://{host}",
-                                         headers={"Cookie": f"sessionid={cookie}"})
+        factory = WebSocketClientFactory(
+            f"ws://{host}/ws/jobs/{job_id}/", origin=f"http://{host}", headers={"Cookie": f"sessionid={cookie}"}
+        )
         factory.protocol = _viewer_protocol()
         factory.viewer = self
         address, port = host.split(":")

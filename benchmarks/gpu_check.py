@@ -32,11 +32,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SAMPLE_ROWS = {"train": 4000, "validation": 1000, "test": 1000}
-FULL = {"steps": 100, "batch_size": 32, "max_length": 128, "minilm_train": 2000, "minilm_eval": 1000,
-        "minilm_epochs": 2, "minilm_max_length": 128}
+FULL = {
+    "steps": 100,
+    "batch_size": 32,
+    "max_length": 128,
+    "minilm_train": 2000,
+    "minilm_eval": 1000,
+    "minilm_epochs": 2,
+    "minilm_max_length": 128,
+}
 # On a CPU, in seconds: a 2-layer hidden-32 stand-in for bert-base, and a few MiniLM steps.
-TINY = {"steps": 2, "batch_size": 16, "max_length": 16, "minilm_train": 16, "minilm_eval": 16,
-        "minilm_epochs": 1, "minilm_max_length": 16}
+TINY = {
+    "steps": 2,
+    "batch_size": 16,
+    "max_length": 16,
+    "minilm_train": 16,
+    "minilm_eval": 16,
+    "minilm_epochs": 1,
+    "minilm_max_length": 16,
+}
 
 
 def main() -> None:
@@ -95,29 +109,55 @@ def run(assets: Path, sizes: dict) -> dict:
         tmp = Path(tmp)
         minilm = restore_fp32(assets / "minilm-fp16", tmp / "minilm")
         teacher = random_bert_base(minilm, tmp / "bert-base-random", tiny=sizes is TINY)
-        throughput = {method: train_run(method, teacher, data, tmp / f"speed-{method}", cuda,
-                                        max_train_samples=sizes["steps"] * sizes["batch_size"],
-                                        max_eval_samples=sizes["batch_size"], epochs=1,
-                                        batch_size=sizes["batch_size"], max_length=sizes["max_length"])
-                      for method in method_names()}
-        real = train_run("teacher", minilm, data, tmp / "minilm-run", cuda,
-                         max_train_samples=sizes["minilm_train"], max_eval_samples=sizes["minilm_eval"],
-                         epochs=sizes["minilm_epochs"], batch_size=sizes["batch_size"],
-                         max_length=sizes["minilm_max_length"])
+        throughput = {
+            method: train_run(
+                method,
+                teacher,
+                data,
+                tmp / f"speed-{method}",
+                cuda,
+                max_train_samples=sizes["steps"] * sizes["batch_size"],
+                max_eval_samples=sizes["batch_size"],
+                epochs=1,
+                batch_size=sizes["batch_size"],
+                max_length=sizes["max_length"],
+            )
+            for method in method_names()
+        }
+        real = train_run(
+            "teacher",
+            minilm,
+            data,
+            tmp / "minilm-run",
+            cuda,
+            max_train_samples=sizes["minilm_train"],
+            max_eval_samples=sizes["minilm_eval"],
+            epochs=sizes["minilm_epochs"],
+            batch_size=sizes["batch_size"],
+            max_length=sizes["minilm_max_length"],
+        )
     return {
         "device": real["device"],
         "card": torch.cuda.get_device_name() if cuda else None,
         "mixed_precision": real["mixed_precision"],
-        "software": {"python": sys.version.split()[0], "torch": torch.__version__, "cuda": torch.version.cuda,
-                     "transformers": _version("transformers"), "accelerate": _version("accelerate")},
+        "software": {
+            "python": sys.version.split()[0],
+            "torch": torch.__version__,
+            "cuda": torch.version.cuda,
+            "transformers": _version("transformers"),
+            "accelerate": _version("accelerate"),
+        },
         "throughput_model": "bert-base-uncased shape, random weights" if sizes is FULL else "tiny random BERT",
-        "throughput_setup": {"steps": sizes["steps"], "batch_size": sizes["batch_size"],
-                             "max_length": sizes["max_length"]},
+        "throughput_setup": {
+            "steps": sizes["steps"],
+            "batch_size": sizes["batch_size"],
+            "max_length": sizes["max_length"],
+        },
         "samples_per_s": {method: row["samples_per_s"] for method, row in throughput.items()},
         "peak_gpu_memory_mib": {method: row["peak_gpu_memory_mib"] for method, row in throughput.items()},
         "throughput": throughput,
         "minilm": {key: real[key] for key in ("test_f1", "samples_per_s", "train_seconds", "peak_gpu_memory_mib")}
-                  | {"train_samples": sizes["minilm_train"], "epochs": sizes["minilm_epochs"]},
+        | {"train_samples": sizes["minilm_train"], "epochs": sizes["minilm_epochs"]},
         "minilm_test_f1": real["test_f1"],
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -157,12 +197,26 @@ def train_run(method: str, teacher: str, data: Path, output: Path, cuda: bool, *
     if cuda:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
-    metrics = ml.train({"method": method, "teacher": teacher, "dataset": str(data), "output": str(output),
-                        "log_every_steps": 10, **options}).metrics
+    metrics = ml.train(
+        {
+            "method": method,
+            "teacher": teacher,
+            "dataset": str(data),
+            "output": str(output),
+            "log_every_steps": 10,
+            **options,
+        }
+    ).metrics
     peak = round(torch.cuda.max_memory_allocated() / 2**20) if cuda else None
-    return {"samples_per_s": metrics["samples_per_s"], "train_seconds": metrics["train_seconds"],
-            "peak_gpu_memory_mib": peak, "device": metrics["device"], "mixed_precision": metrics["mixed_precision"],
-            "trainable_parameters": metrics["parameters"]["trainable"], "test_f1": metrics["test"]["f1"]}
+    return {
+        "samples_per_s": metrics["samples_per_s"],
+        "train_seconds": metrics["train_seconds"],
+        "peak_gpu_memory_mib": peak,
+        "device": metrics["device"],
+        "mixed_precision": metrics["mixed_precision"],
+        "trainable_parameters": metrics["parameters"]["trainable"],
+        "test_f1": metrics["test"]["f1"],
+    }
 
 
 def _version(package: str) -> str:

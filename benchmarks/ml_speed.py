@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-
 def main() -> None:
     from ml.config import DEFAULT_TEACHER
     from tests.support.paths import data_dir
@@ -42,9 +41,13 @@ def main() -> None:
     texts = _texts(Path(args.data), args.texts)
     with tempfile.TemporaryDirectory() as tmp:
         report = {
-            "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                        "python": platform.python_version(), "torch": torch.__version__,
-                        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
+            "machine": {
+                "cpu_count": os.cpu_count(),
+                "torch_threads": torch.get_num_threads(),
+                "python": platform.python_version(),
+                "torch": torch.__version__,
+                "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            },
             "teacher": args.teacher,
             "inference": inference_speed(args.teacher, texts, args.repeats, Path(tmp)),
             "training": training_speed(args.teacher, args.data, args.train_steps, Path(tmp)),
@@ -53,7 +56,8 @@ def main() -> None:
     inf = report["inference"]
     report["summary"] = {
         f"{name}_speedup_batch{b}_fp32": round(inf[name][f"fp32_batch{b}"] / inf["teacher"][f"fp32_batch{b}"], 2)
-        for name in _students() for b in (1, 32)
+        for name in _students()
+        for b in (1, 32)
     }
     report["summary"]["training_peak_rss_mib"] = max(r["peak_rss_mib"] for r in report["training"].values())
     report["summary"]["serving_student_peak_rss_mib"] = report["memory"]["serving_student_peak_rss_mib"]
@@ -105,20 +109,48 @@ def training_speed(teacher: str, data: str, steps: int, tmp: Path) -> dict:
     results = {}
     for method in names():
         out = tmp / f"train-{method}"
-        cmd = [sys.executable, "-m", "ml", "train", "--method", method, "--teacher", teacher, "--dataset", data,
-               "--output", str(out), "--max-train-samples", str(steps * 32), "--max-eval-samples", "64",
-               "--epochs", "1", "--batch-size", "32", "--max-length", "128", "--cpu"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ml",
+            "train",
+            "--method",
+            method,
+            "--teacher",
+            teacher,
+            "--dataset",
+            data,
+            "--output",
+            str(out),
+            "--max-train-samples",
+            str(steps * 32),
+            "--max-eval-samples",
+            "64",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "32",
+            "--max-length",
+            "128",
+            "--cpu",
+        ]
         metrics, rss = _run_child(cmd)
-        results[method] = {"samples_per_s": metrics["samples_per_s"], "train_seconds": metrics["train_seconds"],
-                           "trainable_parameters": metrics["parameters"]["trainable"],
-                           "total_parameters": metrics["parameters"]["total"], "peak_rss_mib": rss}
+        results[method] = {
+            "samples_per_s": metrics["samples_per_s"],
+            "train_seconds": metrics["train_seconds"],
+            "trainable_parameters": metrics["parameters"]["trainable"],
+            "total_parameters": metrics["parameters"]["total"],
+            "peak_rss_mib": rss,
+        }
     return results
 
 
 def serving_rss(student_dir: Path, texts: list[str]) -> float:
     """Peak RSS of a fresh process that loads one student and classifies the texts."""
-    code = ("import json,sys; from ml.inference import Classifier; c=Classifier.load(sys.argv[1]); "
-            "c.predict(json.load(open(sys.argv[2]))); print('{}')")
+    code = (
+        "import json,sys; from ml.inference import Classifier; c=Classifier.load(sys.argv[1]); "
+        "c.predict(json.load(open(sys.argv[2]))); print('{}')"
+    )
     texts_file = student_dir.parent / "texts.json"
     texts_file.write_text(json.dumps(texts))
     _, rss = _run_child([sys.executable, "-c", code, str(student_dir), str(texts_file)])

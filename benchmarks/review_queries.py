@@ -25,8 +25,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 
-WORDS = ["wiki", "edit", "thanks", "revert", "source", "idiot", "article", "please", "stupid", "citation",
-         "vandal", "talk", "page", "sock", "block", "admin", "policy", "bias", "fool", "great"]
+WORDS = [
+    "wiki",
+    "edit",
+    "thanks",
+    "revert",
+    "source",
+    "idiot",
+    "article",
+    "please",
+    "stupid",
+    "citation",
+    "vandal",
+    "talk",
+    "page",
+    "sock",
+    "block",
+    "admin",
+    "policy",
+    "bias",
+    "fool",
+    "great",
+]
 
 
 def main():
@@ -57,8 +77,12 @@ def seed(total):
     from webapp.checker.models import ModelVersion, Prediction
     from webapp.review import actions
 
-    versions = [ModelVersion.objects.get_or_create(name=f"bench-{n}", defaults={
-        "method": "odd", "teacher": "bundled-minilm", "artifact_path": "/bench"})[0] for n in (1, 2, 3)]
+    versions = [
+        ModelVersion.objects.get_or_create(
+            name=f"bench-{n}", defaults={"method": "odd", "teacher": "bundled-minilm", "artifact_path": "/bench"}
+        )[0]
+        for n in (1, 2, 3)
+    ]
     have = Prediction.objects.count()
     rng = random.Random(have)
     now = timezone.now()
@@ -66,10 +90,16 @@ def seed(total):
     for i in range(have, total):
         probability = rng.random()
         text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40))) + f" #{i}"
-        batch.append(Prediction(text=text, label="toxic" if probability >= 0.5 else "non-toxic",
-                                toxic_probability=probability, model_version=versions[i % 3],
-                                source="page" if i % 4 == 0 else "api",
-                                created=now - timedelta(seconds=rng.randrange(90 * 86400))))
+        batch.append(
+            Prediction(
+                text=text,
+                label="toxic" if probability >= 0.5 else "non-toxic",
+                toxic_probability=probability,
+                model_version=versions[i % 3],
+                source="page" if i % 4 == 0 else "api",
+                created=now - timedelta(seconds=rng.randrange(90 * 86400)),
+            )
+        )
         if len(batch) == 10_000:
             Prediction.objects.bulk_create(batch)
             batch = []
@@ -123,8 +153,7 @@ def measure(repeat):
         with CaptureQueriesContext(connection) as captured:
             page = filters.page(form, after=after, rows=form.queryset().select_related("model_version"))
             figures = summary.per_model(form.queryset())
-        sqls = [q["sql"] for q in captured.captured_queries
-                if not q["sql"].startswith('SELECT "checker_modelversion"')]
+        sqls = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith('SELECT "checker_modelversion"')]
         timings = [[] for _ in sqls]
         plans = []
         with connection.cursor() as cursor:
@@ -137,9 +166,13 @@ def measure(repeat):
                 cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
                 plans.append([line for (line,) in cursor.fetchall()])
         results[name] = {
-            "rows_on_page": len(page.rows), "count": page.count_text, "models": len(figures),
-            "queries": [{"what": what, "median_ms": round(statistics.median(t), 2), "plan": _outline(plan)}
-                        for what, t, plan in zip(QUERY_NAMES, timings, plans, strict=True)],
+            "rows_on_page": len(page.rows),
+            "count": page.count_text,
+            "models": len(figures),
+            "queries": [
+                {"what": what, "median_ms": round(statistics.median(t), 2), "plan": _outline(plan)}
+                for what, t, plan in zip(QUERY_NAMES, timings, plans, strict=True)
+            ],
         }
     return results
 

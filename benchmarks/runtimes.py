@@ -58,8 +58,14 @@ def main():
             speed[name]["comments_per_s_batch32"].append(len(texts) / (time.perf_counter() - wall))
             speed[name]["comments_per_cpu_s_batch32"].append(len(texts) / (time.thread_time() - cpu))
     reference = classifiers[runtimes.FP32].predict_proba(texts)
-    result = {"model": str(Path(args.model).resolve()), "torch_threads": THREADS, "texts": len(texts),
-              "repeats": args.repeats, "load_average_1m": os.getloadavg()[0], "runtimes": {}}
+    result = {
+        "model": str(Path(args.model).resolve()),
+        "torch_threads": THREADS,
+        "texts": len(texts),
+        "repeats": args.repeats,
+        "load_average_1m": os.getloadavg()[0],
+        "runtimes": {},
+    }
     for name, classifier in classifiers.items():
         probs = classifier.predict_proba(texts)
         best = {key: (min if key.endswith("batch1") else max)(speed[name][key]) for key in KEYS}

@@ -17,8 +17,11 @@ if TYPE_CHECKING:
     from ml.run import TrainResult
 
 
-def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | None = None,
-          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+def train(
+    config: TrainConfig | dict,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
     """See ml.run.train (imported lazily: `import ml` stays light for the web process)."""
     from ml.run import train as _train
 
@@ -33,5 +36,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["METHODS", "TrainConfig", "ConfigError", "DataError", "MLError", "ModelLoadError",
-           "NonFiniteLossError", "Progress", "train", "Classifier", "Prediction"]
+__all__ = [
+    "METHODS",
+    "TrainConfig",
+    "ConfigError",
+    "DataError",
+    "MLError",
+    "ModelLoadError",
+    "NonFiniteLossError",
+    "Progress",
+    "train",
+    "Classifier",
+    "Prediction",
+]

@@ -46,8 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--dataset", default=DEFAULT_DATASET)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
-    evaluate.add_argument("--max-eval-samples", type=int, default=None,
-                          help="score a stratified sample of this many rows (default: the whole split)")
+    evaluate.add_argument(
+        "--max-eval-samples",
+        type=int,
+        default=None,
+        help="score a stratified sample of this many rows (default: the whole split)",
+    )
     evaluate.add_argument("--threshold", type=float, default=0.5)
     evaluate.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
 
@@ -71,8 +75,15 @@ def _add_option(parser: argparse.ArgumentParser, opt: Option) -> None:
     if opt.kind is bool:
         parser.add_argument(flag, dest=opt.name, action="store_true", default=None, help=opt.help)
         return
-    parser.add_argument(flag, dest=opt.name, type=str if opt.kind is list else opt.kind, default=None,
-                        choices=opt.choices or None, required=opt.name in REQUIRED, help=opt.describe())
+    parser.add_argument(
+        flag,
+        dest=opt.name,
+        type=str if opt.kind is list else opt.kind,
+        default=None,
+        choices=opt.choices or None,
+        required=opt.name in REQUIRED,
+        help=opt.describe(),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return code
     except EvaluationInterrupted as exc:
-        print(f"interrupted during the final evaluation: the trained model is kept in {exc.output} (no test "
-              f"metrics); score it with `.venv/bin/python -m ml evaluate --model {exc.output}`", file=sys.stderr)
+        print(
+            f"interrupted during the final evaluation: the trained model is kept in {exc.output} (no test "
+            f"metrics); score it with `.venv/bin/python -m ml evaluate --model {exc.output}`",
+            file=sys.stderr,
+        )
         return 130
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -120,8 +134,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     classifier = _load_classifier(args.model, quantize=args.quantize)
     # the sample limit applies to whichever split is evaluated, train included
-    splits = load_splits(args.dataset, max_eval_samples=args.max_eval_samples,
-                         max_train_samples=args.max_eval_samples)
+    splits = load_splits(args.dataset, max_eval_samples=args.max_eval_samples, max_train_samples=args.max_eval_samples)
     data = getattr(splits, args.split)
     _say(_rows_notice(args, len(data)))
     probs = classifier.predict_proba(list(data["text"]), on_batch=RowProgress(f"scoring {args.split}"))
@@ -143,8 +156,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out = open(args.output, "w") if args.output else sys.stdout
     try:
         for text, pred in zip(texts, classifier.predict(texts, on_batch=on_batch), strict=True):
-            out.write(json.dumps({"text": text, "label": pred.label,
-                                  "toxic_probability": round(pred.toxic_probability, 6)}) + "\n")
+            out.write(
+                json.dumps({"text": text, "label": pred.label, "toxic_probability": round(pred.toxic_probability, 6)})
+                + "\n"
+            )
     finally:
         if args.output:
             out.close()
@@ -177,8 +192,11 @@ def _load_classifier(path: str, **options: bool) -> Classifier:
 
 def _rows_notice(args: argparse.Namespace, rows: int) -> str:
     """Which rows `evaluate` scores, said before it starts: the whole split unless --max-eval-samples."""
-    sample = (f"a stratified sample of {rows:,} (--max-eval-samples)" if args.max_eval_samples
-              else f"all {rows:,} rows; --max-eval-samples N scores a sample")
+    sample = (
+        f"a stratified sample of {rows:,} (--max-eval-samples)"
+        if args.max_eval_samples
+        else f"all {rows:,} rows; --max-eval-samples N scores a sample"
+    )
     return f"scoring the {args.split} split of {args.dataset}: {sample}"
 
 

@@ -50,53 +50,83 @@ def spec(help: str, group: str = "training", **bounds: Any) -> dict[str, Spec]:
 @dataclass
 class TrainConfig:
     method: str = field(metadata=spec("the training method (ml.methods)", "run"))
-    teacher: str = field(default=DEFAULT_TEACHER, metadata=spec(
-        "bundled-minilm, a hub id such as bert-base-uncased, or a path", "run"))
-    dataset: str = field(default=DEFAULT_DATASET, metadata=spec(
-        "a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file", "run"))
+    teacher: str = field(
+        default=DEFAULT_TEACHER, metadata=spec("bundled-minilm, a hub id such as bert-base-uncased, or a path", "run")
+    )
+    dataset: str = field(
+        default=DEFAULT_DATASET,
+        metadata=spec("a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file", "run"),
+    )
     output: str | None = field(default=None, metadata=spec("run directory to create", "run"))
     text_column: str = field(default="comment_text", metadata=spec("column of the comments", "advanced"))
     label_column: str = field(default="label", metadata=spec("column of the 0/1 labels", "advanced"))
     epochs: int = field(default=3, metadata=spec("passes over the training set", low=1, high=100))
     batch_size: int = field(default=32, metadata=spec("comments per step", low=1, high=1024))
-    lr: float | None = field(default=None, metadata=spec(
-        "learning rate (by default the method's own)", low=0.0, high=1.0, low_open=True))
+    lr: float | None = field(
+        default=None, metadata=spec("learning rate (by default the method's own)", low=0.0, high=1.0, low_open=True)
+    )
     weight_decay: float = field(default=0.01, metadata=spec("AdamW weight decay", "advanced", low=0.0, high=1.0))
-    warmup_ratio: float = field(default=0.1, metadata=spec(
-        "share of the steps spent warming up the learning rate", "advanced", low=0.0, high=1.0))
-    max_grad_norm: float = field(default=1.0, metadata=spec(
-        "gradient clipping norm", "advanced", low=0.0, high=1e6, low_open=True))
+    warmup_ratio: float = field(
+        default=0.1,
+        metadata=spec("share of the steps spent warming up the learning rate", "advanced", low=0.0, high=1.0),
+    )
+    max_grad_norm: float = field(
+        default=1.0, metadata=spec("gradient clipping norm", "advanced", low=0.0, high=1e6, low_open=True)
+    )
     max_length: int = field(default=128, metadata=spec("tokens kept per comment", low=8, high=512))
-    max_train_samples: int | None = field(default=None, metadata=spec(
-        "train on a stratified sample of this many comments (by default all)", low=1, high=10_000_000))
-    max_eval_samples: int | None = field(default=None, metadata=spec(
-        "validate and test on at most this many comments (by default all)", low=1, high=10_000_000))
-    extra_train_file: str | None = field(default=None, metadata=spec(
-        "a CSV or Parquet file (columns text, label 0/1) added to the training split", "advanced"))
-    temperature: float = field(default=2.0, metadata=spec(
-        "softens the teacher's probabilities", "distillation", low=0.0, high=100.0, low_open=True))
-    alpha_cls: float = field(default=1 / 3, metadata=spec(
-        "weight of the cross-entropy on the labels", "distillation", low=0.0, high=1e3))
-    alpha_div: float = field(default=1 / 3, metadata=spec(
-        "weight of the KL divergence to the teacher", "distillation", low=0.0, high=1e3))
-    alpha_cos: float = field(default=1 / 3, metadata=spec(
-        "weight of the cosine loss to the teacher", "distillation", low=0.0, high=1e3))
-    cos_on: str = field(default="hidden", metadata=spec(
-        "what the cosine loss compares", "distillation", choices=("hidden", "logits")))
+    max_train_samples: int | None = field(
+        default=None,
+        metadata=spec("train on a stratified sample of this many comments (by default all)", low=1, high=10_000_000),
+    )
+    max_eval_samples: int | None = field(
+        default=None,
+        metadata=spec("validate and test on at most this many comments (by default all)", low=1, high=10_000_000),
+    )
+    extra_train_file: str | None = field(
+        default=None,
+        metadata=spec("a CSV or Parquet file (columns text, label 0/1) added to the training split", "advanced"),
+    )
+    temperature: float = field(
+        default=2.0,
+        metadata=spec("softens the teacher's probabilities", "distillation", low=0.0, high=100.0, low_open=True),
+    )
+    alpha_cls: float = field(
+        default=1 / 3, metadata=spec("weight of the cross-entropy on the labels", "distillation", low=0.0, high=1e3)
+    )
+    alpha_div: float = field(
+        default=1 / 3, metadata=spec("weight of the KL divergence to the teacher", "distillation", low=0.0, high=1e3)
+    )
+    alpha_cos: float = field(
+        default=1 / 3, metadata=spec("weight of the cosine loss to the teacher", "distillation", low=0.0, high=1e3)
+    )
+    cos_on: str = field(
+        default="hidden", metadata=spec("what the cosine loss compares", "distillation", choices=("hidden", "logits"))
+    )
     lora_r: int = field(default=8, metadata=spec("rank of the adapters", "lora", low=1, high=1024))
     lora_alpha: int = field(default=32, metadata=spec("scale of the adapters", "lora", low=1, high=4096))
-    lora_dropout: float = field(default=0.1, metadata=spec(
-        "dropout inside the adapters", "lora", low=0.0, high=1.0, high_open=True))
-    lora_target_modules: list[str] | None = field(default=None, metadata=spec(
-        "comma-separated module names (by default peft's choice)", "lora"))
-    seed: int = field(default=42, metadata=spec(
-        "random seed (sampling, shuffling, initialisation)", "advanced", low=0, high=2**32 - 1))
-    log_every_steps: int = field(default=10, metadata=spec(
-        "one loss point every this many steps", "advanced", low=1, high=1_000_000))
-    eval_every_steps: int | None = field(default=None, metadata=spec(
-        "validate every this many steps (by default once per epoch)", "advanced", low=1, high=100_000_000))
-    mixed_precision: str = field(default="auto", metadata=spec(
-        "auto uses bf16/fp16 on a GPU", "advanced", choices=("auto", "no", "bf16", "fp16")))
+    lora_dropout: float = field(
+        default=0.1, metadata=spec("dropout inside the adapters", "lora", low=0.0, high=1.0, high_open=True)
+    )
+    lora_target_modules: list[str] | None = field(
+        default=None, metadata=spec("comma-separated module names (by default peft's choice)", "lora")
+    )
+    seed: int = field(
+        default=42,
+        metadata=spec("random seed (sampling, shuffling, initialisation)", "advanced", low=0, high=2**32 - 1),
+    )
+    log_every_steps: int = field(
+        default=10, metadata=spec("one loss point every this many steps", "advanced", low=1, high=1_000_000)
+    )
+    eval_every_steps: int | None = field(
+        default=None,
+        metadata=spec(
+            "validate every this many steps (by default once per epoch)", "advanced", low=1, high=100_000_000
+        ),
+    )
+    mixed_precision: str = field(
+        default="auto",
+        metadata=spec("auto uses bf16/fp16 on a GPU", "advanced", choices=("auto", "no", "bf16", "fp16")),
+    )
     cpu: bool = field(default=False, metadata=spec("train on the CPU even when a GPU is present", "advanced"))
 
     def __post_init__(self):

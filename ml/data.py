@@ -73,8 +73,13 @@ def load_splits(
     return DataSplits(**splits, source=source, extra_train_rows=extra_rows)
 
 
-def check_source(source: str, *, text_column: str = "comment_text", label_column: str = "label",
-                 roots: list[str | Path] | None = None) -> dict:
+def check_source(
+    source: str,
+    *,
+    text_column: str = "comment_text",
+    label_column: str = "label",
+    roots: list[str | Path] | None = None,
+) -> dict:
     """Cheap validation for a form: files exist and are readable, columns and first rows are sound.
 
     With `roots`, a local path must lie inside one of those directories (symlinks resolved); any other
@@ -109,8 +114,9 @@ def stratified_sample(ds: datasets.Dataset, n: int, seed: int) -> datasets.Datas
     return ds.select(np.sort(np.concatenate(chosen)))
 
 
-def tokenize_splits(splits: DataSplits, tokenizer: PreTrainedTokenizerBase,
-                    max_length: int = 128) -> dict[str, datasets.Dataset]:
+def tokenize_splits(
+    splits: DataSplits, tokenizer: PreTrainedTokenizerBase, max_length: int = 128
+) -> dict[str, datasets.Dataset]:
     """Tokenize every split (truncated, not padded) into input_ids, attention_mask[, token_type_ids], labels."""
 
     def encode(batch):
@@ -119,10 +125,7 @@ def tokenize_splits(splits: DataSplits, tokenizer: PreTrainedTokenizerBase,
         columns["labels"] = batch["label"]
         return columns
 
-    return {
-        name: getattr(splits, name).map(encode, batched=True, remove_columns=["text", "label"])
-        for name in SPLITS
-    }
+    return {name: getattr(splits, name).map(encode, batched=True, remove_columns=["text", "label"]) for name in SPLITS}
 
 
 def make_dataloader(

@@ -65,8 +65,12 @@ def tune_threshold(labels: npt.ArrayLike, probs: npt.ArrayLike) -> float:
 
 
 @torch.no_grad()
-def predict_probs(model: torch.nn.Module, dataloader: DataLoader, device: torch.device | str | None = None,
-                  on_batch: OnBatch | None = None) -> tuple[np.ndarray, np.ndarray]:
+def predict_probs(
+    model: torch.nn.Module,
+    dataloader: DataLoader,
+    device: torch.device | str | None = None,
+    on_batch: OnBatch | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(labels, toxic-class probabilities) over a dataloader; the model's train/eval mode is restored.
 
     `on_batch(rows_done, rows_total)`, when given, is called after every batch (progress of long passes).
@@ -93,8 +97,13 @@ def predict_probs(model: torch.nn.Module, dataloader: DataLoader, device: torch.
     return torch.cat(all_labels).numpy().astype(np.int64), torch.cat(all_probs).numpy().astype(np.float64)
 
 
-def evaluate_split(model: torch.nn.Module, dataloader: DataLoader, threshold: float = DEFAULT_THRESHOLD,
-                   device: torch.device | str | None = None, on_batch: OnBatch | None = None) -> dict:
+def evaluate_split(
+    model: torch.nn.Module,
+    dataloader: DataLoader,
+    threshold: float = DEFAULT_THRESHOLD,
+    device: torch.device | str | None = None,
+    on_batch: OnBatch | None = None,
+) -> dict:
     """compute_metrics over a dataloader, plus how long it took in "eval_seconds"."""
     started = time.perf_counter()
     labels, probs = predict_probs(model, dataloader, device=device, on_batch=on_batch)
@@ -118,11 +127,7 @@ def dir_size_bytes(path: str | Path) -> int:
         return root.stat().st_size
     if not root.is_dir():
         raise FileNotFoundError(f"no such directory: {path}")
-    return sum(
-        (Path(folder) / name).lstat().st_size
-        for folder, _, names in os.walk(root)
-        for name in names
-    )
+    return sum((Path(folder) / name).lstat().st_size for folder, _, names in os.walk(root) for name in names)
 
 
 def _as_arrays(labels, probs) -> tuple[np.ndarray, np.ndarray]:

@@ -35,8 +35,9 @@ class Classifier:
         self.threshold = threshold
 
     @classmethod
-    def load(cls, path: str | Path, quantize: bool = False, adapter: bool = False,
-             threshold: float = 0.5) -> Classifier:
+    def load(
+        cls, path: str | Path, quantize: bool = False, adapter: bool = False, threshold: float = 0.5
+    ) -> Classifier:
         """Load a run directory. LoRA runs load merged by default, or as base + adapter with adapter=True.
 
         quantize=True applies dynamic int8 quantisation of the linear layers (CPU only).
@@ -70,9 +71,14 @@ class Classifier:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         probs = [0.0] * len(texts)
         for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
-            enc = self.tokenizer([texts[i] for i in chunk], truncation=True, max_length=self.max_length,
-                                 padding=True, return_tensors="pt")
+            chunk = order[start : start + batch_size]
+            enc = self.tokenizer(
+                [texts[i] for i in chunk],
+                truncation=True,
+                max_length=self.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
             logits = self.model(**enc).logits.float()
             for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist(), strict=True):
                 probs[i] = p
@@ -97,8 +103,13 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
 
 
 @torch.inference_mode()
-def measure_latency(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int = 128,
-                    device: torch.device | str | None = None) -> dict:
+def measure_latency(
+    model: torch.nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: list[str],
+    max_length: int = 128,
+    device: torch.device | str | None = None,
+) -> dict:
     """Milliseconds per comment at batch 1 and comments/s at batch 32, on `device` (model's own by default)."""
     device = device or next(model.parameters()).device
     model.eval()
@@ -115,10 +126,14 @@ def measure_latency(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, 
     ms_per_comment = (time.perf_counter() - started) * 1000 / len(single)
     started = time.perf_counter()
     for start in range(0, len(texts), 32):
-        run(texts[start:start + 32])
+        run(texts[start : start + 32])
     per_s = len(texts) / (time.perf_counter() - started)
-    return {"ms_per_comment_batch1": round(ms_per_comment, 3), "comments_per_s_batch32": round(per_s, 1),
-            "device": str(device), "texts": len(texts)}
+    return {
+        "ms_per_comment_batch1": round(ms_per_comment, 3),
+        "comments_per_s_batch32": round(per_s, 1),
+        "device": str(device),
+        "texts": len(texts),
+    }
 
 
 def _load_with_adapter(path: Path, run: dict):

@@ -10,8 +10,9 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
-def apply_lora(model: PreTrainedModel, *, r: int, alpha: int, dropout: float,
-               target_modules: list[str] | None) -> PeftModel:
+def apply_lora(
+    model: PreTrainedModel, *, r: int, alpha: int, dropout: float, target_modules: list[str] | None
+) -> PeftModel:
     """Wrap `model` with LoRA adapters. Base weights are frozen; the classifier head stays trainable.
 
     target_modules=None uses peft's default for the architecture (query and value for BERT).

@@ -28,9 +28,17 @@ def cosine_term(student_vectors: torch.Tensor, teacher_vectors: torch.Tensor) ->
     return F.cosine_embedding_loss(student_vectors, teacher_vectors, target)
 
 
-def distillation_loss(student_out: SequenceClassifierOutput, teacher_out: SequenceClassifierOutput,
-                      labels: torch.Tensor, *, temperature: float, alpha_cls: float, alpha_div: float,
-                      alpha_cos: float, cos_on: str = "hidden") -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def distillation_loss(
+    student_out: SequenceClassifierOutput,
+    teacher_out: SequenceClassifierOutput,
+    labels: torch.Tensor,
+    *,
+    temperature: float,
+    alpha_cls: float,
+    alpha_div: float,
+    alpha_cos: float,
+    cos_on: str = "hidden",
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Total loss and its three components (as floats detached for logging).
 
     cos_on="hidden" compares the last-layer [CLS] hidden states; "logits" compares the logits,

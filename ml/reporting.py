@@ -35,14 +35,18 @@ class ProgressPrinter:
             self.passes[key](p.metrics["done"], p.metrics["total"])
         elif p.kind == "eval":
             m = p.metrics
-            self._write(f"eval {p.split} step {p.step}: f1 {m['f1']:.4f} accuracy {m['accuracy']:.4f} "
-                        f"roc_auc {_number(m.get('roc_auc'))}")
+            self._write(
+                f"eval {p.split} step {p.step}: f1 {m['f1']:.4f} accuracy {m['accuracy']:.4f} "
+                f"roc_auc {_number(m.get('roc_auc'))}"
+            )
         elif self.stream.isatty():
             self._bar(p)
         else:
             parts = " ".join(f"{k} {v:.4f}" for k, v in p.components.items())
-            self._write(f"step {p.step}/{p.total_steps} epoch {p.epoch:.2f} loss {p.loss:.4f} ({parts}) "
-                        f"lr {p.lr:.2e} {p.samples_per_s or 0:.1f} samples/s eta {p.eta_s:.0f}s")
+            self._write(
+                f"step {p.step}/{p.total_steps} epoch {p.epoch:.2f} loss {p.loss:.4f} ({parts}) "
+                f"lr {p.lr:.2e} {p.samples_per_s or 0:.1f} samples/s eta {p.eta_s:.0f}s"
+            )
 
     def _bar(self, p: Progress) -> None:
         from tqdm import tqdm

@@ -35,8 +35,11 @@ class TrainResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | None = None,
-          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+def train(
+    config: TrainConfig | dict,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
     """Train one run as `config` says and write its directory. Raises MLError subclasses on bad input."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -50,19 +53,36 @@ def train(config: TrainConfig | dict, on_progress: Callable[[Progress], None] | 
     check_output_free(output)
     set_seed(cfg.seed)
     accelerator = Accelerator(cpu=cfg.cpu, mixed_precision=_mixed_precision(cfg))
-    splits = load_splits(cfg.dataset, text_column=cfg.text_column, label_column=cfg.label_column,
-                         max_train_samples=cfg.max_train_samples, max_eval_samples=cfg.max_eval_samples,
-                         seed=cfg.seed, extra_train_file=cfg.extra_train_file)
+    splits = load_splits(
+        cfg.dataset,
+        text_column=cfg.text_column,
+        label_column=cfg.label_column,
+        max_train_samples=cfg.max_train_samples,
+        max_eval_samples=cfg.max_eval_samples,
+        seed=cfg.seed,
+        extra_train_file=cfg.extra_train_file,
+    )
     _log_data(splits.summary())
     models = build_models(cfg)
     _log_models(cfg, models, accelerator)
     log.info("tokenizing %s rows (max length %d)", f"{sum(len(getattr(splits, n)) for n in _SPLITS):,}", cfg.max_length)
     tokenized = tokenize_splits(splits, models.tokenizer, cfg.max_length)
-    loaders = {name: make_dataloader(tokenized[name], models.tokenizer, cfg.batch_size,
-                                     shuffle=(name == "train"), seed=cfg.seed)
-               for name in ("train", "validation", "test")}
-    trainer = Trainer(cfg, accelerator, models.model, loaders["train"], loaders["validation"],
-                      teacher=models.teacher, on_progress=on_progress, should_stop=should_stop)
+    loaders = {
+        name: make_dataloader(
+            tokenized[name], models.tokenizer, cfg.batch_size, shuffle=(name == "train"), seed=cfg.seed
+        )
+        for name in ("train", "validation", "test")
+    }
+    trainer = Trainer(
+        cfg,
+        accelerator,
+        models.model,
+        loaders["train"],
+        loaders["validation"],
+        teacher=models.teacher,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
     trainer.fit()
     metrics = _run_facts(cfg, models, trainer, splits, accelerator)
     interrupted = False
@@ -102,12 +122,20 @@ def _log_data(summary: dict) -> None:
 
 def _log_models(cfg: TrainConfig, models: Built, accelerator) -> None:
     params = models.parameters
-    log.info("%s on %s (mixed precision %s): %s parameters, %s trainable", cfg.method,
-             _device_name(accelerator.device), accelerator.mixed_precision, f"{params['total']:,}",
-             f"{params['trainable']:,}")
+    log.info(
+        "%s on %s (mixed precision %s): %s parameters, %s trainable",
+        cfg.method,
+        _device_name(accelerator.device),
+        accelerator.mixed_precision,
+        f"{params['total']:,}",
+        f"{params['trainable']:,}",
+    )
     if models.layer_map:
-        log.info("student layers <- teacher layers %s (0-based), %s (1-based)", models.layer_map,
-                 [i + 1 for i in models.layer_map])
+        log.info(
+            "student layers <- teacher layers %s (0-based), %s (1-based)",
+            models.layer_map,
+            [i + 1 for i in models.layer_map],
+        )
     for warning in models.warnings:
         log.warning("%s", warning)
 
@@ -129,7 +157,7 @@ def _final_metrics(model, loaders, device, trainer) -> dict:
 
 def _run_facts(cfg, models: Built, trainer: Trainer, splits, accelerator) -> dict:
     model = accelerator.unwrap_model(trainer.model)
-    layers = (getattr(model, "base_model", model).config.num_hidden_layers)
+    layers = getattr(model, "base_model", model).config.num_hidden_layers
     return {
         "method": cfg.method,
         "teacher": cfg.teacher,

@@ -63,8 +63,13 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
         tokenizer = AutoTokenizer.from_pretrained(str(path))
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{path}: cannot load its tokenizer ({exc})") from exc
-    info = {"path": str(path), "name": path.name, "method": run.get("method"), "teacher": run.get("teacher"),
-            "runtime": runtime}
+    info = {
+        "path": str(path),
+        "name": path.name,
+        "method": run.get("method"),
+        "teacher": run.get("teacher"),
+        "runtime": runtime,
+    }
     return Classifier(OnnxModel(file), tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
 
 
@@ -113,9 +118,17 @@ def _export(classifier, out: Path) -> None:
     out.parent.mkdir(exist_ok=True)
     with warnings.catch_warnings(), tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(classifier.model, (), kwargs=dict(encoded), input_names=list(encoded),
-                                    output_names=["logits"], dynamic_shapes={name: dims for name in encoded},
-                                    dynamo=True, optimize=True, verbose=False)
+        program = torch.onnx.export(
+            classifier.model,
+            (),
+            kwargs=dict(encoded),
+            input_names=list(encoded),
+            output_names=["logits"],
+            dynamic_shapes={name: dims for name in encoded},
+            dynamo=True,
+            optimize=True,
+            verbose=False,
+        )
         program.save(str(Path(tmp) / out.name))
         os.replace(Path(tmp) / out.name, out)
 
@@ -143,9 +156,13 @@ def compare_f1(path, runtime: str = CANDIDATE) -> dict:
         raise ModelLoadError(f"{path}: run.json names no dataset to measure test F1 on")
     limit = min(run.get("max_eval_samples") or MAX_F1_TEXTS, MAX_F1_TEXTS)
     try:
-        test = load_splits(run["dataset"], text_column=run.get("text_column", "comment_text"),
-                           label_column=run.get("label_column", "label"), max_eval_samples=limit,
-                           seed=run.get("seed", 42)).test
+        test = load_splits(
+            run["dataset"],
+            text_column=run.get("text_column", "comment_text"),
+            label_column=run.get("label_column", "label"),
+            max_eval_samples=limit,
+            seed=run.get("seed", 42),
+        ).test
     except Exception as exc:  # a moved or unreachable dataset: the caller keeps fp32
         raise ModelLoadError(f"{path}: cannot read the test split of {run['dataset']} ({exc})") from exc
     texts, labels = list(test["text"]), list(test["label"])
@@ -153,5 +170,10 @@ def compare_f1(path, runtime: str = CANDIDATE) -> dict:
     for name in (FP32, runtime):
         classifier = load(path, name)
         f1[name] = compute_metrics(labels, classifier.predict_proba(texts), classifier.threshold)["f1"]
-    return {"runtime": runtime, "fp32_f1": f1[FP32], "runtime_f1": f1[runtime], "texts": len(texts),
-            "within_tolerance": f1[FP32] - f1[runtime] <= F1_TOLERANCE}
+    return {
+        "runtime": runtime,
+        "fp32_f1": f1[FP32],
+        "runtime_f1": f1[runtime],
+        "texts": len(texts),
+        "within_tolerance": f1[FP32] - f1[runtime] <= F1_TOLERANCE,
+    }

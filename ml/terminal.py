@@ -48,8 +48,11 @@ class RowProgress:
         if self.next_quarter > crossed:  # one line, however many quarters this batch crossed
             elapsed = time.perf_counter() - (self.started or 0.0)
             eta = elapsed * (total - done) / done if done else 0.0
-            print(f"{self.desc}: {done:,}/{total:,} {self.unit}s, {elapsed:.0f} s, eta {eta:.0f} s",
-                  file=self.stream, flush=True)
+            print(
+                f"{self.desc}: {done:,}/{total:,} {self.unit}s, {elapsed:.0f} s, eta {eta:.0f} s",
+                file=self.stream,
+                flush=True,
+            )
 
     def close(self) -> None:
         if self.bar is not None:

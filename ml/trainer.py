@@ -32,10 +32,18 @@ class Trainer:
     progress, polls `should_stop` every step and keeps the best state by validation F1.
     """
 
-    def __init__(self, cfg: TrainConfig, accelerator: Accelerator, model: PreTrainedModel, train_loader: DataLoader,
-                 eval_loader: DataLoader, *, teacher: PreTrainedModel | None = None,
-                 on_progress: Callable[[Progress], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        accelerator: Accelerator,
+        model: PreTrainedModel,
+        train_loader: DataLoader,
+        eval_loader: DataLoader,
+        *,
+        teacher: PreTrainedModel | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
         self.cfg = cfg
         self.accelerator = accelerator
         self.teacher = teacher
@@ -43,8 +51,9 @@ class Trainer:
         self.should_stop = should_stop or (lambda: False)
         self.total_steps = cfg.epochs * len(train_loader)
         if self.total_steps > MAX_TOTAL_STEPS:
-            raise ConfigError("epochs", f"{cfg.epochs} epochs of {len(train_loader)} steps exceed "
-                                        f"{MAX_TOTAL_STEPS} steps")
+            raise ConfigError(
+                "epochs", f"{cfg.epochs} epochs of {len(train_loader)} steps exceed {MAX_TOTAL_STEPS} steps"
+            )
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
         scheduler = get_linear_schedule_with_warmup(
@@ -78,9 +87,14 @@ class Trainer:
             teacher_out = self.teacher(**batch, output_hidden_states=want_hidden)
         student_out = self.model(**batch, output_hidden_states=want_hidden)
         return distillation_loss(
-            _float_out(student_out), _float_out(teacher_out), labels,
-            temperature=self.cfg.temperature, alpha_cls=self.cfg.alpha_cls,
-            alpha_div=self.cfg.alpha_div, alpha_cos=self.cfg.alpha_cos, cos_on=self.cfg.cos_on,
+            _float_out(student_out),
+            _float_out(teacher_out),
+            labels,
+            temperature=self.cfg.temperature,
+            alpha_cls=self.cfg.alpha_cls,
+            alpha_div=self.cfg.alpha_div,
+            alpha_cos=self.cfg.alpha_cos,
+            cos_on=self.cfg.cos_on,
         )
 
     def optimize(self, loss: torch.Tensor) -> None:
@@ -95,13 +109,18 @@ class Trainer:
         """Validation metrics at the current weights; remembers the best state by F1."""
         started = time.perf_counter()
         model = self.accelerator.unwrap_model(self.model)
-        metrics = evaluate_split(model, self.eval_loader, device=self.accelerator.device,
-                                 on_batch=self.eval_progress("validation", step, epoch))
+        metrics = evaluate_split(
+            model,
+            self.eval_loader,
+            device=self.accelerator.device,
+            on_batch=self.eval_progress("validation", step, epoch),
+        )
         self.eval_seconds += time.perf_counter() - started
         if metrics["f1"] > self.best_f1:
             self.best_f1 = metrics["f1"]
-            self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
-                               if _is_trained(k, model)}
+            self.best_state = {
+                k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items() if _is_trained(k, model)
+            }
             metrics["best"] = True
         self._report(Progress("eval", step, self.total_steps, epoch, split="validation", metrics=metrics))
         return metrics
@@ -146,11 +165,19 @@ class Trainer:
     def _log_step(self, step: int, epoch: int, means: dict[str, float]) -> None:
         samples_per_s = self.samples_per_s
         eta = (self.total_steps - step) * self.train_seconds / step
-        self._report(Progress(
-            "step", step, self.total_steps, epoch + _fraction(step, len(self.train_loader)),
-            loss=means.pop("loss"), components=means, lr=self.scheduler.get_last_lr()[0],
-            samples_per_s=samples_per_s, eta_s=eta,
-        ))
+        self._report(
+            Progress(
+                "step",
+                step,
+                self.total_steps,
+                epoch + _fraction(step, len(self.train_loader)),
+                loss=means.pop("loss"),
+                components=means,
+                lr=self.scheduler.get_last_lr()[0],
+                samples_per_s=samples_per_s,
+                eta_s=eta,
+            )
+        )
 
     def eval_progress(self, split: str, step: int | None = None, epoch: float | None = None) -> OnBatch:
         """An on_batch(done, total) callback that reports kind="evaluating" progress of a pass over `split`.
@@ -165,9 +192,17 @@ class Trainer:
             if not self.accelerator.is_main_process:
                 return
             elapsed = time.perf_counter() - started
-            self.on_progress(Progress("evaluating", step, self.total_steps, epoch, split=split,
-                                      metrics={"done": done, "total": total},
-                                      eta_s=elapsed * (total - done) / done if done else None))
+            self.on_progress(
+                Progress(
+                    "evaluating",
+                    step,
+                    self.total_steps,
+                    epoch,
+                    split=split,
+                    metrics={"done": done, "total": total},
+                    eta_s=elapsed * (total - done) / done if done else None,
+                )
+            )
 
         return on_batch
 

@@ -20,8 +20,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.get("TOXILAB_DATA_DIR", ROOT.parent / "shared" / "data" / "wiki_toxic"))
-SAMPLE = ["--max-train-samples", "2000", "--max-eval-samples", "1000", "--epochs", "2",
-          "--batch-size", "32", "--max-length", "128", "--seed", "42"]
+SAMPLE = [
+    "--max-train-samples",
+    "2000",
+    "--max-eval-samples",
+    "1000",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "32",
+    "--max-length",
+    "128",
+    "--seed",
+    "42",
+]
 
 
 def main() -> None:
@@ -42,8 +54,18 @@ def main() -> None:
     ]
     commands = []
     for name, method_args in steps:
-        cmd = ["python", "-m", "ml", "train", *method_args, "--dataset", args.data,
-               "--output", str(out / name), *SAMPLE]
+        cmd = [
+            "python",
+            "-m",
+            "ml",
+            "train",
+            *method_args,
+            "--dataset",
+            args.data,
+            "--output",
+            str(out / name),
+            *SAMPLE,
+        ]
         commands.append(shlex.join(cmd))
         if (ROOT / out / name / "metrics.json").is_file():
             continue  # --resume: finished in an earlier, interrupted experiment
@@ -52,8 +74,7 @@ def main() -> None:
         subprocess.run([sys.executable, *cmd[1:]], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     compare = ["python", "-m", "ml", "compare", *(str(out / name) for name, _ in steps)]
     commands.append(shlex.join(compare))
-    table = subprocess.run([sys.executable, *compare[1:]], cwd=ROOT, check=True, capture_output=True,
-                           text=True).stdout
+    table = subprocess.run([sys.executable, *compare[1:]], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     runs = {name: json.loads((ROOT / out / name / "metrics.json").read_text()) for name, _ in steps}
     (ROOT / args.results).write_text(render(commands, table, runs))
     print(table)
@@ -103,15 +124,17 @@ def render(commands: list[str], table: str, runs: dict) -> str:
         lines.append(
             f"| {name} | {t['f1']:.4f} | {100 * (t['f1'] - teacher['f1']):+.1f} | {m['threshold']:.3f} | "
             f"{tt['f1']:.4f} | {t['macro_f1']:.4f} | {t['roc_auc']:.4f} | {t['pr_auc']:.4f} | "
-            f"{m['parameters']['trainable_share']:.4%} | {m['train_seconds']:.0f} | {m['samples_per_s']} |")
+            f"{m['parameters']['trainable_share']:.4%} | {m['train_seconds']:.0f} | {m['samples_per_s']} |"
+        )
     lines += ["", "## Targets (issue 2)", ""]
     for name, limit in (("odd", 3), ("even", 3), ("lora", 5)):
         gap = 100 * (teacher["f1"] - runs[name]["test"]["f1"])
         verdict = "met" if gap <= limit else "NOT met"
         lines.append(f"- {name}: test F1 {gap:.1f} points below the teacher (target: within {limit}) - {verdict}")
     share = runs["lora"]["parameters"]["trainable_share"]
-    lines.append(f"- lora: {share:.3%} of parameters trainable (target: under 1%) - "
-                 f"{'met' if share < 0.01 else 'NOT met'}")
+    lines.append(
+        f"- lora: {share:.3%} of parameters trainable (target: under 1%) - {'met' if share < 0.01 else 'NOT met'}"
+    )
     warnings = [f"- {name}: {w}" for name, m in runs.items() for w in m.get("warnings", [])]
     if warnings:
         lines += ["", "## Warnings recorded by the runs", "", *warnings]

@@ -56,8 +56,11 @@ def tiny_artifact_dir(tmp_path_factory, tiny_bert_dir, data_dir) -> Path:
 @pytest.fixture(scope="session")
 def trained_teacher_dir(data_dir, request) -> Path:
     """The bundled MiniLM fine-tuned on a real sample of wiki_toxic."""
-    return cached_run("teacher", {"method": "teacher", "teacher": "bundled-minilm", "dataset": str(data_dir),
-                                  "epochs": 2, **REAL_SAMPLE}, request)
+    return cached_run(
+        "teacher",
+        {"method": "teacher", "teacher": "bundled-minilm", "dataset": str(data_dir), "epochs": 2, **REAL_SAMPLE},
+        request,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -53,9 +53,16 @@ def shared_database_url():
 def service_env(artifacts_dir, queue, **extra):
     env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_NAME"}
     env.update(FAST_JOB_SETTINGS)
-    env.update(DATABASE_URL=shared_database_url(), TOXILAB_ARTIFACTS_DIR=str(artifacts_dir),
-               TOXILAB_TRAINING_QUEUE=queue, DJANGO_SETTINGS_MODULE="webapp.settings", PYTHONUNBUFFERED="1",
-               OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", TOXILAB_RATE_LIMIT="off")
+    env.update(
+        DATABASE_URL=shared_database_url(),
+        TOXILAB_ARTIFACTS_DIR=str(artifacts_dir),
+        TOXILAB_TRAINING_QUEUE=queue,
+        DJANGO_SETTINGS_MODULE="webapp.settings",
+        PYTHONUNBUFFERED="1",
+        OMP_NUM_THREADS="1",
+        TOKENIZERS_PARALLELISM="false",
+        TOXILAB_RATE_LIMIT="off",
+    )
     env.update(extra)
     return env
 
@@ -73,8 +80,9 @@ class Service:
 
     def start(self):
         self.log_file = self.log_path.open("ab")
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
         return self
 
     @property
@@ -128,9 +136,27 @@ def celery_worker(env, log_path, name=None):
 
 def start_celery_worker(env, log_path, name=None):
     """The same worker, not waited for (`wait_for_log(" ready.")`): several can boot at once."""
-    command = [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", env["TOXILAB_TRAINING_QUEUE"],
-               "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO", "--without-gossip",
-               "--without-mingle", "--without-heartbeat", "-n", name or f"test-{uuid.uuid4().hex[:6]}@%h"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "webapp",
+        "worker",
+        "-Q",
+        env["TOXILAB_TRAINING_QUEUE"],
+        "--concurrency",
+        "1",
+        "--pool",
+        "prefork",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        name or f"test-{uuid.uuid4().hex[:6]}@%h",
+    ]
     return Service(f"celery worker {name or ''}".strip(), command, env, log_path).start()
 
 
@@ -209,8 +235,10 @@ def settle_database(quiet_for=2.0, timeout=90):
 
     if connection.vendor != "postgresql":
         return
-    busy = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            " AND backend_type = 'client backend' AND (state <> 'idle' OR xact_start IS NOT NULL)")
+    busy = (
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend' AND (state <> 'idle' OR xact_start IS NOT NULL)"
+    )
     quiet_since, deadline = None, time.monotonic() + timeout
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:

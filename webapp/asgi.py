@@ -25,7 +25,9 @@ from webapp.websocket_origin import SameOriginOnly  # noqa: E402
 if settings.WARM_MODEL:
     warm_up()  # before the server listens: the first check does not pay for loading the model
 
-application = ProtocolTypeRouter({
-    "http": ASGIStaticFilesHandler(django_application),
-    "websocket": SameOriginOnly(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-})
+application = ProtocolTypeRouter(
+    {
+        "http": ASGIStaticFilesHandler(django_application),
+        "websocket": SameOriginOnly(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

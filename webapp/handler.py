@@ -85,8 +85,10 @@ class PooledASGIHandler(ASGIHandler):
         send({"type": "http.response.body"})
 
     def _body_messages(self, data, more=False):
-        return [{"type": "http.response.body", "body": chunk, "more_body": more or not last}
-                for chunk, last in self.chunk_bytes(data)]
+        return [
+            {"type": "http.response.body", "body": chunk, "more_body": more or not last}
+            for chunk, last in self.chunk_bytes(data)
+        ]
 
     async def _listen_for_disconnect(self, receive, disconnected):
         while (await receive())["type"] != "http.disconnect":

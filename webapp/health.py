@@ -41,8 +41,9 @@ def check_redis():
     if not settings.REDIS_URL:
         # A bare checkout on `manage.py runserver`: in-process cache and channels, nothing to reach.
         return {"ok": True, "configured": False}
-    client = redis.Redis.from_url(redis_urls(settings.REDIS_URL)["redis"], socket_connect_timeout=TIMEOUT_S,
-                                  socket_timeout=TIMEOUT_S)
+    client = redis.Redis.from_url(
+        redis_urls(settings.REDIS_URL)["redis"], socket_connect_timeout=TIMEOUT_S, socket_timeout=TIMEOUT_S
+    )
     try:
         client.ping()
     except redis.RedisError as exc:

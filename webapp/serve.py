@@ -31,14 +31,25 @@ def main():
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((args.host, args.port))
     listener.listen(1024)
-    command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), *args.daphne_options,
-               "webapp.asgi:application"]
+    command = [
+        sys.executable,
+        "-m",
+        "daphne",
+        "--fd",
+        str(listener.fileno()),
+        *args.daphne_options,
+        "webapp.asgi:application",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-    children = [subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=[listener.fileno()])
-                for _ in range(args.processes)]
+    children = [
+        subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=[listener.fileno()]) for _ in range(args.processes)
+    ]
     listener.close()  # the children hold it
-    print(f"{args.processes} web processes on http://{args.host}:{args.port}/ (pids "
-          f"{', '.join(str(child.pid) for child in children)})", flush=True)
+    print(
+        f"{args.processes} web processes on http://{args.host}:{args.port}/ (pids "
+        f"{', '.join(str(child.pid) for child in children)})",
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         for child in children:

@@ -100,7 +100,8 @@ DEBUG = env_bool("DEBUG", False)  # development only: tracebacks and the URL lis
 # Unset, a random key is made on first start and kept (mode 0600): set it to the same value on every
 # machine that runs ToxiLab (web and workers), since sessions and tokens are signed with it.
 SECRET_KEY = os.environ.get("SECRET_KEY") or stored_secret_key(
-    os.environ.get("TOXILAB_SECRET_KEY_FILE", VAR_DIR / "secret_key"))
+    os.environ.get("TOXILAB_SECRET_KEY_FILE", VAR_DIR / "secret_key")
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -241,8 +242,14 @@ if REDIS_URL:
             # and it caps a pool at 100 connections, which a few hundred dashboard viewers
             # connecting at once exceed (each handshake then fails with "Too many connections").
             "CONFIG": {
-                "hosts": [{"address": _redis["redis"], "socket_timeout": 30, "socket_connect_timeout": 2,
-                       "max_connections": 1000}],
+                "hosts": [
+                    {
+                        "address": _redis["redis"],
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 2,
+                        "max_connections": 1000,
+                    }
+                ],
                 "prefix": "toxilab",
             },
         }
@@ -312,8 +319,10 @@ TOXILAB_ARTIFACTS_DIR = Path(os.environ.get("TOXILAB_ARTIFACTS_DIR", VAR_DIR / "
 # directories; any other path is refused before it is read. Default: data/ in the checkout, the
 # ../shared/data beside it, and TOXILAB_DATA_DIR (the sample data that tests and benchmarks use) if set.
 _DATA_ROOTS = [BASE_DIR / "data", BASE_DIR.parent / "shared" / "data", os.environ.get("TOXILAB_DATA_DIR", "")]
-TOXILAB_DATA_ROOTS = [Path(root).expanduser()
-                      for root in env_list("TOXILAB_DATA_ROOTS", ",".join(str(root) for root in _DATA_ROOTS if root))]
+TOXILAB_DATA_ROOTS = [
+    Path(root).expanduser()
+    for root in env_list("TOXILAB_DATA_ROOTS", ",".join(str(root) for root in _DATA_ROOTS if root))
+]
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
 

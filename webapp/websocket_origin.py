@@ -33,5 +33,6 @@ def same_origin(scope):
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return False
     secure = scope.get("scheme") == "wss" or (
-        settings.TOXILAB_BEHIND_PROXY and headers.get(b"x-forwarded-proto", "").lower() == "https")
+        settings.TOXILAB_BEHIND_PROXY and headers.get(b"x-forwarded-proto", "").lower() == "https"
+    )
     return origin == f"{'https' if secure else 'http'}://{host}"

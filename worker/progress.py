@@ -78,8 +78,7 @@ class JobReporter:
         try:
             self._write(batch)
         except DatabaseError:
-            log.warning("job %s: could not store %d progress reports; retrying", self.job_id, len(batch),
-                        exc_info=True)
+            log.warning("job %s: could not store %d progress reports; retrying", self.job_id, len(batch), exc_info=True)
             connection.close_if_unusable_or_obsolete()
             with self._lock:
                 self._pending[:0] = batch
@@ -107,20 +106,32 @@ class JobReporter:
                 EvaluationResult(job_id=self.job_id, split=p.split, step=p.step, epoch=p.epoch, metrics=p.metrics)
                 for p in evals
             )
-        self.stats.update(job_updates=1, metric_rows=len(steps), evaluation_rows=len(evals),
-                          **({"flushes": 1} if batch else {"heartbeats": 1}))
+        self.stats.update(
+            job_updates=1,
+            metric_rows=len(steps),
+            evaluation_rows=len(evals),
+            **({"flushes": 1} if batch else {"heartbeats": 1}),
+        )
 
     def _publish(self, batch):
         steps = [p for p in batch if p.kind == "step"]
-        data = {"points": [TrainingMetric.from_progress(self.job_id, p).to_point() for p in steps],
-                "evaluations": [{"split": p.split, "step": p.step, "epoch": p.epoch, "final": False,
-                                 "metrics": p.metrics} for p in batch if p.kind == "eval"]}
+        data = {
+            "points": [TrainingMetric.from_progress(self.job_id, p).to_point() for p in steps],
+            "evaluations": [
+                {"split": p.split, "step": p.step, "epoch": p.epoch, "final": False, "metrics": p.metrics}
+                for p in batch
+                if p.kind == "eval"
+            ],
+        }
         if steps:
             data["job"] = progress_state(self.job_id, steps[-1])
         if batch[-1].kind == "evaluating":  # a long evaluation pass: its ETA and how far it is
             last = batch[-1]
-            data["job"] = {**data.get("job", {}), "eta_s": last.eta_s,
-                           "evaluating": {"split": last.split, **last.metrics}}
+            data["job"] = {
+                **data.get("job", {}),
+                "eta_s": last.eta_s,
+                "evaluating": {"split": last.split, **last.metrics},
+            }
         events.publish(self.job_id, **data)
         self.stats.update(events=1)
 

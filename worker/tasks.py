@@ -20,11 +20,18 @@ from worker.progress import JobReporter
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="worker.tasks.train_job", acks_late=True, reject_on_worker_lost=True,
-             time_limit=settings.TOXILAB_TRAIN_TIME_LIMIT, soft_time_limit=settings.TOXILAB_TRAIN_TIME_LIMIT - 60)
+@shared_task(
+    bind=True,
+    name="worker.tasks.train_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.TOXILAB_TRAIN_TIME_LIMIT,
+    soft_time_limit=settings.TOXILAB_TRAIN_TIME_LIMIT - 60,
+)
 def train_job(self, job_id):
-    attempt = attempts.claim(job_id, self.request.id, worker=self.request.hostname or "worker", pid=os.getpid(),
-                             device_for=device_label)
+    attempt = attempts.claim(
+        job_id, self.request.id, worker=self.request.hostname or "worker", pid=os.getpid(), device_for=device_label
+    )
     if attempt is None:
         return "skipped"
     reporter = JobReporter(attempt)

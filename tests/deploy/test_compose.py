@@ -104,8 +104,11 @@ def test_secrets_have_no_value_in_the_file_and_every_variable_is_documented_in_e
 
 
 def test_both_images_install_pyprojects_pinned_torch_and_the_worker_its_cuda_build():
-    pinned = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-                  if d.startswith("torch=="))
+    pinned = next(
+        d
+        for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+        if d.startswith("torch==")
+    )
     worker = (ROOT / "Dockerfile.worker").read_text()
     web = (ROOT / "Dockerfile").read_text()
 

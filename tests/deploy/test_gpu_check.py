@@ -17,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def assets(tmp_path_factory, data_dir):
     out = tmp_path_factory.mktemp("gpu-check")
-    subprocess.run([sys.executable, "benchmarks/gpu_check.py", "prepare", "--out", str(out), "--data", str(data_dir)],
-                   cwd=ROOT, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "benchmarks/gpu_check.py", "prepare", "--out", str(out), "--data", str(data_dir)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return out
 
 

@@ -26,9 +26,31 @@ SOURCE_DIRS = ("ml", "webapp", "worker", "tests", "scripts", "benchmarks")
 
 # PEP 594 and earlier removals: gone in 3.12 (distutils, imp, asynchat, asyncore, smtpd) or 3.13.
 REMOVED_MODULES = {
-    "distutils", "imp", "asynchat", "asyncore", "smtpd",
-    "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "lib2to3", "mailcap", "msilib", "nis",
-    "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
+    "distutils",
+    "imp",
+    "asynchat",
+    "asyncore",
+    "smtpd",
+    "aifc",
+    "audioop",
+    "cgi",
+    "cgitb",
+    "chunk",
+    "crypt",
+    "imghdr",
+    "lib2to3",
+    "mailcap",
+    "msilib",
+    "nis",
+    "nntplib",
+    "ossaudiodev",
+    "pipes",
+    "sndhdr",
+    "spwd",
+    "sunau",
+    "telnetlib",
+    "uu",
+    "xdrlib",
 }
 # Names removed from modules that remain (3.12: configparser, ssl, unittest aliases, pkgutil; 3.13: locale).
 REMOVED_NAMES = re.compile(
@@ -79,16 +101,25 @@ def test_our_code_imports_no_module_removed_in_3_12_or_3_13():
     found = []
     for path in our_sources():
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             found += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in REMOVED_MODULES]
     assert found == []
 
 
 def test_our_code_uses_no_name_removed_in_3_12_or_3_13():
     this_file = Path(__file__).resolve()
-    found = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in our_sources() if path != this_file
-             for match in REMOVED_NAMES.finditer(path.read_text())]
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in our_sources()
+        if path != this_file
+        for match in REMOVED_NAMES.finditer(path.read_text())
+    ]
     assert found == []
 
 
@@ -99,8 +130,12 @@ def test_our_code_compiles_under_python_3_12_and_3_13_where_installed(version, t
         pytest.skip(f"no python{version} on PATH (the wheel and removed-name checks above still apply)")
     sources = [str(path) for path in our_sources()]
     code = "import py_compile, sys\nfor path in sys.argv[2:]: py_compile.compile(path, sys.argv[1], doraise=True)"
-    proc = subprocess.run([interpreter, "-W", "error::SyntaxWarning", "-c", code, str(tmp_path / "x.pyc"), *sources],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [interpreter, "-W", "error::SyntaxWarning", "-c", code, str(tmp_path / "x.pyc"), *sources],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if "is not installed" in proc.stderr or "command not found" in proc.stderr:
         pytest.skip(f"python{version} is a shim without an interpreter: {proc.stderr.strip()[:200]}")
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -115,8 +150,11 @@ def pypi_reachable() -> bool:
 
 
 # Every manylinux tag a current x86-64 Linux accepts (pip takes the --platform list literally).
-PLATFORMS = [arg for tag in ["manylinux2014_x86_64", *(f"manylinux_2_{minor}_x86_64" for minor in range(17, 35))]
-             for arg in ("--platform", tag)]
+PLATFORMS = [
+    arg
+    for tag in ["manylinux2014_x86_64", *(f"manylinux_2_{minor}_x86_64" for minor in range(17, 35))]
+    for arg in ("--platform", tag)
+]
 
 
 def wheels_for(version: str, tmp_path: Path) -> dict:
@@ -125,14 +163,34 @@ def wheels_for(version: str, tmp_path: Path) -> dict:
     --isolated leaves out this machine's pip configuration (local wheel folders and caps), so PyPI
     answers as it would for a newcomer; --dry-run reads metadata without installing."""
     report = tmp_path / f"report-{version}.json"
-    command = [sys.executable, "-m", "pip", "--isolated", "install", "--dry-run", "--quiet", "--ignore-installed",
-               "--no-deps", "--only-binary=:all:", "--python-version", version, "--implementation", "cp",
-               *PLATFORMS, "--target", str(tmp_path / version),
-               "--report", str(report), *map(bare, pins(version))]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--isolated",
+        "install",
+        "--dry-run",
+        "--quiet",
+        "--ignore-installed",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        version,
+        "--implementation",
+        "cp",
+        *PLATFORMS,
+        "--target",
+        str(tmp_path / version),
+        "--report",
+        str(report),
+        *map(bare, pins(version)),
+    ]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"Python {version}: {proc.stderr.strip()[-2000:]}"
-    return {item["metadata"]["name"].lower(): item["download_info"]["url"]
-            for item in json.loads(report.read_text())["install"]}
+    return {
+        item["metadata"]["name"].lower(): item["download_info"]["url"]
+        for item in json.loads(report.read_text())["install"]
+    }
 
 
 @pytest.mark.slow

@@ -22,11 +22,23 @@ def site(transactional_db, django_user_model):
     """A superuser (every page, the admin's too), a finished job with a loss curve, and a prediction."""
     django_user_model.objects.create_superuser("ada", "", PASSWORD)
     version = ModelVersion.objects.create(name="odd-v1", method="odd", teacher="bundled-minilm", artifact_path="/x")
-    prediction = Prediction.objects.create(text="you are a zebra", label="toxic", toxic_probability=0.9,
-                                           model_version=version, source="page")
-    jobs = [TrainingJob.objects.create(method="teacher", teacher="bundled-minilm", dataset="owner/name", config={},
-                                       status="succeeded", celery_task_id=str(uuid.uuid4()), step=2, total_steps=2,
-                                       metrics={"test": {"f1": 0.5, "accuracy": 0.9}}) for _ in range(2)]
+    prediction = Prediction.objects.create(
+        text="you are a zebra", label="toxic", toxic_probability=0.9, model_version=version, source="page"
+    )
+    jobs = [
+        TrainingJob.objects.create(
+            method="teacher",
+            teacher="bundled-minilm",
+            dataset="owner/name",
+            config={},
+            status="succeeded",
+            celery_task_id=str(uuid.uuid4()),
+            step=2,
+            total_steps=2,
+            metrics={"test": {"f1": 0.5, "accuracy": 0.9}},
+        )
+        for _ in range(2)
+    ]
     for job in jobs:
         for step in (1, 2):
             job.points.create(step=step, epoch=step / 2, loss=1 / step)
@@ -35,10 +47,21 @@ def site(transactional_db, django_user_model):
 
 def pages(site):
     job, prediction = site["job"], site["prediction"]
-    return ["/", "/dashboard/", "/dashboard/jobs/new/", f"/dashboard/jobs/new/?from={job}", f"/dashboard/jobs/{job}/",
-            "/dashboard/compare/?" + "&".join(f"jobs={pk}" for pk in site["jobs"]), "/dashboard/predictions/",
-            f"/dashboard/predictions/{prediction}/", "/api/v1/docs", "/admin/", "/admin/training/trainingjob/",
-            f"/admin/training/trainingjob/{job}/change/", "/admin/auth/user/add/"]
+    return [
+        "/",
+        "/dashboard/",
+        "/dashboard/jobs/new/",
+        f"/dashboard/jobs/new/?from={job}",
+        f"/dashboard/jobs/{job}/",
+        "/dashboard/compare/?" + "&".join(f"jobs={pk}" for pk in site["jobs"]),
+        "/dashboard/predictions/",
+        f"/dashboard/predictions/{prediction}/",
+        "/api/v1/docs",
+        "/admin/",
+        "/admin/training/trainingjob/",
+        f"/admin/training/trainingjob/{job}/change/",
+        "/admin/auth/user/add/",
+    ]
 
 
 def test_every_page_sends_the_policy_and_breaks_none_of_its_rules(live_server, site):

@@ -33,8 +33,14 @@ def fill_launch_form(page, teacher, data):
     page.select_option("#id_method", "teacher")
     page.fill("#id_teacher", str(teacher))
     page.fill("#id_dataset", str(data))
-    for field, value in {"epochs": "4", "batch_size": "16", "max_length": "32", "max_train_samples": "64",
-                         "max_eval_samples": "32", "lr": "0.001"}.items():
+    for field, value in {
+        "epochs": "4",
+        "batch_size": "16",
+        "max_length": "32",
+        "max_train_samples": "64",
+        "max_eval_samples": "32",
+        "lr": "0.001",
+    }.items():
         page.fill(f"#id_{field}", value)
     page.click("#options-advanced summary")
     page.fill("#id_log_every_steps", "1")
@@ -59,7 +65,9 @@ def test_staff_launch_a_job_watch_its_loss_live_and_promote_it(dashboard, tiny_b
 
         page.wait_for_function(
             "() => Number(document.getElementById('loss-chart').dataset.points) >= 2"
-            " && document.getElementById('job-status').textContent.startsWith('running')", timeout=120_000)
+            " && document.getElementById('job-status').textContent.startsWith('running')",
+            timeout=120_000,
+        )
         drawn_live = int(page.get_attribute("#loss-chart", "data-points"))
 
         page.wait_for_selector("h2:text('Final model')", timeout=120_000)  # the page reloads once it succeeded

@@ -28,15 +28,20 @@ curl() { command curl --silent --show-error --fail-with-body "$@"; echo; }
 
 def readme_blocks(text: str) -> list[tuple[int, str]]:
     """(line number, body) of every ```sh/```bash block not marked to skip, in order."""
-    return [(text.count("\n", 0, match.start(3)) + 1, match.group(3))
-            for match in FENCE.finditer(text) if not match.group(1)]
+    return [
+        (text.count("\n", 0, match.start(3)) + 1, match.group(3))
+        for match in FENCE.finditer(text)
+        if not match.group(1)
+    ]
 
 
 def script(blocks: list[tuple[int, str]], url: str) -> str:
     parts = [PREAMBLE]
     for line, body in blocks:
-        parts.append(f'echo "### README line {line}" >&2\nSECONDS=0\n{body.replace(README_URL, url)}'
-                     f'echo "### README line {line}: $SECONDS s" >&2\n')
+        parts.append(
+            f'echo "### README line {line}" >&2\nSECONDS=0\n{body.replace(README_URL, url)}'
+            f'echo "### README line {line}: $SECONDS s" >&2\n'
+        )
     return "\n".join(parts)
 
 
@@ -66,8 +71,14 @@ def free_port():
 
 def launch(work: Path, env: dict, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "webapp.launcher"], cwd=work, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "webapp.launcher"],
+            cwd=work,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 180
     while not ("ready." in log.read_text() and "ToxiLab is running" in log.read_text()):
         assert proc.poll() is None, f"make run stopped:\n{log.read_text()[-3000:]}"
@@ -80,8 +91,12 @@ def launch(work: Path, env: dict, log: Path) -> subprocess.Popen:
 def test_the_readme_runs_verbatim_on_a_fresh_install(scratch, tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
-    env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-               TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"), PYTHONUNBUFFERED="1")
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
+        PYTHONUNBUFFERED="1",
+    )
     blocks = readme_blocks((ROOT / "README.md").read_text())
     assert len(blocks) >= 4
     log = tmp_path / "launcher.log"
@@ -90,8 +105,14 @@ def test_the_readme_runs_verbatim_on_a_fresh_install(scratch, tmp_path):
     print(f"make run served (web and worker ready) after {time.monotonic() - started:.1f} s")
     try:
         assert "Created staff account 'admin'" in log.read_text()
-        done = subprocess.run(["bash", "-c", script(blocks, f"http://127.0.0.1:{port}")], cwd=scratch, env=env,
-                              capture_output=True, text=True, timeout=1800)
+        done = subprocess.run(
+            ["bash", "-c", script(blocks, f"http://127.0.0.1:{port}")],
+            cwd=scratch,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -101,5 +122,7 @@ def test_the_readme_runs_verbatim_on_a_fresh_install(scratch, tmp_path):
     timings = [line for line in done.stderr.splitlines() if line.startswith("### README line") and " s" in line]
     print("\n".join(timings))
     failed_at = [line for line in done.stderr.splitlines() if line.startswith("### README line")][-1:]
-    assert done.returncode == 0, (f"the README failed after {failed_at}:\n{done.stderr[-4000:]}\n"
-                                  f"stdout:\n{done.stdout[-2000:]}\nmake run:\n{log.read_text()[-2000:]}")
+    assert done.returncode == 0, (
+        f"the README failed after {failed_at}:\n{done.stderr[-4000:]}\n"
+        f"stdout:\n{done.stdout[-2000:]}\nmake run:\n{log.read_text()[-2000:]}"
+    )

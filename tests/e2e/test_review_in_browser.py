@@ -13,11 +13,17 @@ PASSWORD = "a-long-test-password"
 def predictions(transactional_db, django_user_model):
     django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
     version = ModelVersion.objects.create(name="odd-v1", method="odd", teacher="bundled-minilm", artifact_path="/x")
-    texts = [("you are a zebra idiot", "toxic", 0.91), ("zebra facts, thanks", "toxic", 0.62),
-             ("another zebra note", "toxic", 0.55), ("thanks for the zebra fix", "non-toxic", 0.08),
-             ("unrelated comment", "toxic", 0.97)]
-    return [Prediction.objects.create(text=text, label=label, toxic_probability=p, model_version=version,
-                                      source="page") for text, label, p in texts]
+    texts = [
+        ("you are a zebra idiot", "toxic", 0.91),
+        ("zebra facts, thanks", "toxic", 0.62),
+        ("another zebra note", "toxic", 0.55),
+        ("thanks for the zebra fix", "non-toxic", 0.08),
+        ("unrelated comment", "toxic", 0.97),
+    ]
+    return [
+        Prediction.objects.create(text=text, label=label, toxic_probability=p, model_version=version, source="page")
+        for text, label, p in texts
+    ]
 
 
 def test_staff_filter_relabel_one_row_in_place_then_the_ticked_rows(live_server, predictions):

@@ -53,8 +53,14 @@ def other_port():
 
 
 def test_another_ports_page_is_refused_and_logout_closes_the_sites_own_socket(server, other_port):
-    job = TrainingJob.objects.create(method="teacher", teacher="bundled-minilm", dataset="owner/name", config={},
-                                     status="running", celery_task_id=str(uuid.uuid4()))
+    job = TrainingJob.objects.create(
+        method="teacher",
+        teacher="bundled-minilm",
+        dataset="owner/name",
+        config={},
+        status="running",
+        celery_task_id=str(uuid.uuid4()),
+    )
     socket_url = server.url.replace("http://", "ws://") + f"/ws/jobs/{job.pk}/"
     with chromium.launch() as browser:
         page = browser.new_context().new_page()

@@ -11,15 +11,36 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args):
-    proc = subprocess.run([sys.executable, "-m", "ml", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ml", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_train_prints_progress_lines_and_final_metrics_as_json(tmp_path, tiny_bert_dir, data_dir):
-    code, out, err = run_cli("train", "--method", "teacher", "--teacher", tiny_bert_dir, "--dataset", data_dir,
-                             "--output", tmp_path / "run", "--max-train-samples", 32, "--max-eval-samples", 16,
-                             "--epochs", 1, "--batch-size", 16, "--max-length", 32, "--log-every-steps", 1)
+    code, out, err = run_cli(
+        "train",
+        "--method",
+        "teacher",
+        "--teacher",
+        tiny_bert_dir,
+        "--dataset",
+        data_dir,
+        "--output",
+        tmp_path / "run",
+        "--max-train-samples",
+        32,
+        "--max-eval-samples",
+        16,
+        "--epochs",
+        1,
+        "--batch-size",
+        16,
+        "--max-length",
+        32,
+        "--log-every-steps",
+        1,
+    )
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     assert result["status"] == "succeeded" and result["output"] == str(tmp_path / "run")
@@ -27,16 +48,19 @@ def test_train_prints_progress_lines_and_final_metrics_as_json(tmp_path, tiny_be
     assert "step 1/2" in err and "eval validation" in err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["train", "--method", "half", "--output", "x"], "invalid choice"),
-    (["train", "--method", "odd", "--output", "x", "--epochs", "0"], "epochs: must be a positive integer"),
-    (["train", "--method", "odd", "--output", "x", "--lr", "fast"], "invalid float value"),
-    (["train", "--method", "odd", "--output", "x", "--dataset", "./no/such/dir"], "no/such/dir"),
-    (["predict", "--model", "./no/such/run", "hello"], "no such model directory"),
-    (["predict", "--model", "./no/such/run"], "give TEXT arguments or --input CSV"),
-    (["compare", "./no/such/run"], "not a finished run"),
-    ([], "required"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--method", "half", "--output", "x"], "invalid choice"),
+        (["train", "--method", "odd", "--output", "x", "--epochs", "0"], "epochs: must be a positive integer"),
+        (["train", "--method", "odd", "--output", "x", "--lr", "fast"], "invalid float value"),
+        (["train", "--method", "odd", "--output", "x", "--dataset", "./no/such/dir"], "no/such/dir"),
+        (["predict", "--model", "./no/such/run", "hello"], "no such model directory"),
+        (["predict", "--model", "./no/such/run"], "give TEXT arguments or --input CSV"),
+        (["compare", "./no/such/run"], "not a finished run"),
+        ([], "required"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line_on_stderr(args, message):
     code, out, err = run_cli(*args)
     assert code == 2
@@ -55,16 +79,26 @@ def test_predict_writes_one_json_object_per_text(tiny_artifact_dir):
 
 def test_predict_reads_a_csv_and_writes_jsonl(tmp_path, tiny_artifact_dir):
     (tmp_path / "in.csv").write_text('comment_text\n"first, with a comma"\n"second\nover two lines"\n')
-    code, _, err = run_cli("predict", "--model", tiny_artifact_dir, "--input", tmp_path / "in.csv",
-                           "--output", tmp_path / "out.jsonl")
+    code, _, err = run_cli(
+        "predict", "--model", tiny_artifact_dir, "--input", tmp_path / "in.csv", "--output", tmp_path / "out.jsonl"
+    )
     assert code == 0, err
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["text"] for r in rows] == ["first, with a comma", "second\nover two lines"]
 
 
 def test_evaluate_prints_metrics_of_the_split(tiny_artifact_dir, data_dir):
-    code, out, err = run_cli("evaluate", "--model", tiny_artifact_dir, "--dataset", data_dir,
-                             "--split", "validation", "--max-eval-samples", 40)
+    code, out, err = run_cli(
+        "evaluate",
+        "--model",
+        tiny_artifact_dir,
+        "--dataset",
+        data_dir,
+        "--split",
+        "validation",
+        "--max-eval-samples",
+        40,
+    )
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     assert result["split"] == "validation" and result["n"] == 40

@@ -15,11 +15,25 @@ def test_defaults_follow_the_method():
     assert (lora.lora_r, lora.lora_alpha, lora.lora_dropout) == (8, 32, 0.1)
 
 
-@pytest.mark.parametrize("field, value", [
-    ("method", "half"), ("epochs", 0), ("epochs", 1.5), ("batch_size", -1), ("lr", 0), ("lr", "fast"),
-    ("max_length", 4), ("temperature", 0), ("alpha_div", -0.1), ("lora_dropout", 1.0),
-    ("mixed_precision", "fp8"), ("cos_on", "pooler"), ("lora_target_modules", []), ("teacher", " "),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("method", "half"),
+        ("epochs", 0),
+        ("epochs", 1.5),
+        ("batch_size", -1),
+        ("lr", 0),
+        ("lr", "fast"),
+        ("max_length", 4),
+        ("temperature", 0),
+        ("alpha_div", -0.1),
+        ("lora_dropout", 1.0),
+        ("mixed_precision", "fp8"),
+        ("cos_on", "pooler"),
+        ("lora_target_modules", []),
+        ("teacher", " "),
+    ],
+)
 def test_it_rejects_bad_values_naming_the_field(field, value):
     data = {"method": "odd", field: value}
     with pytest.raises(ConfigError) as info:
@@ -43,6 +57,9 @@ def test_it_round_trips_through_a_dict():
 def test_it_reports_every_bad_option_at_once():
     with pytest.raises(ConfigError) as info:
         TrainConfig.from_dict({"method": "odd", "epochs": 0, "lr": -1, "cos_on": "pooler"})
-    assert info.value.errors == {"epochs": "must be a positive integer", "lr": "must be in (0.0, 1.0]",
-                                 "cos_on": "must be 'hidden' or 'logits'"}
+    assert info.value.errors == {
+        "epochs": "must be a positive integer",
+        "lr": "must be in (0.0, 1.0]",
+        "cos_on": "must be 'hidden' or 'logits'",
+    }
     assert info.value.field == "epochs"

@@ -349,7 +349,7 @@ def test_messages_about_a_file_never_quote_its_content(tmp_path):
     header = tmp_path / "header.csv"
     header.write_text("hunter2-SECRET,x\n1,2\n")
     binary = tmp_path / "binary.csv"
-    binary.write_bytes(b"comment_text,label\n\xffhunter2-SECRET\xfe,\"\n")
+    binary.write_bytes(b'comment_text,label\n\xffhunter2-SECRET\xfe,"\n')
 
     for path in (secret, header, binary):
         with pytest.raises(DataError) as raised:

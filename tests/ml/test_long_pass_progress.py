@@ -23,8 +23,7 @@ def test_off_a_terminal_a_pass_prints_one_line_at_the_start_and_one_per_quarter(
     assert all("eta" in line for line in lines[1:])
 
 
-def test_training_reports_each_evaluation_pass_batch_by_batch_without_keeping_it(tmp_path, tiny_bert_dir,
-                                                                                  data_dir):
+def test_training_reports_each_evaluation_pass_batch_by_batch_without_keeping_it(tmp_path, tiny_bert_dir, data_dir):
     seen = []
     result = ml.train(tiny_config(tiny_bert_dir, data_dir, tmp_path / "run"), on_progress=seen.append)
     passes = [p for p in seen if p.kind == "evaluating"]
@@ -60,8 +59,9 @@ def test_the_cli_says_where_the_interrupted_run_is_and_exits_130(monkeypatch, ca
 
 
 def test_evaluate_says_which_rows_it_scores_before_it_starts(tiny_artifact_dir, data_dir, capsys):
-    code = cli.main(["evaluate", "--model", str(tiny_artifact_dir), "--dataset", str(data_dir),
-                     "--max-eval-samples", "40"])
+    code = cli.main(
+        ["evaluate", "--model", str(tiny_artifact_dir), "--dataset", str(data_dir), "--max-eval-samples", "40"]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert json.loads(out)["n"] == 40

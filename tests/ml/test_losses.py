@@ -53,9 +53,11 @@ def test_cosine_on_logits_compares_logits_instead_of_hidden_states():
     logits = torch.randn(4, 2)
     s = fake_output(logits, torch.randn(4, 6))
     t = fake_output(logits * 2, torch.randn(4, 6))
-    _, on_logits = distillation_loss(s, t, torch.zeros(4, dtype=torch.long), temperature=2.0,
-                                     alpha_cls=1, alpha_div=1, alpha_cos=1, cos_on="logits")
-    _, on_hidden = distillation_loss(s, t, torch.zeros(4, dtype=torch.long), temperature=2.0,
-                                     alpha_cls=1, alpha_div=1, alpha_cos=1, cos_on="hidden")
+    _, on_logits = distillation_loss(
+        s, t, torch.zeros(4, dtype=torch.long), temperature=2.0, alpha_cls=1, alpha_div=1, alpha_cos=1, cos_on="logits"
+    )
+    _, on_hidden = distillation_loss(
+        s, t, torch.zeros(4, dtype=torch.long), temperature=2.0, alpha_cls=1, alpha_div=1, alpha_cos=1, cos_on="hidden"
+    )
     assert on_logits["cos"].item() == pytest.approx(0.0, abs=1e-6)
     assert on_hidden["cos"].item() > 0.1

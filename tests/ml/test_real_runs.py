@@ -37,8 +37,9 @@ def test_both_students_beat_the_baseline_with_half_the_layers(trained_teacher_di
 
 
 def test_lora_trains_under_one_percent_of_parameters_and_beats_the_baseline(data_dir):
-    run = cached_run("lora", {"method": "lora", "teacher": "bundled-minilm", "dataset": str(data_dir),
-                              "epochs": 2, **REAL_SAMPLE})
+    run = cached_run(
+        "lora", {"method": "lora", "teacher": "bundled-minilm", "dataset": str(data_dir), "epochs": 2, **REAL_SAMPLE}
+    )
     metrics = metrics_of(run)
     assert metrics["parameters"]["trainable_share"] < 0.01
     assert metrics["test"]["f1"] > 0.5
@@ -46,5 +47,6 @@ def test_lora_trains_under_one_percent_of_parameters_and_beats_the_baseline(data
 
 def test_the_trained_student_tells_an_insult_from_a_thank_you(trained_student_dir):
     insult, thanks = Classifier.load(trained_student_dir).predict(
-        ["You are a stupid idiot, shut up and go away", "Thank you for fixing the citation on this article."])
+        ["You are a stupid idiot, shut up and go away", "Thank you for fixing the citation on this article."]
+    )
     assert insult.label == "toxic" and thanks.label == "non-toxic"

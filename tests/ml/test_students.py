@@ -14,7 +14,7 @@ def tiny_teacher(layers=4):
 
 def layer_tensors(model, index):
     prefix = f"bert.encoder.layer.{index}."
-    return {k[len(prefix):]: v for k, v in model.state_dict().items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in model.state_dict().items() if k.startswith(prefix)}
 
 
 def test_layer_maps_are_zero_indexed_odd_and_even():
@@ -52,8 +52,9 @@ def test_odd_and_even_students_are_different_objects_with_different_weights():
     odd, _ = make_student(teacher, "odd")
     even, _ = make_student(teacher, "even")
     assert odd is not even
-    assert not torch.equal(layer_tensors(odd, 0)["attention.self.query.weight"],
-                           layer_tensors(even, 0)["attention.self.query.weight"])
+    assert not torch.equal(
+        layer_tensors(odd, 0)["attention.self.query.weight"], layer_tensors(even, 0)["attention.self.query.weight"]
+    )
 
 
 def test_students_share_no_storage_with_the_teacher_or_each_other():

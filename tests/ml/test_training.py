@@ -36,8 +36,9 @@ def test_a_run_writes_a_complete_artifact(tiny_artifact_dir):
 
 def test_progress_reports_every_logging_step_and_each_evaluation(tmp_path, tiny_bert_dir, data_dir):
     seen = []
-    result = ml.train(tiny_config(tiny_bert_dir, data_dir, tmp_path / "run", epochs=2, log_every_steps=2),
-                      on_progress=seen.append)
+    result = ml.train(
+        tiny_config(tiny_bert_dir, data_dir, tmp_path / "run", epochs=2, log_every_steps=2), on_progress=seen.append
+    )
     steps = [p for p in seen if p.kind == "step"]
     evals = [p for p in seen if p.kind == "eval"]
     assert [p.step for p in steps] == [1, 2, 4, 6, 8]
@@ -113,8 +114,14 @@ def test_lora_optimizer_holds_only_adapter_and_head_parameters(tiny_artifact_dir
     from ml.config import TrainConfig
     from ml.data import load_splits, make_dataloader, tokenize_splits
 
-    cfg = TrainConfig(method="lora", teacher=str(tiny_artifact_dir), dataset=str(data_dir),
-                      max_train_samples=16, max_eval_samples=8, max_length=16)
+    cfg = TrainConfig(
+        method="lora",
+        teacher=str(tiny_artifact_dir),
+        dataset=str(data_dir),
+        max_train_samples=16,
+        max_eval_samples=8,
+        max_length=16,
+    )
     models = build_models(cfg)
     splits = load_splits(cfg.dataset, max_train_samples=16, max_eval_samples=8)
     tokenized = tokenize_splits(splits, models.tokenizer, 16)

@@ -17,8 +17,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 NAMES = ("chromium", "chromium-browser")
 
 
@@ -34,8 +40,10 @@ def missing_reason() -> str | None:
     if executable() is not None:
         return None
     wanted = os.environ.get("TOXILAB_CHROMIUM") or " or ".join(NAMES)
-    return (f"no Chromium found ({wanted} is not on PATH): install Debian's `chromium` package "
-            "(apt-get install chromium, as .ci/run does) or set TOXILAB_CHROMIUM")
+    return (
+        f"no Chromium found ({wanted} is not on PATH): install Debian's `chromium` package "
+        "(apt-get install chromium, as .ci/run does) or set TOXILAB_CHROMIUM"
+    )
 
 
 def require() -> str:

@@ -32,8 +32,9 @@ def command(port: int, application: str = APPLICATION) -> list[str]:
     return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application]
 
 
-def wait_until_listening(port: int, alive: Callable[[], bool], timeout: float = 60,
-                         describe: Callable[[], str] = str) -> None:
+def wait_until_listening(
+    port: int, alive: Callable[[], bool], timeout: float = 60, describe: Callable[[], str] = str
+) -> None:
     """Return once 127.0.0.1:`port` accepts connections; raise if `alive()` turns false or time runs out.
 
     `describe()` adds what went wrong (the end of the server's log) to the error.
@@ -66,16 +67,19 @@ class Server:
 
 
 @contextmanager
-def serving(env: dict[str, str], log_path: Path | None = None, application: str = APPLICATION,
-            timeout: float = 60) -> Iterator[Server]:
+def serving(
+    env: dict[str, str], log_path: Path | None = None, application: str = APPLICATION, timeout: float = 60
+) -> Iterator[Server]:
     """daphne with `env`, its output in `log_path` (discarded when None); stopped (SIGTERM, then SIGKILL)."""
     port = free_port()
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    proc = subprocess.Popen(command(port, application), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command(port, application), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
-        wait_until_listening(port, lambda: proc.poll() is None, timeout,
-                             lambda: f"see {log_path}" if log_path else "(output discarded)")
+        wait_until_listening(
+            port, lambda: proc.poll() is None, timeout, lambda: f"see {log_path}" if log_path else "(output discarded)"
+        )
         yield Server(port, proc)
     finally:
         _stop(proc)

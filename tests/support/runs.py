@@ -41,8 +41,11 @@ def cached_run(name: str, config: dict, request=None) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "metrics.json").is_file():
             with _on_the_terminal(request) as stream, ProgressPrinter(stream) as printer:
-                print(f"\ntraining the real {name} run once for the test cache ({out.name}; minutes on a CPU)",
-                      file=stream, flush=True)
+                print(
+                    f"\ntraining the real {name} run once for the test cache ({out.name}; minutes on a CPU)",
+                    file=stream,
+                    flush=True,
+                )
                 ml.train({**config, "output": str(out)}, on_progress=printer)
     return out
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def tiny_bert(layers: int = 4, seed: int = 0, vocab_size: int = 30522, hidden_size: int = 32,
-              max_positions: int = 128):
+def tiny_bert(layers: int = 4, seed: int = 0, vocab_size: int = 30522, hidden_size: int = 32, max_positions: int = 128):
     """A random BertForSequenceClassification (2 labels, 2 heads), seeded; by default the bundled vocabulary."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=layers,
-                        num_attention_heads=2, intermediate_size=2 * hidden_size,
-                        max_position_embeddings=max_positions, num_labels=2)
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden_size,
+        max_position_embeddings=max_positions,
+        num_labels=2,
+    )
     return BertForSequenceClassification(config)
 
 
@@ -30,8 +35,17 @@ def make_tiny_bert(out_dir: Path, layers: int = 4, seed: int = 0) -> Path:
 
 def tiny_options(teacher, data, **overrides) -> dict:
     """Training options (ml.train's config, the launch form's fields) that train the tiny BERT in a few seconds."""
-    options = {"method": "teacher", "teacher": str(teacher), "dataset": str(data), "max_train_samples": 64,
-               "max_eval_samples": 32, "epochs": 1, "batch_size": 16, "max_length": 32, "log_every_steps": 1,
-               "lr": 1e-3}
+    options = {
+        "method": "teacher",
+        "teacher": str(teacher),
+        "dataset": str(data),
+        "max_train_samples": 64,
+        "max_eval_samples": 32,
+        "epochs": 1,
+        "batch_size": 16,
+        "max_length": 32,
+        "log_every_steps": 1,
+        "lr": 1e-3,
+    }
     options.update(overrides)
     return options

@@ -82,9 +82,19 @@ def pooled_handler(settings):
 
     def request(path, cookie=""):
         headers = [(b"host", b"testserver")] + ([(b"cookie", cookie.encode())] if cookie else [])
-        scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
-                 "root_path": "", "scheme": "http", "query_string": b"", "headers": headers,
-                 "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "scheme": "http",
+            "query_string": b"",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
         return ApplicationCommunicator(handler, scope)
 
     handler.request = request

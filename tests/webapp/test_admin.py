@@ -6,8 +6,9 @@ SCRIPT = '<script>alert("admin")</script>'
 
 
 def _prediction(version, text="a comment"):
-    return Prediction.objects.create(text=text, label="toxic", toxic_probability=0.9, model_version=version,
-                                     source="api")
+    return Prediction.objects.create(
+        text=text, label="toxic", toxic_probability=0.9, model_version=version, source="api"
+    )
 
 
 def test_staff_see_the_models_and_the_predictions(admin_client, active_model):
@@ -49,7 +50,8 @@ def test_the_activate_action_switches_the_active_model(admin_client, active_mode
 def test_the_activate_action_refuses_two_models_at_once(admin_client, active_model):
     other = ModelVersion.objects.create(name="other", method="odd", teacher="t", artifact_path="/x")
 
-    admin_client.post("/admin/checker/modelversion/",
-                      {"action": "activate", "_selected_action": [other.pk, active_model.pk]})
+    admin_client.post(
+        "/admin/checker/modelversion/", {"action": "activate", "_selected_action": [other.pk, active_model.pk]}
+    )
 
     assert ModelVersion.current() == active_model

@@ -45,8 +45,9 @@ def test_it_accepts_a_full_batch_of_the_longest_texts(check_api, active_model):
 
 
 @pytest.mark.parametrize("body", [{"text": "a comment"}, {"texts": ["a comment", "another"]}])
-def test_it_answers_500_in_json_and_no_verdict_when_storing_fails(check_api, active_model, prediction_inserts_fail,
-                                                                  body):
+def test_it_answers_500_in_json_and_no_verdict_when_storing_fails(
+    check_api, active_model, prediction_inserts_fail, body
+):
     response = check_api(body)
 
     assert response.status_code == 500
@@ -54,8 +55,9 @@ def test_it_answers_500_in_json_and_no_verdict_when_storing_fails(check_api, act
 
 
 def test_it_answers_503_when_the_active_model_cannot_be_loaded(check_api, db, tmp_path):
-    ModelVersion.objects.create(name="gone", method="odd", teacher="t", artifact_path=str(tmp_path / "gone"),
-                                active=True)
+    ModelVersion.objects.create(
+        name="gone", method="odd", teacher="t", artifact_path=str(tmp_path / "gone"), active=True
+    )
 
     response = check_api({"text": "a comment"})
 

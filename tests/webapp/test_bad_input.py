@@ -28,8 +28,9 @@ def test_a_check_of_text_that_cannot_be_stored_is_a_400(client, active_model, te
 
 
 @pytest.mark.parametrize(("text", "why"), UNSTORABLE)
-def test_a_job_named_with_text_that_cannot_be_stored_is_a_400_and_nothing_is_queued(staff_client, tiny_bert_dir,
-                                                                                     data_dir, text, why):
+def test_a_job_named_with_text_that_cannot_be_stored_is_a_400_and_nothing_is_queued(
+    staff_client, tiny_bert_dir, data_dir, text, why
+):
     options = tiny_job_options(tiny_bert_dir, data_dir, text_column=text)
 
     response = post_json(staff_client, "/api/v1/jobs", options)
@@ -44,8 +45,15 @@ def test_a_nul_in_an_api_query_string_is_a_400(staff_client):
     assert response.status_code == 400 and "NUL" in response.json()["error"]
 
 
-@pytest.mark.parametrize("path", ["/dashboard/predictions/", "/dashboard/predictions/export.csv",
-                                  "/api/v1/predictions", "/api/v1/predictions/summary"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/predictions/",
+        "/dashboard/predictions/export.csv",
+        "/api/v1/predictions",
+        "/api/v1/predictions/summary",
+    ],
+)
 @pytest.mark.parametrize("field", ["until", "since"])
 def test_the_last_day_of_the_calendar_is_a_400_on_the_review_page_export_and_api(staff_client, path, field):
     response = staff_client.get(path, {field: "9999-12-31"})
@@ -65,10 +73,8 @@ def test_copying_a_job_that_is_not_an_id_is_a_400(staff_client):
     assert staff_client.get("/dashboard/jobs/new/", {"from": "99999999999999999999"}).status_code == 404
 
 
-@pytest.mark.parametrize("teacher", ["../../etc", "/etc", "/no/such/dir", "<b>html</b>", "owner/name/extra",
-                                     "bad..id"])
-def test_a_teacher_that_is_not_a_model_is_refused_at_submit_by_the_api_and_the_form(staff_client,
-                                                                                    data_dir, teacher):
+@pytest.mark.parametrize("teacher", ["../../etc", "/etc", "/no/such/dir", "<b>html</b>", "owner/name/extra", "bad..id"])
+def test_a_teacher_that_is_not_a_model_is_refused_at_submit_by_the_api_and_the_form(staff_client, data_dir, teacher):
     options = tiny_job_options(teacher, data_dir)
 
     api = post_json(staff_client, "/api/v1/jobs", options)

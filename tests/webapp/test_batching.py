@@ -83,8 +83,9 @@ def test_a_batch_holds_at_most_max_size_texts_and_a_bigger_request_runs_alone():
     batcher = Batcher(model)
     gate, _ = run_in_threads(batcher, [("m", ["gate"])], max_size=4)
     wait_until(lambda: model.calls)
-    threads, results = run_in_threads(batcher, [("m", ["a", "b", "c"]), ("m", ["d", "e"]), ("m", list("vwxyz"))],
-                                      max_size=4)
+    threads, results = run_in_threads(
+        batcher, [("m", ["a", "b", "c"]), ("m", ["d", "e"]), ("m", list("vwxyz"))], max_size=4
+    )
     wait_until(lambda: len(batcher._queue) == 3)
     model.release.set()
     for thread in gate + threads:
@@ -131,8 +132,14 @@ def test_a_failing_batch_fails_only_its_own_requests_and_the_batcher_keeps_servi
 def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengths(active_model, settings):
     """Real padding: a 3-token text shares a forward pass with texts padded to the model's length limit."""
     settings.BATCH_MAX_SIZE = 32
-    texts = ["ok", "You are wrong.", "thanks for the edit " * 5, "a long comment about the article " * 30,
-             "Stop it!!!", "I disagree with this change because the source does not say that " * 3]
+    texts = [
+        "ok",
+        "You are wrong.",
+        "thanks for the edit " * 5,
+        "a long comment about the article " * 30,
+        "Stop it!!!",
+        "I disagree with this change because the source does not say that " * 3,
+    ]
     classify.active_model.predict(["load"])
     classifier = classify.active_model._classifier
     alone = {text: classifier.predict([text])[0].toxic_probability for text in texts}

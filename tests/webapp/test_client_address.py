@@ -48,8 +48,12 @@ def check(port, source, forwarded_for):
     """POST /api/v1/check from the loopback address `source`, with this X-Forwarded-For."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
     try:
-        connection.request("POST", "/api/v1/check", body=json.dumps({"text": "hi"}),
-                           headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for})
+        connection.request(
+            "POST",
+            "/api/v1/check",
+            body=json.dumps({"text": "hi"}),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for},
+        )
         return connection.getresponse().status
     finally:
         connection.close()
@@ -77,16 +81,20 @@ def test_behind_one_proxy_only_the_address_it_appended_counts(launched_daphne):
     assert other_client != 429
 
 
-@pytest.mark.parametrize(("hops", "forwarded_for", "expected"), [
-    (0, "198.51.100.7", "10.0.0.1"),
-    (1, "1.2.3.4, 198.51.100.7", "198.51.100.7"),
-    (2, "1.2.3.4, 198.51.100.7, 10.0.0.9", "198.51.100.7"),
-    (2, "198.51.100.7", "10.0.0.1"),  # fewer entries than proxies: it bypassed one; count the peer
-    (1, "not-an-address", "10.0.0.1"),
-    (1, "", "10.0.0.1"),
-])
-def test_the_client_is_the_entry_as_many_hops_from_the_right_as_there_are_proxies(rf, settings, hops,
-                                                                                 forwarded_for, expected):
+@pytest.mark.parametrize(
+    ("hops", "forwarded_for", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.1"),
+        (1, "1.2.3.4, 198.51.100.7", "198.51.100.7"),
+        (2, "1.2.3.4, 198.51.100.7, 10.0.0.9", "198.51.100.7"),
+        (2, "198.51.100.7", "10.0.0.1"),  # fewer entries than proxies: it bypassed one; count the peer
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_the_client_is_the_entry_as_many_hops_from_the_right_as_there_are_proxies(
+    rf, settings, hops, forwarded_for, expected
+):
     settings.TOXILAB_PROXY_HOPS = hops
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
 

@@ -34,13 +34,16 @@ def test_pyproject_pins_that_same_django():
     assert pins == [f"Django=={DJANGO}"], f"pyproject.toml pins {pins}, the handler's pin is {DJANGO}: {UPGRADE}"
 
 
-@pytest.mark.parametrize(("name", "parameters", "is_async"), [
-    ("read_body", ["self", "receive"], True),
-    ("create_request", ["self", "scope", "body_file"], False),
-    ("get_response", ["self", "request"], False),
-    ("load_middleware", ["self", "is_async"], False),
-    ("chunk_bytes", ["data"], False),  # a classmethod: `cls` is bound
-])
+@pytest.mark.parametrize(
+    ("name", "parameters", "is_async"),
+    [
+        ("read_body", ["self", "receive"], True),
+        ("create_request", ["self", "scope", "body_file"], False),
+        ("get_response", ["self", "request"], False),
+        ("load_middleware", ["self", "is_async"], False),
+        ("chunk_bytes", ["data"], False),  # a classmethod: `cls` is bound
+    ],
+)
 def test_the_asgi_handler_methods_it_calls_keep_their_signatures(name, parameters, is_async):
     method = getattr(asgi.ASGIHandler, name, None)
     assert method is not None, f"ASGIHandler.{name} is gone: {UPGRADE}"
@@ -91,17 +94,28 @@ def test_read_body_raises_request_aborted_when_the_client_disconnects():
 
 def test_create_request_returns_the_request_and_no_error_response(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
-    scope = {"type": "http", "method": "POST", "path": "/api/v1/check", "root_path": "", "query_string": b"a=1",
-             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
-             "client": ("127.0.0.1", 1234), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/v1/check",
+        "root_path": "",
+        "query_string": b"a=1",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
     handler = asgi.ASGIHandler()
     body_file = asyncio.run(handler.read_body(feed({"type": "http.request", "body": b'{"text": "hi"}'})))
 
     request, error = handler.create_request(scope, body_file)
 
     assert error is None, UPGRADE
-    assert (request.method, request.path, request.GET["a"], request.body) == ("POST", "/api/v1/check", "1",
-                                                                             b'{"text": "hi"}'), UPGRADE
+    assert (request.method, request.path, request.GET["a"], request.body) == (
+        "POST",
+        "/api/v1/check",
+        "1",
+        b'{"text": "hi"}',
+    ), UPGRADE
     body_file.close()
 
 

@@ -39,8 +39,12 @@ def test_it_answers_503_when_redis_is_unreachable(client, real_services, setting
 def test_it_answers_503_when_the_database_is_unreachable(client, real_services, monkeypatch):
     # A real connection attempt to a port where no PostgreSQL listens (the test's own connection stays).
     unreachable = connections.create_connection("default")
-    unreachable.settings_dict = {**unreachable.settings_dict, "HOST": "127.0.0.1", "PORT": free_port(),
-                                 "OPTIONS": {"connect_timeout": 2}}
+    unreachable.settings_dict = {
+        **unreachable.settings_dict,
+        "HOST": "127.0.0.1",
+        "PORT": free_port(),
+        "OPTIONS": {"connect_timeout": 2},
+    }
     monkeypatch.setattr(health, "connection", unreachable)
 
     response = client.get("/healthz")

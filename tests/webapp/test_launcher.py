@@ -78,19 +78,30 @@ def launcher_env(tmp_path, port):
     under tmp_path instead of var/)."""
     unset = ("REDIS_URL", "TEST_DATABASE_NAME", "DEBUG", "SECRET_KEY", "TOXILAB_HTTPS")
     env = {k: v for k, v in os.environ.items() if k not in unset}
-    env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-               TOXILAB_SECRET_KEY_FILE=str(tmp_path / "secret_key"), DJANGO_SUPERUSER_USERNAME="boss",
-               DJANGO_SUPERUSER_PASSWORD="pw-long-enough", TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
-               OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        TOXILAB_SECRET_KEY_FILE=str(tmp_path / "secret_key"),
+        DJANGO_SUPERUSER_USERNAME="boss",
+        DJANGO_SUPERUSER_PASSWORD="pw-long-enough",
+        TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
+        OMP_NUM_THREADS="1",
+        TOKENIZERS_PARALLELISM="false",
+    )
     return env
 
 
 def start_launcher(tmp_path, port, command=None):
     log = tmp_path / "launcher.log"
     with log.open("w") as out:
-        proc = subprocess.Popen(command or [sys.executable, "-m", "webapp.launcher"], cwd=ROOT,
-                                env=launcher_env(tmp_path, port), stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            command or [sys.executable, "-m", "webapp.launcher"],
+            cwd=ROOT,
+            env=launcher_env(tmp_path, port),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     wait_for(lambda: "ready." in log.read_text() and get(f"http://127.0.0.1:{port}/") == 200, 180, "web and worker")
     return proc, log
 
@@ -105,8 +116,9 @@ def kill_leftovers(proc, tree):
 
 
 def worker_pid(proc):
-    return next(pid for pid in descendants(proc.pid) if "celery -A webapp worker" in command_line(pid)
-                and ppid(pid) == proc.pid)
+    return next(
+        pid for pid in descendants(proc.pid) if "celery -A webapp worker" in command_line(pid) and ppid(pid) == proc.pid
+    )
 
 
 def ppid(pid):
@@ -186,13 +198,20 @@ def test_a_killed_worker_is_started_again_with_back_off_while_the_web_keeps_answ
 
 
 def test_killing_the_launcher_mid_job_leaves_no_process_and_the_next_start_removes_its_redis_folder(
-        tmp_path, tiny_bert_dir, data_dir):
+    tmp_path, tiny_bert_dir, data_dir
+):
     port = free_port()
     proc, log = start_launcher(tmp_path, port)
     tree = []
     try:
-        token = subprocess.run([sys.executable, "manage.py", "create_api_token", "boss"], cwd=ROOT, check=True,
-                               env=launcher_env(tmp_path, port), capture_output=True, text=True).stdout.strip()
+        token = subprocess.run(
+            [sys.executable, "manage.py", "create_api_token", "boss"],
+            cwd=ROOT,
+            check=True,
+            env=launcher_env(tmp_path, port),
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         body = json.dumps(tiny_job_options(tiny_bert_dir, data_dir, epochs=100, max_train_samples=512)).encode()
         auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/jobs", data=body, headers=auth)

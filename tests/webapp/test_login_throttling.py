@@ -29,8 +29,9 @@ def test_repeated_wrong_passwords_lock_out_the_right_one_until_the_cool_off(clie
     assert sign_in(client, PASSWORD, address="10.9.9.9").status_code == 302, "another address is not locked"
 
     client.logout()
-    AccessAttempt.objects.update(attempt_time=datetime.datetime.now(datetime.UTC) - settings.AXES_COOLOFF_TIME
-                                 - datetime.timedelta(seconds=1))
+    AccessAttempt.objects.update(
+        attempt_time=datetime.datetime.now(datetime.UTC) - settings.AXES_COOLOFF_TIME - datetime.timedelta(seconds=1)
+    )
     assert sign_in(client, PASSWORD).status_code == 302, "after the cool-off the right password works again"
 
 
@@ -46,11 +47,19 @@ def test_a_successful_sign_in_resets_the_count(client, staff, limit):
 def test_behind_a_proxy_the_count_follows_the_forwarded_address(client, staff, limit, settings):
     settings.TOXILAB_PROXY_HOPS = 1
     for n in range(limit):
-        client.post("/accounts/login/", {"username": "ada", "password": "wrong"}, REMOTE_ADDR="10.0.0.1",
-                    HTTP_X_FORWARDED_FOR=f"1.1.1.{n}, 198.51.100.7")
+        client.post(
+            "/accounts/login/",
+            {"username": "ada", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"1.1.1.{n}, 198.51.100.7",
+        )
 
-    right = client.post("/accounts/login/", {"username": "ada", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1",
-                        HTTP_X_FORWARDED_FOR="5.5.5.5, 198.51.100.7")
+    right = client.post(
+        "/accounts/login/",
+        {"username": "ada", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="5.5.5.5, 198.51.100.7",
+    )
 
     assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
     assert right.status_code == 429

@@ -41,8 +41,13 @@ def test_the_database_refuses_a_second_active_model(db):
 
 
 def _register_cli(directory):
-    return subprocess.run([sys.executable, "manage.py", "register_model", str(directory)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "register_model", str(directory)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_register_model_refuses_a_directory_without_run_json_with_exit_2(tmp_path):
@@ -80,8 +85,9 @@ def test_register_model_refuses_truncated_weights_with_exit_2_and_one_line(db, t
     assert not ModelVersion.objects.exists()
 
 
-def test_an_active_model_whose_weights_were_truncated_answers_503_not_500(check_api, client, db, tiny_artifact_dir,
-                                                                          tmp_path):
+def test_an_active_model_whose_weights_were_truncated_answers_503_not_500(
+    check_api, client, db, tiny_artifact_dir, tmp_path
+):
     broken = tmp_path / "copy"
     shutil.copytree(tiny_artifact_dir, broken)
     call_command("register_model", str(broken), "--name", "soon-broken", "--activate")
@@ -94,16 +100,20 @@ def test_an_active_model_whose_weights_were_truncated_answers_503_not_500(check_
     assert "Traceback" not in page.content.decode()
 
 
-def test_activating_another_version_switches_the_model_without_a_restart(check_api, db, tiny_artifact_dir, tmp_path,
-                                                                         monkeypatch):
+def test_activating_another_version_switches_the_model_without_a_restart(
+    check_api, db, tiny_artifact_dir, tmp_path, monkeypatch
+):
     second_dir = tmp_path / "second"
     shutil.copytree(tiny_artifact_dir, second_dir)
     call_command("register_model", str(tiny_artifact_dir), "--name", "first", "--activate")
     call_command("register_model", str(second_dir), "--name", "second")
     loaded = []
     original_load = Classifier.load.__func__
-    monkeypatch.setattr(Classifier, "load",
-                        classmethod(lambda cls, path, **kw: loaded.append(str(path)) or original_load(cls, path, **kw)))
+    monkeypatch.setattr(
+        Classifier,
+        "load",
+        classmethod(lambda cls, path, **kw: loaded.append(str(path)) or original_load(cls, path, **kw)),
+    )
 
     before = check_api({"text": "hello"}).json()
     ModelVersion.objects.get(name="second").activate()
@@ -116,14 +126,16 @@ def test_activating_another_version_switches_the_model_without_a_restart(check_a
     assert list(stored) == ["first", "second", "second"]
 
 
-def test_a_renamed_active_model_answers_with_its_new_name_without_reloading(check_api, db, tiny_artifact_dir,
-                                                                          monkeypatch):
+def test_a_renamed_active_model_answers_with_its_new_name_without_reloading(
+    check_api, db, tiny_artifact_dir, monkeypatch
+):
     call_command("register_model", str(tiny_artifact_dir), "--name", "first", "--activate")
     check_api({"text": "hello"})
     loaded = []
     original_load = Classifier.load.__func__
-    monkeypatch.setattr(Classifier, "load",
-                        classmethod(lambda cls, path, **kw: loaded.append(path) or original_load(cls, path, **kw)))
+    monkeypatch.setattr(
+        Classifier, "load", classmethod(lambda cls, path, **kw: loaded.append(path) or original_load(cls, path, **kw))
+    )
 
     ModelVersion.objects.filter(name="first").update(name="renamed")
     answer = check_api({"text": "hello"}).json()

@@ -25,8 +25,7 @@ def counted_in(request, settings):
     return request.param
 
 
-def test_on_redis_one_key_per_client_and_window_expires_with_the_window(check_api, active_model, settings,
-                                                                       address):
+def test_on_redis_one_key_per_client_and_window_expires_with_the_window(check_api, active_model, settings, address):
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL (as CI has)")
     settings.TOXILAB_RATE_LIMIT = (5, 3600)  # an hour's window: the two checks never straddle its edge
@@ -63,8 +62,7 @@ def test_other_clients_keep_their_own_allowance(check_api, active_model, setting
     assert [first.status_code, second.status_code, other.status_code] == [200, 429, 200]
 
 
-def test_the_page_and_the_api_share_one_allowance(client, check_api, active_model, settings, address,
-                                                  counted_in):
+def test_the_page_and_the_api_share_one_allowance(client, check_api, active_model, settings, address, counted_in):
     settings.TOXILAB_RATE_LIMIT = (2, 3600)
 
     page = client.post("/", {"text": "hi"}, REMOTE_ADDR=address)

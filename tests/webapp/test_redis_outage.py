@@ -28,8 +28,22 @@ class RedisServer:
 
     def start(self):
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_until(self._answers, timeout=30, what=f"redis-server on port {self.port}")
 
     def stop(self):
@@ -59,14 +73,18 @@ def redis_server(tmp_path):
 def broker(redis_server, monkeypatch):
     """Jobs are sent to the test's Redis, with the project's broker settings."""
     app = Celery("toxilab-test", set_as_current=False)
-    app.conf.update(broker_url=redis_server.url, result_backend=redis_server.url,
-                    broker_transport_options=django_settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    app.conf.update(
+        broker_url=redis_server.url,
+        result_backend=redis_server.url,
+        broker_transport_options=django_settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    )
     monkeypatch.setattr(jobs, "celery_app", app)
     return redis_server
 
 
 def test_checks_answer_while_redis_is_down_and_the_limit_is_back_when_it_returns(
-        check_api, active_model, settings, redis_server, caplog, monkeypatch):
+    check_api, active_model, settings, redis_server, caplog, monkeypatch
+):
     monkeypatch.setattr(ratelimit, "_last_warning", [float("-inf")])  # no warning yet in this process
     settings.REDIS_URL, settings.TOXILAB_RATE_LIMIT = redis_server.url, (2, 3600)
     assert [check_api({"text": "hello"}).status_code for _ in range(3)] == [200, 200, 429]
@@ -84,7 +102,8 @@ def test_checks_answer_while_redis_is_down_and_the_limit_is_back_when_it_returns
 
 
 def test_a_job_launched_while_the_broker_is_down_is_answered_503_promptly_and_stored_failed(
-        transactional_db, client, django_user_model, broker, tiny_bert_dir, data_dir):
+    transactional_db, client, django_user_model, broker, tiny_bert_dir, data_dir
+):
     staff = django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
     client.force_login(staff)
     body = tiny_job_options(tiny_bert_dir, data_dir)
@@ -109,20 +128,27 @@ def test_a_job_launched_while_the_broker_is_down_is_answered_503_promptly_and_st
 
 
 def test_the_job_stream_sends_the_snapshot_and_asks_to_come_back_while_redis_is_down(
-        transactional_db, client, django_user_model, settings, redis_server):
+    transactional_db, client, django_user_model, settings, redis_server
+):
     from webapp.asgi import application
 
     staff = django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
     job = TrainingJob.objects.create(method="teacher", teacher="t", dataset="d", config={}, created_by=staff)
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [{"address": redis_server.url,
-                                                                 "socket_connect_timeout": 2}]}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": redis_server.url, "socket_connect_timeout": 2}]},
+        }
+    }
     redis_server.stop()
     cookie = session_cookie(client, staff)
 
     async def handshake():
-        headers = [(b"cookie", f"sessionid={cookie}".encode()), (b"origin", b"http://127.0.0.1"),
-                   (b"host", b"127.0.0.1")]
+        headers = [
+            (b"cookie", f"sessionid={cookie}".encode()),
+            (b"origin", b"http://127.0.0.1"),
+            (b"host", b"127.0.0.1"),
+        ]
         communicator = WebsocketCommunicator(application, f"/ws/jobs/{job.pk}/", headers=headers)
         connected, _ = await communicator.connect(timeout=PROMPT_S)
         snapshot = await communicator.receive_json_from(timeout=PROMPT_S)

@@ -23,8 +23,13 @@ def measured(monkeypatch):
 
     def compare_f1(path, runtime):
         fp32, candidate = figures["fp32"], figures["candidate"]
-        return {"runtime": runtime, "fp32_f1": fp32, "runtime_f1": candidate, "texts": 400,
-                "within_tolerance": fp32 - candidate <= runtimes.F1_TOLERANCE}
+        return {
+            "runtime": runtime,
+            "fp32_f1": fp32,
+            "runtime_f1": candidate,
+            "texts": 400,
+            "within_tolerance": fp32 - candidate <= runtimes.F1_TOLERANCE,
+        }
 
     monkeypatch.setattr(runtimes, "compare_f1", compare_f1)
     return figures
@@ -62,8 +67,7 @@ def test_a_run_whose_f1_cannot_be_measured_stays_on_fp32_with_the_reason(db, set
 
 
 @pytest.mark.django_db(transaction=True)
-def test_register_model_measures_the_real_runtimes_and_the_api_names_the_one_that_answers(settings, run_dir,
-                                                                                          check_api):
+def test_register_model_measures_the_real_runtimes_and_the_api_names_the_one_that_answers(settings, run_dir, check_api):
     settings.RUNTIME_CHOICE = True
     call_command("register_model", str(run_dir), "--name", "chosen", "--activate")
     version = ModelVersion.objects.get(name="chosen")

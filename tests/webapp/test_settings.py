@@ -14,16 +14,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args, **env):
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("DEBUG", "SECRET_KEY", "TOXILAB_HTTPS", "TOXILAB_SECRET_KEY_FILE")}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "SECRET_KEY", "TOXILAB_HTTPS", "TOXILAB_SECRET_KEY_FILE")
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_reports_no_warnings_with_debug_off():
-    proc = _manage("check", "--deploy", "--fail-level", "WARNING",
-                   DEBUG="0", SECRET_KEY="k" * 20 + "-Q7#mZ2!vR9$wL4^pX8&nB6*tC3(yH5)",
-                   ALLOWED_HOSTS="toxilab.example.org", TOXILAB_HTTPS="1")
+    proc = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="k" * 20 + "-Q7#mZ2!vR9$wL4^pX8&nB6*tC3(yH5)",
+        ALLOWED_HOSTS="toxilab.example.org",
+        TOXILAB_HTTPS="1",
+    )
 
     assert proc.returncode == 0, proc.stderr
     assert "System check identified no issues (0 silenced)." in proc.stdout
@@ -50,8 +61,9 @@ def test_debug_is_on_only_when_asked_for(tmp_path):
     assert proc.stdout.strip() == "True", proc.stderr
 
 
-@pytest.mark.parametrize(("helper", "value"),
-                         [(env_bool, "maybe"), (env_int, "ten"), (env_rate, "60 per minute"), (env_rate, "0/m")])
+@pytest.mark.parametrize(
+    ("helper", "value"), [(env_bool, "maybe"), (env_int, "ten"), (env_rate, "60 per minute"), (env_rate, "0/m")]
+)
 def test_env_helpers_refuse_a_malformed_value(monkeypatch, helper, value):
     monkeypatch.setenv("TOXILAB_SOMETHING", value)
 
@@ -67,7 +79,10 @@ def test_env_helpers_read_good_values(monkeypatch):
 
 
 def test_a_unix_socket_redis_url_is_spelled_for_each_client():
-    assert redis_urls("unix:///tmp/r/redis.sock") == {"redis": "unix:///tmp/r/redis.sock", "celery": "redis+socket:///tmp/r/redis.sock"}
+    assert redis_urls("unix:///tmp/r/redis.sock") == {
+        "redis": "unix:///tmp/r/redis.sock",
+        "celery": "redis+socket:///tmp/r/redis.sock",
+    }
     assert redis_urls("redis://h:6379/2") == {"redis": "redis://h:6379/2", "celery": "redis://h:6379/2"}
     with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
         redis_urls("http://h")

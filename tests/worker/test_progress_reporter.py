@@ -18,14 +18,29 @@ from worker.progress import JobReporter
 def attempt(transactional_db, staff_user, settings, tmp_path):
     settings.TOXILAB_ARTIFACTS_DIR = tmp_path
     settings.TOXILAB_PROGRESS_FLUSH_MS, settings.TOXILAB_JOB_POLL_MS, settings.TOXILAB_JOB_HEARTBEAT_S = 200, 50, 1
-    job = TrainingJob.objects.create(method="teacher", teacher="t", dataset="d", config={"epochs": 1},
-                                     created_by=staff_user, celery_task_id=str(uuid.uuid4()))
+    job = TrainingJob.objects.create(
+        method="teacher",
+        teacher="t",
+        dataset="d",
+        config={"epochs": 1},
+        created_by=staff_user,
+        celery_task_id=str(uuid.uuid4()),
+    )
     return attempts.claim(job.pk, job.celery_task_id, worker="celery@here", pid=1, device_for=lambda c: "cpu")
 
 
 def step(number, total=1000):
-    return Progress("step", number, total, number / total, loss=1 / number, components={"cls": 1 / number},
-                    lr=1e-3, samples_per_s=100.0, eta_s=float(total - number))
+    return Progress(
+        "step",
+        number,
+        total,
+        number / total,
+        loss=1 / number,
+        components={"cls": 1 / number},
+        lr=1e-3,
+        samples_per_s=100.0,
+        eta_s=float(total - number),
+    )
 
 
 class Listener:
@@ -87,8 +102,11 @@ def test_an_attempt_that_lost_the_job_stops_and_writes_nothing_more(attempt):
 def test_it_keeps_the_heartbeat_fresh_while_nothing_is_reported(attempt):
     before = TrainingJob.objects.get(pk=attempt.job_id).heartbeat
     with JobReporter(attempt):
-        wait_until(lambda: TrainingJob.objects.get(pk=attempt.job_id).heartbeat > before, timeout=3,
-                   what="a heartbeat while the data loads")
+        wait_until(
+            lambda: TrainingJob.objects.get(pk=attempt.job_id).heartbeat > before,
+            timeout=3,
+            what="a heartbeat while the data loads",
+        )
 
 
 def test_a_long_evaluation_pass_moves_the_jobs_eta_and_is_streamed(attempt):
@@ -96,8 +114,17 @@ def test_a_long_evaluation_pass_moves_the_jobs_eta_and_is_streamed(attempt):
     with JobReporter(attempt) as reporter:
         reporter(step(1000))
         for done in (100, 200, 300):
-            reporter(Progress("evaluating", 1000, 1000, 1.0, split="test", metrics={"done": done, "total": 400},
-                              eta_s=(400 - done) / 10))
+            reporter(
+                Progress(
+                    "evaluating",
+                    1000,
+                    1000,
+                    1.0,
+                    split="test",
+                    metrics={"done": done, "total": 400},
+                    eta_s=(400 - done) / 10,
+                )
+            )
     job = TrainingJob.objects.get(pk=attempt.job_id)
     assert job.eta_s == 10.0 and not job.points.filter(step__gt=1000).exists()
     states = [message["data"]["job"] for message in listener.drain() if "job" in message["data"]]

@@ -37,12 +37,14 @@ def two_workers(transactional_db, settings, tmp_path):
 
 
 def test_two_queued_jobs_run_in_parallel_on_two_workers_and_each_job_names_its_worker(
-        two_workers, django_user_model, client, tiny_bert_dir, data_dir):
+    two_workers, django_user_model, client, tiny_bert_dir, data_dir
+):
     health = client.get("/healthz").json()["workers"]
     assert health["ok"] and health["answered"] >= 2  # others sharing this Redis may answer too
     user = django_user_model.objects.create_user("trainer", password="pw-for-tests", is_staff=True)
-    launched = [jobs.launch(options.validate(tiny_job_options(tiny_bert_dir, data_dir, epochs=10)), user)
-                for _ in range(2)]
+    launched = [
+        jobs.launch(options.validate(tiny_job_options(tiny_bert_dir, data_dir, epochs=10)), user) for _ in range(2)
+    ]
 
     def finished():
         rows = list(TrainingJob.objects.filter(pk__in=[job.pk for job in launched]).order_by("pk"))

@@ -26,8 +26,11 @@ def fresh(job):
 
 def wait_for_status(job, worker, *statuses, timeout=120):
     try:
-        return wait_until(lambda: fresh(job).status in statuses and fresh(job), timeout=timeout,
-                          what=f"job {job.pk} to be {' or '.join(statuses)}")
+        return wait_until(
+            lambda: fresh(job).status in statuses and fresh(job),
+            timeout=timeout,
+            what=f"job {job.pk} to be {' or '.join(statuses)}",
+        )
     except TimeoutError as exc:
         raise AssertionError(f"{exc}; job is {fresh(job).status}; worker log:\n{worker.log()[-4000:]}") from None
 
@@ -54,7 +57,8 @@ async def watch(job_id, cookie, timeout=120):
 
 
 def test_a_job_streams_its_loss_live_while_the_database_collects_it_and_registers_a_model(
-        celery_worker, staff_user, client, tiny_bert_dir, data_dir):
+    celery_worker, staff_user, client, tiny_bert_dir, data_dir
+):
     cookie = session_cookie(client, staff_user)
     job = launch(staff_user, tiny_bert_dir, data_dir, epochs=2)
 
@@ -79,7 +83,8 @@ def test_a_job_streams_its_loss_live_while_the_database_collects_it_and_register
 
 
 def test_cancel_stops_a_running_job_within_a_few_steps_and_a_queued_one_never_starts(
-        celery_worker, staff_user, tiny_bert_dir, data_dir):
+    celery_worker, staff_user, tiny_bert_dir, data_dir
+):
     running = launch(staff_user, tiny_bert_dir, data_dir, epochs=40)
     queued = launch(staff_user, tiny_bert_dir, data_dir)  # behind it: one job at a time per worker
     jobs.cancel(queued, staff_user)
@@ -102,7 +107,8 @@ def test_cancel_stops_a_running_job_within_a_few_steps_and_a_queued_one_never_st
 
 
 def test_a_job_whose_worker_process_is_killed_restarts_and_its_log_says_why(
-        celery_worker, staff_user, tiny_bert_dir, data_dir):
+    celery_worker, staff_user, tiny_bert_dir, data_dir
+):
     job = launch(staff_user, tiny_bert_dir, data_dir, epochs=3)
     wait_until(lambda: fresh(job).step >= 2, timeout=90, what="the job's second step")
 
@@ -116,15 +122,20 @@ def test_a_job_whose_worker_process_is_killed_restarts_and_its_log_says_why(
 
 
 def test_a_job_whose_whole_worker_was_killed_is_requeued_once_its_heartbeat_is_stale_and_then_finishes(
-        celery_worker, training_workers, staff_user, client, tiny_bert_dir, data_dir):
+    celery_worker, training_workers, staff_user, client, tiny_bert_dir, data_dir
+):
     job = launch(staff_user, tiny_bert_dir, data_dir, epochs=3)
     wait_until(lambda: fresh(job).step >= 2, timeout=90, what="the job's second step")
     first_task = fresh(job).celery_task_id
 
     celery_worker.kill()  # main process and pool together: nobody is left to put the message back
     client.force_login(staff_user)
-    wait_until(lambda: client.get(f"/api/v1/jobs/{job.pk}").json()["status"] == "queued", timeout=30,
-               interval=0.5, what="the stale job to be re-queued when the API reads it")
+    wait_until(
+        lambda: client.get(f"/api/v1/jobs/{job.pk}").json()["status"] == "queued",
+        timeout=30,
+        interval=0.5,
+        what="the stale job to be re-queued when the API reads it",
+    )
 
     assert fresh(job).celery_task_id != first_task
     assert any("no heartbeat" in m and "re-queued" in m for m in log_of(job))

@@ -44,8 +44,11 @@ class ApiToken(models.Model):
     @classmethod
     def authenticate(cls, raw):
         """The active user owning this unrevoked token, or None."""
-        token = (cls.objects.select_related("user")
-                 .filter(key_hash=cls.hash(raw), revoked__isnull=True, user__is_active=True).first())
+        token = (
+            cls.objects.select_related("user")
+            .filter(key_hash=cls.hash(raw), revoked__isnull=True, user__is_active=True)
+            .first()
+        )
         if token is None:
             return None
         now = timezone.now()

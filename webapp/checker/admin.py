@@ -11,8 +11,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["active", "method", "runtime"]
     search_fields = ["name", "teacher"]
     # active: changed only through the actions, which keep one active; the runtime: by runtime_choice
-    readonly_fields = ["active", "runtime", "candidate_runtime", "fp32_f1", "candidate_f1", "runtime_note",
-                       "runtime_checked"]
+    readonly_fields = [
+        "active",
+        "runtime",
+        "candidate_runtime",
+        "fp32_f1",
+        "candidate_f1",
+        "runtime_note",
+        "runtime_checked",
+    ]
     actions = ["activate", "deactivate"]
 
     @admin.display(description="test F1")

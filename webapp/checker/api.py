@@ -109,5 +109,8 @@ def _check_or_503(texts):
 
 
 def _result(prediction):
-    return {"label": prediction.label, "toxic_probability": prediction.toxic_probability,
-            "prediction_id": prediction.pk}
+    return {
+        "label": prediction.label,
+        "toxic_probability": prediction.toxic_probability,
+        "prediction_id": prediction.pk,
+    }

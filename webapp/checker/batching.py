@@ -103,7 +103,7 @@ class Batcher:
         else:
             start = 0
             for request in batch:
-                request.result = results[start:start + len(request.texts)]
+                request.result = results[start : start + len(request.texts)]
                 start += len(request.texts)
         self.batches += 1
         self.requests += len(batch)

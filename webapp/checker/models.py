@@ -84,8 +84,9 @@ class Prediction(models.Model):
     # The latest staff review, kept here so that lists filter and show it without a join; the
     # history is in PredictionReview. `label` stays the model's verdict forever.
     reviewed_label = models.CharField(max_length=10, choices=Label.choices, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", db_index=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -98,8 +99,7 @@ class Prediction(models.Model):
             models.Index(fields=["-created", "-id"], name="prediction_created_id"),
             models.Index(fields=["toxic_probability", "id"], name="prediction_probability_id"),
             # Reviewed rows are few: the "reviewed" filter and the training export read this index.
-            models.Index(fields=["-reviewed_at"], name="prediction_reviewed",
-                         condition=Q(reviewed_at__isnull=False)),
+            models.Index(fields=["-reviewed_at"], name="prediction_reviewed", condition=Q(reviewed_at__isnull=False)),
         ]
 
     def __str__(self):
@@ -127,8 +127,9 @@ class PredictionReview(models.Model):
         RELABEL = "relabel", "relabelled"
 
     prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                 related_name="prediction_reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="prediction_reviews"
+    )
     created = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=10, choices=Action.choices)
     # The label shown before this review (the model's verdict, or the previous reviewer's) and after.

@@ -34,12 +34,15 @@ def choose(version):
         return version
     fp32, candidate = check["fp32_f1"], check["runtime_f1"]
     if check["within_tolerance"]:
-        note = (f"{runtimes.CANDIDATE} serves: test F1 {candidate:.4f} against fp32 {fp32:.4f} "
-                f"on {check['texts']} comments")
+        note = (
+            f"{runtimes.CANDIDATE} serves: test F1 {candidate:.4f} against fp32 {fp32:.4f} on {check['texts']} comments"
+        )
         runtime = runtimes.CANDIDATE
     else:
-        note = (f"kept fp32: {runtimes.CANDIDATE} test F1 {candidate:.4f} is more than "
-                f"{runtimes.F1_TOLERANCE * 100:.1f} points below fp32 {fp32:.4f} on {check['texts']} comments")
+        note = (
+            f"kept fp32: {runtimes.CANDIDATE} test F1 {candidate:.4f} is more than "
+            f"{runtimes.F1_TOLERANCE * 100:.1f} points below fp32 {fp32:.4f} on {check['texts']} comments"
+        )
         runtime = ModelVersion.Runtime.FP32
     _save(version, runtime, runtimes.CANDIDATE, fp32, candidate, note)
     log.info("model version %s: %s", version.pk, note)
@@ -50,5 +53,6 @@ def _save(version, runtime, candidate, fp32_f1, candidate_f1, note):
     version.runtime, version.candidate_runtime = runtime, candidate
     version.fp32_f1, version.candidate_f1, version.runtime_note = fp32_f1, candidate_f1, note
     version.runtime_checked = timezone.now()
-    version.save(update_fields=["runtime", "candidate_runtime", "fp32_f1", "candidate_f1", "runtime_note",
-                                "runtime_checked"])
+    version.save(
+        update_fields=["runtime", "candidate_runtime", "fp32_f1", "candidate_f1", "runtime_note", "runtime_checked"]
+    )

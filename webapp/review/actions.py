@@ -55,14 +55,16 @@ def review(ids, user, action):
     Prediction.objects.filter(pk__in=ids).update(reviewed_label=new_label, reviewed_by=user, reviewed_at=now)
     PredictionReview.objects.bulk_create(
         _audit_row(pk, user, now, previous, previous if action == "confirm" else action)
-        for pk, previous in sorted(shown.items()))
+        for pk, previous in sorted(shown.items())
+    )
     return len(ids)
 
 
 def _audit_row(pk, user, now, previous, label):
     action = PredictionReview.Action.CONFIRM if label == previous else PredictionReview.Action.RELABEL
-    return PredictionReview(prediction_id=pk, reviewer=user, created=now, action=action, previous_label=previous,
-                            label=label)
+    return PredictionReview(
+        prediction_id=pk, reviewer=user, created=now, action=action, previous_label=previous, label=label
+    )
 
 
 def _shown_label():

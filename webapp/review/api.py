@@ -139,32 +139,49 @@ def list_predictions(request, params: Query[FilterParams]):
         page = filters.page(form, after=params.after, before=params.before, size=params.limit, rows=rows)
     except filters.BadCursor as exc:
         raise HttpError(400, f"{'before' if params.before else 'after'}: {exc}") from None
-    return {"count": page.count, "count_capped": page.count_capped, "next": page.next_cursor,
-            "previous": page.previous_cursor, "items": page.rows}
+    return {
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "next": page.next_cursor,
+        "previous": page.previous_cursor,
+        "items": page.rows,
+    }
 
 
-@router.get("/predictions/summary", response={200: list[SummaryOut], **ERRORS},
-            summary="Per-model figures of the matching predictions")
+@router.get(
+    "/predictions/summary",
+    response={200: list[SummaryOut], **ERRORS},
+    summary="Per-model figures of the matching predictions",
+)
 def predictions_summary(request, params: Query[FilterParams]):
     return [row.to_dict() for row in summary.per_model(_filter(params).queryset())]
 
 
-@router.post("/predictions/review", response={200: BulkReviewOut, **ERRORS},
-             summary=f"Confirm or relabel up to {actions.MAX_BULK} predictions at once")
+@router.post(
+    "/predictions/review",
+    response={200: BulkReviewOut, **ERRORS},
+    summary=f"Confirm or relabel up to {actions.MAX_BULK} predictions at once",
+)
 def review_predictions(request, payload: BulkReviewIn):
     count = _review(payload.ids, request.auth, payload.action)
     items = Prediction.objects.filter(pk__in=payload.ids).select_related("reviewed_by").order_by("id")
     return {"reviewed": count, "items": list(items)}
 
 
-@router.get("/predictions/{prediction_id}", response={200: PredictionDetail, **ERRORS},
-            summary="One prediction with its reviews")
+@router.get(
+    "/predictions/{prediction_id}",
+    response={200: PredictionDetail, **ERRORS},
+    summary="One prediction with its reviews",
+)
 def get_prediction(request, prediction_id: int):
     return _prediction(prediction_id)
 
 
-@router.post("/predictions/{prediction_id}/review", response={200: PredictionDetail, **ERRORS},
-             summary="Confirm or relabel one prediction")
+@router.post(
+    "/predictions/{prediction_id}/review",
+    response={200: PredictionDetail, **ERRORS},
+    summary="Confirm or relabel one prediction",
+)
 def review_prediction(request, prediction_id: int, payload: ReviewIn):
     _review([_prediction(prediction_id).pk], request.auth, payload.action)
     return _prediction(prediction_id)

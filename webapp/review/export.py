@@ -9,10 +9,31 @@ import csv
 
 CHUNK_ROWS = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = ["id", "created", "text", "model_label", "toxic_probability", "model", "source", "reviewed_label",
-           "final_label", "reviewed_by", "reviewed_at"]
-FIELDS = ["id", "created", "text", "label", "toxic_probability", "model_version__name", "source", "reviewed_label",
-          "reviewed_by__username", "reviewed_at"]
+COLUMNS = [
+    "id",
+    "created",
+    "text",
+    "model_label",
+    "toxic_probability",
+    "model",
+    "source",
+    "reviewed_label",
+    "final_label",
+    "reviewed_by",
+    "reviewed_at",
+]
+FIELDS = [
+    "id",
+    "created",
+    "text",
+    "label",
+    "toxic_probability",
+    "model_version__name",
+    "source",
+    "reviewed_label",
+    "reviewed_by__username",
+    "reviewed_at",
+]
 
 
 def neutralise(value):
@@ -35,10 +56,19 @@ def lines(ordered):
     for row in ordered.values_list(*FIELDS).iterator(chunk_size=CHUNK_ROWS):
         record = dict(zip(FIELDS, row, strict=True))
         final = record["reviewed_label"] or record["label"]
-        cells = [record["id"], record["created"].isoformat(), record["text"], record["label"],
-                 f"{record['toxic_probability']:.6f}", record["model_version__name"], record["source"],
-                 record["reviewed_label"], final, record["reviewed_by__username"],
-                 record["reviewed_at"].isoformat() if record["reviewed_at"] else ""]
+        cells = [
+            record["id"],
+            record["created"].isoformat(),
+            record["text"],
+            record["label"],
+            f"{record['toxic_probability']:.6f}",
+            record["model_version__name"],
+            record["source"],
+            record["reviewed_label"],
+            final,
+            record["reviewed_by__username"],
+            record["reviewed_at"].isoformat() if record["reviewed_at"] else "",
+        ]
         yield writer.writerow([neutralise(cell) for cell in cells])
 
 
@@ -52,4 +82,3 @@ def chunks(line_iter, lines_per_chunk=200):
             buffer = []
     if buffer:
         yield "".join(buffer).encode()
-

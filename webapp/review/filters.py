@@ -37,18 +37,33 @@ class PredictionFilter(forms.Form):
     """Query parameters of /dashboard/predictions/, its export.csv, and GET /api/v1/predictions."""
 
     q = forms.CharField(required=False, max_length=200, label="text contains", strip=True)
-    label = forms.ChoiceField(required=False, label="model verdict",
-                              choices=[("", "any verdict"), *Prediction.Label.choices])
-    min_probability = forms.FloatField(required=False, min_value=0, max_value=1, label="toxic probability from",
-                                       widget=forms.NumberInput(attrs={"step": "any"}))
-    max_probability = forms.FloatField(required=False, min_value=0, max_value=1, label="to",
-                                       widget=forms.NumberInput(attrs={"step": "any"}))
+    label = forms.ChoiceField(
+        required=False, label="model verdict", choices=[("", "any verdict"), *Prediction.Label.choices]
+    )
+    min_probability = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1,
+        label="toxic probability from",
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    max_probability = forms.FloatField(
+        required=False, min_value=0, max_value=1, label="to", widget=forms.NumberInput(attrs={"step": "any"})
+    )
     model = forms.ModelChoiceField(queryset=ModelVersion.objects.all(), required=False, empty_label="any model")
     source = forms.ChoiceField(required=False, choices=[("", "page and API"), *Prediction.Source.choices])
-    since = forms.DateField(required=False, label="from date", validators=[MaxValueValidator(LAST_DAY)],
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="to date (inclusive)", validators=[MaxValueValidator(LAST_DAY)],
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False,
+        label="from date",
+        validators=[MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        required=False,
+        label="to date (inclusive)",
+        validators=[MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     reviewed = forms.ChoiceField(required=False, choices=[("", "reviewed or not"), *REVIEWED.items()])
     sort = forms.ChoiceField(required=False, choices=[(name, name.replace("-", " ")) for name in SORTS])
 
@@ -74,9 +89,13 @@ class PredictionFilter(forms.Form):
         rows = Prediction.objects.all()
         if data.get("q"):
             rows = rows.filter(text__icontains=data["q"])
-        for field, lookup in (("label", "label"), ("model", "model_version"), ("source", "source"),
-                              ("min_probability", "toxic_probability__gte"),
-                              ("max_probability", "toxic_probability__lte")):
+        for field, lookup in (
+            ("label", "label"),
+            ("model", "model_version"),
+            ("source", "source"),
+            ("min_probability", "toxic_probability__gte"),
+            ("max_probability", "toxic_probability__lte"),
+        ):
             if data.get(field) not in (None, ""):
                 rows = rows.filter(**{lookup: data[field]})
         if data.get("since"):
@@ -142,17 +161,21 @@ def page(form, after=None, before=None, size=PAGE_SIZE, rows=None):
     if cursor is not None:
         listing = listing.filter(_beyond(field, cursor, forwards=descending != backwards))
     sign = "-" if descending != backwards else ""
-    found = list(listing.order_by(f"{sign}{field}", f"{sign}id")[:size + 1])
+    found = list(listing.order_by(f"{sign}{field}", f"{sign}id")[: size + 1])
     more = len(found) > size
     found = found[:size]
     if backwards:
         found.reverse()
     has_next = (more and not backwards) or (backwards and bool(found))
     has_previous = (more if backwards else cursor is not None) and bool(found)
-    count = matches.order_by()[:COUNT_CAP + 1].count()
-    return Page(rows=found, sort=sort, count=count,
-                next_cursor=encode_cursor(found[-1], field) if has_next else None,
-                previous_cursor=encode_cursor(found[0], field) if has_previous else None)
+    count = matches.order_by()[: COUNT_CAP + 1].count()
+    return Page(
+        rows=found,
+        sort=sort,
+        count=count,
+        next_cursor=encode_cursor(found[-1], field) if has_next else None,
+        previous_cursor=encode_cursor(found[0], field) if has_previous else None,
+    )
 
 
 def _beyond(field, cursor, forwards):

@@ -29,18 +29,39 @@ class ModelSummary:
         return self.agreed / self.reviewed if self.reviewed else None
 
     def to_dict(self):
-        return {"model_id": self.model_id, "model": self.model_name, "predictions": self.predictions,
-                "toxic_share": self.toxic_share, "reviewed": self.reviewed, "reviewed_share": self.reviewed_share,
-                "agreement": self.agreement}
+        return {
+            "model_id": self.model_id,
+            "model": self.model_name,
+            "predictions": self.predictions,
+            "toxic_share": self.toxic_share,
+            "reviewed": self.reviewed,
+            "reviewed_share": self.reviewed_share,
+            "agreement": self.agreement,
+        }
 
 
 def per_model(matches):
     """A ModelSummary per model among `matches` (a queryset of predictions), most predictions first."""
     reviewed = Q(reviewed_at__isnull=False)
-    rows = (matches.order_by().values("model_version_id", "model_version__name")
-            .annotate(predictions=Count("id"), toxic=Count("id", filter=Q(label="toxic")),
-                      reviewed=Count("id", filter=reviewed),
-                      agreed=Count("id", filter=reviewed & Q(reviewed_label=F("label"))))
-            .order_by("-predictions", "model_version_id"))
-    return [ModelSummary(row["model_version_id"], row["model_version__name"], row["predictions"], row["toxic"],
-                         row["reviewed"], row["agreed"]) for row in rows]
+    rows = (
+        matches.order_by()
+        .values("model_version_id", "model_version__name")
+        .annotate(
+            predictions=Count("id"),
+            toxic=Count("id", filter=Q(label="toxic")),
+            reviewed=Count("id", filter=reviewed),
+            agreed=Count("id", filter=reviewed & Q(reviewed_label=F("label"))),
+        )
+        .order_by("-predictions", "model_version_id")
+    )
+    return [
+        ModelSummary(
+            row["model_version_id"],
+            row["model_version__name"],
+            row["predictions"],
+            row["toxic"],
+            row["reviewed"],
+            row["agreed"],
+        )
+        for row in rows
+    ]

@@ -22,8 +22,9 @@ def predictions(request):
         return render(request, "review/list.html", context, status=400)
     rows = form.queryset().select_related("model_version", "reviewed_by")
     try:
-        context["page"] = filters.page(form, after=request.GET.get("after"), before=request.GET.get("before"),
-                                       rows=rows)
+        context["page"] = filters.page(
+            form, after=request.GET.get("after"), before=request.GET.get("before"), rows=rows
+        )
     except filters.BadCursor as exc:
         messages.error(request, str(exc))
         return redirect(f"{request.path}?{context['query']}")
@@ -50,8 +51,7 @@ def review_selected(request):
 @require_GET
 @staff_required
 def prediction_detail(request, prediction_id):
-    prediction = get_object_or_404(Prediction.objects.select_related("model_version", "reviewed_by"),
-                                   pk=prediction_id)
+    prediction = get_object_or_404(Prediction.objects.select_related("model_version", "reviewed_by"), pk=prediction_id)
     reviews = prediction.reviews.select_related("reviewer")
     return render(request, "review/detail.html", {"prediction": prediction, "reviews": reviews})
 
@@ -88,9 +88,14 @@ def _answer(request, ids=(), message="", error=""):
 
 
 def _row(prediction):
-    return {"id": prediction.pk, "reviewed_label": prediction.reviewed_label, "final_label": prediction.final_label,
-            "relabelled": prediction.relabelled, "reviewed_by": prediction.reviewed_by.get_username(),
-            "reviewed_at": prediction.reviewed_at.isoformat()}
+    return {
+        "id": prediction.pk,
+        "reviewed_label": prediction.reviewed_label,
+        "final_label": prediction.final_label,
+        "relabelled": prediction.relabelled,
+        "reviewed_by": prediction.reviewed_by.get_username(),
+        "reviewed_at": prediction.reviewed_at.isoformat(),
+    }
 
 
 def _query(request):

@@ -17,8 +17,20 @@ class JobLogInline(admin.TabularInline):
 class TrainingJobAdmin(admin.ModelAdmin):
     """Read-only: jobs are launched, cancelled and promoted from the dashboard, which keeps the rules."""
 
-    list_display = ["id", "method", "teacher", "status", "step", "total_steps", "attempts", "worker", "device",
-                    "created_by", "created", "finished"]
+    list_display = [
+        "id",
+        "method",
+        "teacher",
+        "status",
+        "step",
+        "total_steps",
+        "attempts",
+        "worker",
+        "device",
+        "created_by",
+        "created",
+        "finished",
+    ]
     list_filter = ["status", "method"]
     search_fields = ["teacher", "dataset", "worker", "celery_task_id"]
     inlines = [JobLogInline]

@@ -37,8 +37,10 @@ def _option_field(option):
     every bad field; pydantic only checks types."""
     limits = {}
     if option.low is not None:
-        limits = {"exclusiveMinimum" if option.low_open else "minimum": option.low,
-                  "exclusiveMaximum" if option.high_open else "maximum": option.high}
+        limits = {
+            "exclusiveMinimum" if option.low_open else "minimum": option.low,
+            "exclusiveMaximum" if option.high_open else "maximum": option.high,
+        }
     if option.choices:
         limits["enum"] = list(option.choices)
     return (_TYPES[option.kind] | None, Field(None, description=option.describe(), json_schema_extra=limits or None))
@@ -49,13 +51,19 @@ JobIn = create_model(
     __base__=_JobInBase,
     __doc__="The options of `python -m ml train`, in snake_case. Only `method` is required.",
     method=(Literal[METHODS], Field(..., description=get_option("method").help)),
-    teacher=(StrictStr | None, Field(None, description=f"{get_option('teacher').help} on the server "
-                                                       "(default: the server's, TOXILAB_TEACHER)")),
+    teacher=(
+        StrictStr | None,
+        Field(None, description=f"{get_option('teacher').help} on the server (default: the server's, TOXILAB_TEACHER)"),
+    ),
     teacher_job=(StrictInt | None, Field(None, description="id of a succeeded teacher job to use as the teacher")),
-    dataset=(StrictStr | None, Field(None, description=f"{get_option('dataset').help} on the server "
-                                                       "(default: the server's, TOXILAB_DATASET)")),
-    include_reviewed=(StrictBool | None, Field(None, description="add the staff-reviewed predictions (reviewer's "
-                                                                 "label) to the training split")),
+    dataset=(
+        StrictStr | None,
+        Field(None, description=f"{get_option('dataset').help} on the server (default: the server's, TOXILAB_DATASET)"),
+    ),
+    include_reviewed=(
+        StrictBool | None,
+        Field(None, description="add the staff-reviewed predictions (reviewer's label) to the training split"),
+    ),
     **{option.name: _option_field(option) for option in OPTIONS},
 )
 
@@ -145,14 +153,18 @@ def create_job(request, payload: JobIn):
 
 
 @router.get("/jobs", response={200: JobList, **ERRORS}, summary="List jobs, newest first")
-def list_jobs(request, status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
-              limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+def list_jobs(
+    request,
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+):
     attempts.recover_stale()
     listing = TrainingJob.objects.select_related("created_by", "model_version")
     if status:
         listing = listing.filter(status=status)
     positions = queue_positions()
-    items = list(listing[offset:offset + limit])
+    items = list(listing[offset : offset + limit])
     for job in items:
         job.position = positions.get(job.pk)
     return {"count": listing.count(), "items": items}
@@ -167,8 +179,12 @@ def get_job(request, job_id: int):
 @router.get("/jobs/{job_id}/history", response={200: HistoryOut, **ERRORS}, summary="A job's loss rows")
 def job_history(request, job_id: int, after: int = Query(0, ge=0, description="only steps after this one")):
     job = _job(job_id)
-    return {"job": job.pk, "status": job.status, "points": job.points.filter(step__gt=after),
-            "evaluations": job.evaluations.filter(step__gt=after)}
+    return {
+        "job": job.pk,
+        "status": job.status,
+        "points": job.points.filter(step__gt=after),
+        "evaluations": job.evaluations.filter(step__gt=after),
+    }
 
 
 @router.post("/jobs/{job_id}/cancel", response={200: JobOut, 409: ErrorOut, **ERRORS}, summary="Cancel a job")
@@ -177,18 +193,28 @@ def cancel_job(request, job_id: int):
     return _with_position(job)
 
 
-@router.post("/jobs/{job_id}/retry", response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
-             summary="Queue a failed or cancelled job again, as a new job")
+@router.post(
+    "/jobs/{job_id}/retry",
+    response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    summary="Queue a failed or cancelled job again, as a new job",
+)
 def retry_job(request, job_id: int):
     return Status(201, _with_position(_act(jobs.retry, _job(job_id), request.auth)))
 
 
-@router.post("/jobs/{job_id}/promote", response={200: PromotionOut, 409: ErrorOut, **ERRORS},
-             summary="Make a succeeded job's model the checker's active model")
+@router.post(
+    "/jobs/{job_id}/promote",
+    response={200: PromotionOut, 409: ErrorOut, **ERRORS},
+    summary="Make a succeeded job's model the checker's active model",
+)
 def promote_job(request, job_id: int):
     promotion = _act(jobs.promote, _job(job_id), request.auth)
-    return {"job": _with_position(_job(job_id)), "model": promotion.model_version,
-            "promoted_by": promotion.promoted_by.get_username(), "promoted_at": promotion.promoted_at}
+    return {
+        "job": _with_position(_job(job_id)),
+        "model": promotion.model_version,
+        "promoted_by": promotion.promoted_by.get_username(),
+        "promoted_at": promotion.promoted_at,
+    }
 
 
 def _job(job_id):

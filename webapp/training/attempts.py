@@ -118,8 +118,12 @@ def finish(attempt, result):
         _store_final_evaluations(job, result.metrics)
         job.step = job.total_steps = result.metrics.get("total_steps") or job.total_steps or job.step
         f1 = job.test_f1
-        _end(job, Status.SUCCEEDED, f"succeeded in {result.metrics.get('train_seconds', 0):.0f} s of training"
-             + ("" if f1 is None else f"; test F1 {f1:.4f}"))
+        _end(
+            job,
+            Status.SUCCEEDED,
+            f"succeeded in {result.metrics.get('train_seconds', 0):.0f} s of training"
+            + ("" if f1 is None else f"; test F1 {f1:.4f}"),
+        )
     version = _register(job)
     if version is not None and version.runtime_checked is None:
         runtime_choice.choose(version)  # seconds of measuring, after the job's lock is released
@@ -155,8 +159,9 @@ def recover_stale(restarted_worker=None):
 
 
 def _requeue(job, reason):
-    entry = job.log(reason + f"; re-queued to start again from the first step as attempt {job.attempts + 1}",
-                    level="warning")
+    entry = job.log(
+        reason + f"; re-queued to start again from the first step as attempt {job.attempts + 1}", level="warning"
+    )
     _discard_history(job)
     job.status, job.queued_at, job.celery_task_id = Status.QUEUED, timezone.now(), str(uuid.uuid4())
     job.heartbeat = None
@@ -193,8 +198,11 @@ def _final_device(claimed, used):
 
 
 def _locked(attempt):
-    return (TrainingJob.objects.select_for_update()
-            .filter(pk=attempt.job_id, attempts=attempt.number, status=Status.RUNNING).first())
+    return (
+        TrainingJob.objects.select_for_update()
+        .filter(pk=attempt.job_id, attempts=attempt.number, status=Status.RUNNING)
+        .first()
+    )
 
 
 def _discard_history(job):
@@ -211,7 +219,8 @@ def _store_final_evaluations(job, metrics):
     epochs = job.config.get("epochs") or 0
     EvaluationResult.objects.bulk_create(
         EvaluationResult(job=job, split=split, step=step, epoch=epochs, final=True, metrics=metrics[split])
-        for split in ("validation", "test") if metrics.get(split)
+        for split in ("validation", "test")
+        if metrics.get(split)
     )
 
 

@@ -21,8 +21,10 @@ def row(job):
 def curves(jobs):
     """{job id: {"loss": [[step, value], ...], term: [...]}}: the total loss and each loss term the run
     logged (the keys of its rows' `components`), thinned to MAX_POINTS_PER_CURVE."""
-    return {job.pk: _series(TrainingMetric.objects.filter(job=job).values_list("step", "loss", "components"))
-            for job in jobs}
+    return {
+        job.pk: _series(TrainingMetric.objects.filter(job=job).values_list("step", "loss", "components"))
+        for job in jobs
+    }
 
 
 def _series(rows):

@@ -22,19 +22,26 @@ class JobForm(forms.Form):
     applied by options.validate, whose errors land on the field they name.
     """
 
-    method = forms.ChoiceField(choices=methods.choices, initial=methods.names()[0],
-                               help_text=get_option("method").help)
-    teacher = forms.CharField(required=False, max_length=500, initial=settings.TOXILAB_TEACHER,
-                              widget=forms.TextInput(attrs={"list": "teacher-suggestions"}),
-                              help_text=get_option("teacher").help + " on the server")
-    teacher_job = TeacherJobField(queryset=None, required=False, empty_label="(none: use the teacher above)",
-                                  label="or a finished teacher job")
-    dataset = forms.CharField(max_length=500, initial=settings.TOXILAB_DATASET,
-                              help_text=get_option("dataset").help + " on the server")
+    method = forms.ChoiceField(choices=methods.choices, initial=methods.names()[0], help_text=get_option("method").help)
+    teacher = forms.CharField(
+        required=False,
+        max_length=500,
+        initial=settings.TOXILAB_TEACHER,
+        widget=forms.TextInput(attrs={"list": "teacher-suggestions"}),
+        help_text=get_option("teacher").help + " on the server",
+    )
+    teacher_job = TeacherJobField(
+        queryset=None, required=False, empty_label="(none: use the teacher above)", label="or a finished teacher job"
+    )
+    dataset = forms.CharField(
+        max_length=500, initial=settings.TOXILAB_DATASET, help_text=get_option("dataset").help + " on the server"
+    )
     include_reviewed = forms.BooleanField(
-        required=False, label="add the reviewed predictions",
+        required=False,
+        label="add the reviewed predictions",
         help_text="staff-reviewed predictions, with the reviewer's label, join the training split (texts already "
-                  "in the dataset are left out; validation and test are untouched)")
+        "in the dataset are left out; validation and test are untouched)",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,8 +57,15 @@ class JobForm(forms.Form):
         groups = []
         for key, title in options.GROUPS.items():
             fields = [self[o.name] for o in OPTIONS if o.group == key]
-            groups.append({"key": key, "title": title, "methods": options.group_methods(key), "fields": fields,
-                           "has_errors": any(field.errors for field in fields)})
+            groups.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "methods": options.group_methods(key),
+                    "fields": fields,
+                    "has_errors": any(field.errors for field in fields),
+                }
+            )
         return groups
 
     def clean(self):
@@ -95,8 +109,12 @@ def _field(option):
     """A form field for an ml option. Types are checked here, bounds by ml (so its messages show); the
     bounds also go into the input's min/max for the browser to hint."""
     help_text = "; ".join(part for part in (option.help, option.bounds) if part)
-    common = {"required": False, "help_text": help_text, "label": option.name.replace("_", " "),
-              "initial": option.default}
+    common = {
+        "required": False,
+        "help_text": help_text,
+        "label": option.name.replace("_", " "),
+        "initial": option.default,
+    }
     if option.kind is bool:
         return forms.BooleanField(**common)
     if option.choices:

@@ -40,8 +40,10 @@ class QueueUnavailable(Exception):
 
     def __init__(self, job, reason):
         self.job = job
-        super().__init__(f"job {job.pk} could not be queued: the queue (Redis) cannot be reached ({reason}); "
-                         "it is marked failed, retry it when the queue is back")
+        super().__init__(
+            f"job {job.pk} could not be queued: the queue (Redis) cannot be reached ({reason}); "
+            "it is marked failed, retry it when the queue is back"
+        )
 
 
 def check_reviewed(options, include_reviewed):
@@ -63,8 +65,14 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
     reviewed predictions as they are now become the job's extra training file; a retry keeps its
     original's file."""
     job = TrainingJob.objects.create(
-        method=options["method"], teacher=options["teacher"], dataset=options["dataset"], config=options,
-        teacher_job=teacher_job, created_by=user, retry_of=retry_of, celery_task_id=str(uuid.uuid4()),
+        method=options["method"],
+        teacher=options["teacher"],
+        dataset=options["dataset"],
+        config=options,
+        teacher_job=teacher_job,
+        created_by=user,
+        retry_of=retry_of,
+        celery_task_id=str(uuid.uuid4()),
         reviewed_rows=retry_of.reviewed_rows if retry_of else None,
     )
     origin = f" as a retry of job {retry_of.pk}" if retry_of else ""
@@ -88,12 +96,19 @@ def enqueue(job):
     QueueUnavailable. The result is not tracked (the job's row is the truth), so a broker that is down
     costs no wait on Celery's result backend."""
     try:
-        celery_app.send_task(TASK_NAME, args=[job.pk], task_id=job.celery_task_id, ignore_result=True,
-                             queue=settings.TOXILAB_TRAINING_QUEUE, retry_policy=SEND_RETRY_POLICY)
+        celery_app.send_task(
+            TASK_NAME,
+            args=[job.pk],
+            task_id=job.celery_task_id,
+            ignore_result=True,
+            queue=settings.TOXILAB_TRAINING_QUEUE,
+            retry_policy=SEND_RETRY_POLICY,
+        )
     except Exception as exc:
         log.exception("could not queue job %s", job.pk)
         updated = TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.QUEUED).update(
-            status=TrainingJob.Status.FAILED, finished=timezone.now(), error=f"could not reach the queue: {exc}")
+            status=TrainingJob.Status.FAILED, finished=timezone.now(), error=f"could not reach the queue: {exc}"
+        )
         if updated:
             job.log(f"could not reach the queue ({exc}); retry when the broker is back", level="error")
         raise QueueUnavailable(job, exc) from exc

@@ -38,8 +38,9 @@ class TrainingJob(models.Model):
     total_steps = models.PositiveIntegerField(null=True, blank=True)
     eta_s = models.FloatField("ETA (seconds)", null=True, blank=True)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="training_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="training_jobs"
+    )
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
     created = models.DateTimeField(default=timezone.now)
     queued_at = models.DateTimeField(default=timezone.now)  # the queue is first in, first out by this
@@ -57,8 +58,9 @@ class TrainingJob(models.Model):
     error = models.TextField(blank=True)
     output_dir = models.CharField(max_length=500, blank=True)
     metrics = models.JSONField(default=dict, blank=True)  # metrics.json of the finished run
-    model_version = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
-                                         related_name="training_job")
+    model_version = models.OneToOneField(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_job"
+    )
     # Reviewed predictions written to the job's extra training file at launch (None: not asked for).
     reviewed_rows = models.PositiveIntegerField(null=True, blank=True)
 
@@ -155,13 +157,26 @@ class TrainingMetric(models.Model):
 
     @classmethod
     def from_progress(cls, job_id, progress):
-        return cls(job_id=job_id, step=progress.step, epoch=progress.epoch, loss=progress.loss,
-                   components=dict(progress.components), lr=progress.lr, samples_per_s=progress.samples_per_s)
+        return cls(
+            job_id=job_id,
+            step=progress.step,
+            epoch=progress.epoch,
+            loss=progress.loss,
+            components=dict(progress.components),
+            lr=progress.lr,
+            samples_per_s=progress.samples_per_s,
+        )
 
     def to_point(self):
         """The row as the job page, its WebSocket and the API's history show it (api.PointOut)."""
-        return {"step": self.step, "epoch": self.epoch, "loss": self.loss, "components": self.components,
-                "lr": self.lr, "samples_per_s": self.samples_per_s}
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "loss": self.loss,
+            "components": self.components,
+            "lr": self.lr,
+            "samples_per_s": self.samples_per_s,
+        }
 
 
 class EvaluationResult(models.Model):
@@ -179,8 +194,13 @@ class EvaluationResult(models.Model):
         ordering = ["step", "id"]
 
     def to_dict(self):
-        return {"split": self.split, "step": self.step, "epoch": self.epoch, "final": self.final,
-                "metrics": self.metrics}
+        return {
+            "split": self.split,
+            "step": self.step,
+            "epoch": self.epoch,
+            "final": self.final,
+            "metrics": self.metrics,
+        }
 
 
 class JobLogEntry(models.Model):
@@ -209,8 +229,9 @@ class Promotion(models.Model):
 
     job = models.ForeignKey(TrainingJob, on_delete=models.PROTECT, related_name="promotions")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotions")
-    promoted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="promotions")
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="promotions"
+    )
     promoted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

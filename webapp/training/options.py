@@ -77,5 +77,4 @@ def default_lr(method):
     return entry.default_lr if entry else None
 
 
-__all__ = ["METHODS", "OPTIONS", "GROUPS", "NAMES", "Option", "OptionError", "validate", "default_lr",
-           "group_methods"]
+__all__ = ["METHODS", "OPTIONS", "GROUPS", "NAMES", "Option", "OptionError", "validate", "default_lr", "group_methods"]

@@ -6,7 +6,9 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("jobs/new/", views.launch, name="launch"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
-    *(path(f"jobs/<int:job_id>/{action}/", views.job_action, {"action": action}, name=f"job-{action}")
-      for action in ("cancel", "retry", "promote")),
+    *(
+        path(f"jobs/<int:job_id>/{action}/", views.job_action, {"action": action}, name=f"job-{action}")
+        for action in ("cancel", "retry", "promote")
+    ),
     path("compare/", views.compare, name="compare"),
 ]

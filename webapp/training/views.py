@@ -44,9 +44,12 @@ def launch(request):
     status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         try:
-            job = jobs.launch(form.cleaned_data["options"], request.user,
-                              teacher_job=form.cleaned_data["teacher_job"],
-                              include_reviewed=form.cleaned_data["include_reviewed"])
+            job = jobs.launch(
+                form.cleaned_data["options"],
+                request.user,
+                teacher_job=form.cleaned_data["teacher_job"],
+                include_reviewed=form.cleaned_data["include_reviewed"],
+            )
         except jobs.QueueUnavailable as exc:
             form.add_error(None, str(exc))
             status = 503
@@ -61,8 +64,7 @@ def launch(request):
 @staff_required
 def job_detail(request, job_id):
     attempts.recover_stale()
-    job = get_object_or_404(TrainingJob.objects.select_related("created_by", "teacher_job", "model_version"),
-                            pk=job_id)
+    job = get_object_or_404(TrainingJob.objects.select_related("created_by", "teacher_job", "model_version"), pk=job_id)
     log_entries = list(job.log_entries.all())
     context = {
         "job": job,

@@ -23,24 +23,33 @@ def api(client, staff):
     def call(method, path, body=None, **params):
         data = json.dumps(body) if body is not None else params or None
         kwargs = {"content_type": "application/json"} if body is not None else {}
-        return getattr(client, method)(f"/api/v1{path}", data=data, headers={"Authorization": f"Bearer {token}"},
-                                       **kwargs)
+        return getattr(client, method)(
+            f"/api/v1{path}", data=data, headers={"Authorization": f"Bearer {token}"}, **kwargs
+        )
 
     return call
 
 
 @pytest.fixture
 def versions(db):
-    return [ModelVersion.objects.create(name=name, method="odd", teacher="bundled-minilm", artifact_path="/x")
-            for name in ("odd-v1", "odd-v2")]
+    return [
+        ModelVersion.objects.create(name=name, method="odd", teacher="bundled-minilm", artifact_path="/x")
+        for name in ("odd-v1", "odd-v2")
+    ]
 
 
 @pytest.fixture
 def make_prediction(versions):
     def make(text="a comment", label="non-toxic", probability=None, version=None, source="api", **fields):
         probability = probability if probability is not None else (0.9 if label == "toxic" else 0.1)
-        return Prediction.objects.create(text=text, label=label, toxic_probability=probability,
-                                         model_version=version or versions[0], source=source, **fields)
+        return Prediction.objects.create(
+            text=text,
+            label=label,
+            toxic_probability=probability,
+            model_version=version or versions[0],
+            source=source,
+            **fields,
+        )
 
     return make
 
@@ -53,11 +62,17 @@ def volume_rows(versions, count=VOLUME, seed=5):
     for i in range(count):
         probability = round(rng.random(), 4)
         text = " ".join(rng.choice(WORDS) for _ in range(6)) + f" #{i}"
-        rows.append(Prediction(
-            text=text, label="toxic" if probability >= 0.5 else "non-toxic", toxic_probability=probability,
-            model_version=versions[1 if i % 3 == 0 else 0], source="page" if i % 4 == 0 else "api",
-            # whole seconds, so many rows share a timestamp and pagination must break ties by id
-            created=now - timedelta(seconds=rng.randrange(60 * 86400) // 60 * 60)))
+        rows.append(
+            Prediction(
+                text=text,
+                label="toxic" if probability >= 0.5 else "non-toxic",
+                toxic_probability=probability,
+                model_version=versions[1 if i % 3 == 0 else 0],
+                source="page" if i % 4 == 0 else "api",
+                # whole seconds, so many rows share a timestamp and pagination must break ties by id
+                created=now - timedelta(seconds=rng.randrange(60 * 86400) // 60 * 60),
+            )
+        )
     return rows
 
 
@@ -69,8 +84,9 @@ def volume(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if connection.vendor != "postgresql":
             pytest.skip("the volume tests run on PostgreSQL (DATABASE_URL=postgres://...)")
-        versions = [ModelVersion.objects.create(name=f"bulk-{n}", method="odd", teacher="t", artifact_path="/x")
-                    for n in (1, 2)]
+        versions = [
+            ModelVersion.objects.create(name=f"bulk-{n}", method="odd", teacher="t", artifact_path="/x") for n in (1, 2)
+        ]
         Prediction.objects.bulk_create(volume_rows(versions), batch_size=5000)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE checker_prediction")

@@ -2,10 +2,19 @@
 
 import pytest
 
-PAGES = [("get", "/dashboard/predictions/"), ("get", "/dashboard/predictions/export.csv"),
-         ("get", "/dashboard/predictions/1/"), ("post", "/dashboard/predictions/review/")]
-API = [("get", "/api/v1/predictions"), ("get", "/api/v1/predictions/summary"), ("get", "/api/v1/predictions/1"),
-       ("post", "/api/v1/predictions/1/review"), ("post", "/api/v1/predictions/review")]
+PAGES = [
+    ("get", "/dashboard/predictions/"),
+    ("get", "/dashboard/predictions/export.csv"),
+    ("get", "/dashboard/predictions/1/"),
+    ("post", "/dashboard/predictions/review/"),
+]
+API = [
+    ("get", "/api/v1/predictions"),
+    ("get", "/api/v1/predictions/summary"),
+    ("get", "/api/v1/predictions/1"),
+    ("post", "/api/v1/predictions/1/review"),
+    ("post", "/api/v1/predictions/review"),
+]
 
 
 @pytest.mark.parametrize(("method", "path"), PAGES)

@@ -15,8 +15,13 @@ def test_the_list_takes_the_pages_filters_and_pages_with_cursors(api, make_predi
     assert (body["count"], body["count_capped"], body["previous"]) == (5, False, None)
     item = body["items"][0]
     assert {k: item[k] for k in ("text", "label", "model", "source", "reviewed_label", "final_label")} == {
-        "text": "rude 4", "label": "toxic", "model": versions[0].pk, "source": "api", "reviewed_label": None,
-        "final_label": "toxic"}
+        "text": "rude 4",
+        "label": "toxic",
+        "model": versions[0].pk,
+        "source": "api",
+        "reviewed_label": None,
+        "final_label": "toxic",
+    }
 
     second = api("get", "/predictions", label="toxic", sort="most-toxic", limit=2, after=body["next"]).json()
     assert [item["id"] for item in second["items"]] == [rows[2].pk, rows[1].pk]
@@ -26,7 +31,8 @@ def test_the_list_takes_the_pages_filters_and_pages_with_cursors(api, make_predi
 
 def test_bad_parameters_are_400_naming_the_parameter(api, db):
     assert api("get", "/predictions", min_probability=0.9, max_probability=0.1).json() == {
-        "error": "max_probability: must not be below the lower bound"}
+        "error": "max_probability: must not be below the lower bound"
+    }
     response = api("get", "/predictions", sort="random")
     assert response.status_code == 400 and response.json()["error"].startswith("sort:")
     assert api("get", "/predictions", after="garbage").json()["error"].startswith("after: not a cursor")
@@ -42,9 +48,15 @@ def test_one_prediction_is_relabelled_then_confirmed_and_keeps_its_audit_trail(a
     assert relabelled.status_code == confirmed.status_code == 200
     body = confirmed.json()
     assert (body["label"], body["reviewed_label"], body["final_label"], body["reviewed_by"]) == (
-        "toxic", "non-toxic", "non-toxic", "ada")
+        "toxic",
+        "non-toxic",
+        "non-toxic",
+        "ada",
+    )
     assert [(r["action"], r["previous_label"], r["label"], r["reviewer"]) for r in body["reviews"]] == [
-        ("confirm", "non-toxic", "non-toxic", "ada"), ("relabel", "toxic", "non-toxic", "ada")]
+        ("confirm", "non-toxic", "non-toxic", "ada"),
+        ("relabel", "toxic", "non-toxic", "ada"),
+    ]
     assert api("get", f"/predictions/{prediction.pk}").json()["reviews"] == body["reviews"]
 
 
@@ -76,16 +88,49 @@ def test_the_summary_gives_each_models_figures(api, staff, make_prediction, vers
 
     figures = api("get", "/predictions/summary").json()
     assert figures == [
-        {"model_id": versions[0].pk, "model": "odd-v1", "predictions": 4, "toxic_share": 0.75, "reviewed": 2,
-         "reviewed_share": 0.5, "agreement": 0.5},
-        {"model_id": versions[1].pk, "model": "odd-v2", "predictions": 1, "toxic_share": 0.0, "reviewed": 0,
-         "reviewed_share": 0.0, "agreement": None}]
+        {
+            "model_id": versions[0].pk,
+            "model": "odd-v1",
+            "predictions": 4,
+            "toxic_share": 0.75,
+            "reviewed": 2,
+            "reviewed_share": 0.5,
+            "agreement": 0.5,
+        },
+        {
+            "model_id": versions[1].pk,
+            "model": "odd-v2",
+            "predictions": 1,
+            "toxic_share": 0.0,
+            "reviewed": 0,
+            "reviewed_share": 0.0,
+            "agreement": None,
+        },
+    ]
 
 
 def test_the_openapi_description_lists_the_review_endpoints(client, db):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert {"/api/v1/predictions", "/api/v1/predictions/summary", "/api/v1/predictions/{prediction_id}",
-            "/api/v1/predictions/{prediction_id}/review", "/api/v1/predictions/review"} <= set(paths)
+    assert {
+        "/api/v1/predictions",
+        "/api/v1/predictions/summary",
+        "/api/v1/predictions/{prediction_id}",
+        "/api/v1/predictions/{prediction_id}/review",
+        "/api/v1/predictions/review",
+    } <= set(paths)
     params = {p["name"] for p in paths["/api/v1/predictions"]["get"]["parameters"]}
-    assert {"q", "label", "min_probability", "max_probability", "model", "source", "since", "until", "reviewed",
-            "sort", "limit", "after", "before"} <= params
+    assert {
+        "q",
+        "label",
+        "min_probability",
+        "max_probability",
+        "model",
+        "source",
+        "since",
+        "until",
+        "reviewed",
+        "sort",
+        "limit",
+        "after",
+        "before",
+    } <= params

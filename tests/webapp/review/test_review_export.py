@@ -16,8 +16,9 @@ def read_csv(response):
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
-def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(staff_client, staff, make_prediction,
-                                                                         versions):
+def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(
+    staff_client, staff, make_prediction, versions
+):
     low = make_prediction("polite comment", label="non-toxic", probability=0.05)
     high = make_prediction("rude comment", label="toxic", probability=0.97, version=versions[1], source="page")
     make_prediction("another rude one", label="toxic", probability=0.6)
@@ -30,13 +31,21 @@ def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(staff_
     assert response["Content-Disposition"].startswith('attachment; filename="predictions-')
     rows = read_csv(response)
     assert [int(r["id"]) for r in rows] == [high.pk, low.pk]
-    assert rows[0] == {**rows[0], "text": "rude comment", "model_label": "toxic", "toxic_probability": "0.970000",
-                       "model": "odd-v2", "source": "page", "reviewed_label": "non-toxic",
-                       "final_label": "non-toxic", "reviewed_by": "ada"}
+    assert rows[0] == {
+        **rows[0],
+        "text": "rude comment",
+        "model_label": "toxic",
+        "toxic_probability": "0.970000",
+        "model": "odd-v2",
+        "source": "page",
+        "reviewed_label": "non-toxic",
+        "final_label": "non-toxic",
+        "reviewed_by": "ada",
+    }
     assert (rows[1]["reviewed_label"], rows[1]["final_label"], rows[1]["reviewed_by"]) == ("", "non-toxic", "")
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
 def test_cells_a_spreadsheet_would_run_as_formulas_are_quoted(staff_client, make_prediction, text):
     make_prediction(text)
     (row,) = read_csv(staff_client.get("/dashboard/predictions/export.csv"))
@@ -47,8 +56,7 @@ def test_ordinary_cells_are_left_as_they_are():
     assert [export.neutralise(v) for v in ["fine", "a=b", " =x", 0.5, None]] == ["fine", "a=b", " =x", "0.5", ""]
 
 
-def test_the_export_is_produced_as_the_rows_are_read_not_all_at_once(staff_client, make_prediction,
-                                                                     monkeypatch):
+def test_the_export_is_produced_as_the_rows_are_read_not_all_at_once(staff_client, make_prediction, monkeypatch):
     for n in range(25):
         make_prediction(f"comment {n}")
     monkeypatch.setattr(export, "CHUNK_ROWS", 10)
@@ -61,8 +69,12 @@ def test_the_export_is_produced_as_the_rows_are_read_not_all_at_once(staff_clien
 
 
 def export_rows(versions, count):
-    Prediction.objects.bulk_create(Prediction(text=f"comment {n}", label="non-toxic", toxic_probability=0.1,
-                                              model_version=versions[0], source="api") for n in range(count))
+    Prediction.objects.bulk_create(
+        Prediction(
+            text=f"comment {n}", label="non-toxic", toxic_probability=0.1, model_version=versions[0], source="api"
+        )
+        for n in range(count)
+    )
 
 
 def staff_cookie(client, staff):

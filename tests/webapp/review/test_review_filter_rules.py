@@ -7,8 +7,9 @@ from django.utils import timezone
 
 
 def test_bad_filter_values_are_shown_on_their_field_with_status_400(staff_client, versions):
-    response = staff_client.get("/dashboard/predictions/", {"min_probability": "0.8", "max_probability": "0.2",
-                                                            "label": "rude", "model": "999"})
+    response = staff_client.get(
+        "/dashboard/predictions/", {"min_probability": "0.8", "max_probability": "0.2", "label": "rude", "model": "999"}
+    )
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert set(errors) == {"max_probability", "label", "model"}
@@ -40,12 +41,12 @@ def test_the_date_range_includes_its_last_day_in_the_sites_time_zone(staff_clien
     assert [p.pk for p in listed] == [recent.pk]
     earlier = (timezone.localdate() - timedelta(days=1)).isoformat()
     assert [p.pk for p in staff_client.get("/dashboard/predictions/", {"until": earlier}).context["page"].rows] == [
-        old.pk]
+        old.pk
+    ]
 
 
 def test_a_forged_cursor_sends_back_to_the_first_page_with_a_message(staff_client, make_prediction):
     make_prediction()
-    response = staff_client.get("/dashboard/predictions/", {"after": "bm90LWEtY3Vyc29y", "label": "toxic"},
-                                follow=True)
+    response = staff_client.get("/dashboard/predictions/", {"after": "bm90LWEtY3Vyc29y", "label": "toxic"}, follow=True)
     assert response.redirect_chain[0][0] == "/dashboard/predictions/?label=toxic"
     assert "start again from the first page" in response.content.decode()

@@ -32,16 +32,20 @@ def ids(response):
     return [p.pk for p in response.context["page"].rows]
 
 
-@pytest.mark.parametrize("rules", [
-    {},
-    {"label": "toxic"},
-    {"min_probability": 0.2, "max_probability": 0.35},
-    {"source": "page"},
-    {"q": "IDIOT stupid"},
-    {"label": "non-toxic", "source": "api", "max_probability": 0.3, "since_days": 10},
-])
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {},
+        {"label": "toxic"},
+        {"min_probability": 0.2, "max_probability": 0.35},
+        {"source": "page"},
+        {"q": "IDIOT stupid"},
+        {"label": "non-toxic", "source": "api", "max_probability": 0.3, "since_days": 10},
+    ],
+)
 def test_each_filter_and_their_combinations_show_exactly_the_matching_rows_newest_first(
-        staff_client, volume, rules, django_assert_max_num_queries):
+    staff_client, volume, rules, django_assert_max_num_queries
+):
     versions, rows = volume
     query = {k: v for k, v in rules.items() if k != "since_days"}
     if "since_days" in rules:
@@ -52,7 +56,7 @@ def test_each_filter_and_their_combinations_show_exactly_the_matching_rows_newes
 
     want = expected(rows, **rules)
     assert response.status_code == 200
-    assert ids(response) == [p.pk for p in want[:filters.PAGE_SIZE]]
+    assert ids(response) == [p.pk for p in want[: filters.PAGE_SIZE]]
     assert response.context["page"].count == min(len(want), filters.COUNT_CAP + 1)
 
 
@@ -61,7 +65,7 @@ def test_the_model_filter_and_the_per_model_summary_agree_with_the_rows(staff_cl
     response = staff_client.get("/dashboard/predictions/", {"model": versions[1].pk, "label": "toxic"})
 
     want = expected(rows, model=versions[1].pk, label="toxic")
-    assert ids(response) == [p.pk for p in want[:filters.PAGE_SIZE]]
+    assert ids(response) == [p.pk for p in want[: filters.PAGE_SIZE]]
     (only,) = response.context["summaries"]
     assert (only.model_name, only.predictions, only.toxic_share) == ("bulk-2", len(want), 1.0)
 
@@ -101,4 +105,4 @@ def test_a_deep_page_costs_the_same_few_queries_as_the_first(staff_client, volum
     cursor = filters.encode_cursor(deep, "created")
     with django_assert_max_num_queries(8):
         page = staff_client.get("/dashboard/predictions/", {"after": cursor}).context["page"]
-    assert [p.pk for p in page.rows] == [p.pk for p in expected(rows)[20_001:20_001 + filters.PAGE_SIZE]]
+    assert [p.pk for p in page.rows] == [p.pk for p in expected(rows)[20_001 : 20_001 + filters.PAGE_SIZE]]

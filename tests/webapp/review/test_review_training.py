@@ -40,7 +40,8 @@ def form_data(options, **changes):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_job_launched_with_the_reviewed_predictions_trains_on_the_new_ones_only(
-        staff_client, reviewed, quiet_queue, tiny_bert_dir, data_dir):
+    staff_client, reviewed, quiet_queue, tiny_bert_dir, data_dir
+):
     from worker.tasks import train_job
 
     options = tiny_job_options(tiny_bert_dir, data_dir)
@@ -64,8 +65,7 @@ def test_a_job_launched_with_the_reviewed_predictions_trains_on_the_new_ones_onl
     assert "13 added, 12 used (new to the dataset)" in html
 
 
-def test_the_api_takes_include_reviewed_and_reports_the_counts(api, reviewed, quiet_queue, tiny_bert_dir,
-                                                               data_dir):
+def test_the_api_takes_include_reviewed_and_reports_the_counts(api, reviewed, quiet_queue, tiny_bert_dir, data_dir):
     options = tiny_job_options(tiny_bert_dir, data_dir)
     response = api("post", "/jobs", {**options, "include_reviewed": True})
     assert response.status_code == 201
@@ -77,12 +77,15 @@ def test_the_api_takes_include_reviewed_and_reports_the_counts(api, reviewed, qu
 
 
 def test_reviewed_rows_are_refused_when_there_are_none_or_with_another_extra_file(
-        api, db, quiet_queue, tiny_bert_dir, data_dir, tmp_path):
+    api, db, quiet_queue, tiny_bert_dir, data_dir, tmp_path
+):
     options = tiny_job_options(tiny_bert_dir, data_dir)
     none_yet = api("post", "/jobs", {**options, "include_reviewed": True})
     assert none_yet.status_code == 400 and none_yet.json() == {
-        "error": "include_reviewed: no prediction has been reviewed yet", "field": "include_reviewed",
-        "fields": {"include_reviewed": "no prediction has been reviewed yet"}}
+        "error": "include_reviewed: no prediction has been reviewed yet",
+        "field": "include_reviewed",
+        "fields": {"include_reviewed": "no prediction has been reviewed yet"},
+    }
 
     other = tmp_path / "mine.csv"
     other.write_text("text,label\nsomething new,1\nsomething else,0\n")
@@ -92,18 +95,21 @@ def test_reviewed_rows_are_refused_when_there_are_none_or_with_another_extra_fil
 
 
 def test_an_extra_train_file_with_text_and_label_columns_is_accepted_for_any_dataset(
-        api, db, quiet_queue, tiny_bert_dir, data_dir, tmp_path):
+    api, db, quiet_queue, tiny_bert_dir, data_dir, tmp_path
+):
     own = tmp_path / "mine.csv"
     own.write_text("text,label\nsomething new,1\nsomething else,0\n")
     response = api("post", "/jobs", {**tiny_job_options(tiny_bert_dir, data_dir), "extra_train_file": str(own)})
     assert response.status_code == 201, response.json()
 
 
-def test_the_form_offers_the_choice_and_a_copy_takes_a_fresh_snapshot(staff_client, reviewed, quiet_queue,
-                                                                      tiny_bert_dir, data_dir):
+def test_the_form_offers_the_choice_and_a_copy_takes_a_fresh_snapshot(
+    staff_client, reviewed, quiet_queue, tiny_bert_dir, data_dir
+):
     assert 'name="include_reviewed"' in staff_client.get("/dashboard/jobs/new/").content.decode()
-    staff_client.post("/dashboard/jobs/new/", form_data(tiny_job_options(tiny_bert_dir, data_dir),
-                                                        include_reviewed="on"))
+    staff_client.post(
+        "/dashboard/jobs/new/", form_data(tiny_job_options(tiny_bert_dir, data_dir), include_reviewed="on")
+    )
     job = TrainingJob.objects.get()
 
     form = staff_client.get(f"/dashboard/jobs/new/?from={job.pk}").context["form"]

@@ -23,8 +23,15 @@ def make_job(db, staff, tiny_bert_dir, data_dir):
         from webapp.training.options import validate
 
         config = validate(tiny_job_options(tiny_bert_dir, data_dir))
-        defaults = {"method": "teacher", "teacher": config["teacher"], "dataset": config["dataset"],
-                    "config": config, "created_by": staff, "celery_task_id": str(uuid.uuid4()), "status": status}
+        defaults = {
+            "method": "teacher",
+            "teacher": config["teacher"],
+            "dataset": config["dataset"],
+            "config": config,
+            "created_by": staff,
+            "celery_task_id": str(uuid.uuid4()),
+            "status": status,
+        }
         if status != "queued":
             defaults.update(attempts=1, worker="celery@test", worker_pid=1, device="cpu")
         return TrainingJob.objects.create(**{**defaults, **fields})
@@ -38,5 +45,12 @@ def finished_job(make_job, tiny_artifact_dir):
     from django.utils import timezone
 
     metrics = json.loads((tiny_artifact_dir / "metrics.json").read_text())
-    return make_job("succeeded", output_dir=str(tiny_artifact_dir), metrics=metrics, step=4, total_steps=4,
-                    started=timezone.now(), finished=timezone.now())
+    return make_job(
+        "succeeded",
+        output_dir=str(tiny_artifact_dir),
+        metrics=metrics,
+        step=4,
+        total_steps=4,
+        started=timezone.now(),
+        finished=timezone.now(),
+    )

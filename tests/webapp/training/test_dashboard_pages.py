@@ -50,8 +50,9 @@ def test_a_wrong_password_is_refused_on_the_login_page(client, staff):
     assert page.status_code == 200 and "did not match" in page.content.decode()
 
 
-def test_the_job_list_shows_status_progress_queue_eta_duration_and_f1_newest_first(staff_client, make_job,
-                                                                                    finished_job):
+def test_the_job_list_shows_status_progress_queue_eta_duration_and_f1_newest_first(
+    staff_client, make_job, finished_job
+):
     started = timezone.now() - timedelta(seconds=125)
     running = make_job("running", step=30, total_steps=120, eta_s=375, started=started)
     first, second = make_job(), make_job()
@@ -60,11 +61,11 @@ def test_the_job_list_shows_status_progress_queue_eta_duration_and_f1_newest_fir
 
     rows = [html.index(f'id="job-{job.pk}"') for job in (second, first, running, finished_job)]
     assert rows == sorted(rows), "newest first"
-    running_row = html[rows[2]:rows[3]]
+    running_row = html[rows[2] : rows[3]]
     assert '<progress max="1" value="0.250">' in running_row and "30/120" in running_row
     assert "6 min 15 s" in running_row and "2 min 05 s" in running_row
-    assert "#1" in html[rows[1]:rows[2]] and "#2" in html[rows[0]:rows[1]]
-    assert f"{finished_job.test_f1:.4f}" in html[rows[3]:]
+    assert "#1" in html[rows[1] : rows[2]] and "#2" in html[rows[0] : rows[1]]
+    assert f"{finished_job.test_f1:.4f}" in html[rows[3] :]
 
 
 def test_the_job_list_is_paginated(staff_client, make_job):
@@ -86,8 +87,12 @@ def test_the_list_refreshes_itself_only_while_a_job_is_active(staff_client, make
 
 def test_the_job_page_carries_the_loss_history_the_log_and_the_live_socket(staff_client, make_job):
     job = make_job("running", step=2, total_steps=10)
-    TrainingMetric.objects.bulk_create([TrainingMetric(job=job, step=1, epoch=0.1, loss=0.9, components={"cls": 0.9}),
-                                        TrainingMetric(job=job, step=2, epoch=0.2, loss=0.7, components={"cls": 0.7})])
+    TrainingMetric.objects.bulk_create(
+        [
+            TrainingMetric(job=job, step=1, epoch=0.1, loss=0.9, components={"cls": 0.9}),
+            TrainingMetric(job=job, step=2, epoch=0.2, loss=0.7, components={"cls": 0.7}),
+        ]
+    )
     job.log("attempt 1 started on celery@test")
 
     page = staff_client.get(f"/dashboard/jobs/{job.pk}/")
@@ -103,7 +108,7 @@ def test_the_job_page_carries_the_loss_history_the_log_and_the_live_socket(staff
 def test_every_script_comes_from_the_app_itself(staff_client, finished_job):
     for url in ("/dashboard/", f"/dashboard/jobs/{finished_job.pk}/", f"/dashboard/compare/?jobs={finished_job.pk}"):
         html = staff_client.get(url).content.decode()
-        assert "<script src=\"http" not in html and "cdn" not in html.lower()
+        assert '<script src="http' not in html and "cdn" not in html.lower()
     assert finders.find("vendor/chart-4.6.1.umd.min.js")
 
 
@@ -115,8 +120,19 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
     html = page.content.decode()
 
     headings = [heading for heading, *_ in page.context["columns"]]
-    for heading in ("loss cls", "loss div", "loss cos", "accuracy", "precision", "recall", "F1", "ROC-AUC",
-                    "params", "size MB", "ms/comment"):
+    for heading in (
+        "loss cls",
+        "loss div",
+        "loss cos",
+        "accuracy",
+        "precision",
+        "recall",
+        "F1",
+        "ROC-AUC",
+        "params",
+        "size MB",
+        "ms/comment",
+    ):
         assert heading in headings
     rows = dict(page.context["rows_by_job"])
     assert dict(rows[other])["layers"] == "3 (1,3,5)" and dict(rows[other])["F1"] == "0.5000"
@@ -136,7 +152,8 @@ def test_promote_makes_the_jobs_model_serve_the_checker_and_records_who_and_when
     assert "now serves the checker" in response.content.decode()
     assert staff_client.get("/api/v1/model").json()["name"] == f"job-{finished_job.pk}"
     assert finished_job.log_entries.last().message == (
-        f"promoted by ada: model 'job-{finished_job.pk}' now serves the checker")
+        f"promoted by ada: model 'job-{finished_job.pk}' now serves the checker"
+    )
 
 
 def test_promote_switches_from_the_model_that_was_active(staff_client, finished_job, active_model):

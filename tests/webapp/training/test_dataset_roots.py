@@ -34,8 +34,9 @@ def launch(staff_client, via, **changes):
 
 @pytest.mark.parametrize("via", ["api", "form"])
 @pytest.mark.parametrize("field", ["dataset", "extra_train_file"])
-def test_a_path_outside_the_data_roots_is_refused_alike_whether_it_exists_or_not(staff_client, only_shared_data,
-                                                                                 data_dir, secret_files, via, field):
+def test_a_path_outside_the_data_roots_is_refused_alike_whether_it_exists_or_not(
+    staff_client, only_shared_data, data_dir, secret_files, via, field
+):
     others = {"dataset": str(data_dir)} if field == "extra_train_file" else {}
     answers = {}
     for name in ("secret.csv", "split", "absent.csv", "absent"):

@@ -17,12 +17,14 @@ def messages(job):
 
 
 def claim(job, task_id=None):
-    return attempts.claim(job.pk, task_id or job.celery_task_id, worker="celery@here", pid=123,
-                          device_for=lambda config: "cpu")
+    return attempts.claim(
+        job.pk, task_id or job.celery_task_id, worker="celery@here", pid=123, device_for=lambda config: "cpu"
+    )
 
 
-def test_launching_stores_the_options_and_queues_the_job_once_committed(staff, tiny_options,
-                                                                         django_capture_on_commit_callbacks):
+def test_launching_stores_the_options_and_queues_the_job_once_committed(
+    staff, tiny_options, django_capture_on_commit_callbacks
+):
     from webapp.training.options import validate
 
     with django_capture_on_commit_callbacks() as queued:
@@ -92,7 +94,13 @@ def test_a_worker_claims_a_queued_job_and_writes_where_it_runs(make_job, setting
     job.refresh_from_db()
 
     assert (attempt.number, job.status, job.attempts, job.worker, job.worker_pid, job.device) == (
-        1, "running", 1, "celery@here", 123, "cpu")
+        1,
+        "running",
+        1,
+        "celery@here",
+        123,
+        "cpu",
+    )
     assert attempt.config["output"] == job.output_dir
     assert re.fullmatch(rf"job-{job.pk}-[0-9a-f]{{8}}", Path(job.output_dir).name)
     assert Path(job.output_dir).parent == tmp_path
@@ -134,8 +142,10 @@ def test_a_redelivered_job_whose_attempt_was_lost_restarts_from_its_first_step(m
 
     assert attempt.number == 2 and job.status == "running" and job.points.count() == 0
     assert re.fullmatch(rf"job-{job.pk}-attempt-2-[0-9a-f]{{8}}", Path(attempt.config["output"]).name)
-    assert ("attempt 1 on celery@test was lost at step 5 (its worker process died); "
-            "restarting from the first step as attempt 2") in messages(job)
+    assert (
+        "attempt 1 on celery@test was lost at step 5 (its worker process died); "
+        "restarting from the first step as attempt 2"
+    ) in messages(job)
 
 
 def test_a_redelivered_job_out_of_attempts_is_failed_with_the_reason(make_job, settings):
@@ -167,7 +177,8 @@ def test_a_running_job_with_a_fresh_heartbeat_is_left_alone(make_job):
 
 
 def test_a_stale_running_job_is_requeued_under_a_new_task_while_it_has_attempts_left(
-        make_job, settings, django_capture_on_commit_callbacks):
+    make_job, settings, django_capture_on_commit_callbacks
+):
     settings.TOXILAB_JOB_MAX_ATTEMPTS, settings.TOXILAB_JOB_STALE_AFTER_S = 2, 120
     job = lost_running_job(make_job)
     old_task = job.celery_task_id
@@ -179,8 +190,11 @@ def test_a_stale_running_job_is_requeued_under_a_new_task_while_it_has_attempts_
 
     assert len(sent) == 1, "a new message is queued"
     assert job.status == "queued" and job.celery_task_id != old_task and job.points.count() == 0
-    assert any(m.startswith("no heartbeat from celery@test for 600 s (more than 120 s) during attempt 1, at step 5")
-               and m.endswith("re-queued to start again from the first step as attempt 2") for m in messages(job))
+    assert any(
+        m.startswith("no heartbeat from celery@test for 600 s (more than 120 s) during attempt 1, at step 5")
+        and m.endswith("re-queued to start again from the first step as attempt 2")
+        for m in messages(job)
+    )
     assert claim(job, task_id=old_task) is None, "the old message, if Redis ever gives it back, is skipped"
 
 
@@ -209,7 +223,8 @@ def test_an_attempt_that_lost_the_job_can_no_longer_change_it(make_job, settings
 
 
 def test_a_restarting_worker_recovers_its_own_running_job_without_waiting_for_the_heartbeat(
-        make_job, settings, django_capture_on_commit_callbacks):
+    make_job, settings, django_capture_on_commit_callbacks
+):
     settings.TOXILAB_JOB_MAX_ATTEMPTS = 2
     mine = lost_running_job(make_job, heartbeat=timezone.now())
     other = make_job("running", worker="celery@elsewhere", heartbeat=timezone.now())

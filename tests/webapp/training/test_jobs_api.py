@@ -28,8 +28,15 @@ def api(client, token):
 
 
 def test_without_credentials_every_endpoint_answers_401_with_a_bearer_challenge(client, db):
-    for method, path in [("get", "/jobs"), ("post", "/jobs"), ("get", "/jobs/1"), ("get", "/jobs/1/history"),
-                         ("post", "/jobs/1/cancel"), ("post", "/jobs/1/retry"), ("post", "/jobs/1/promote")]:
+    for method, path in [
+        ("get", "/jobs"),
+        ("post", "/jobs"),
+        ("get", "/jobs/1"),
+        ("get", "/jobs/1/history"),
+        ("post", "/jobs/1/cancel"),
+        ("post", "/jobs/1/retry"),
+        ("post", "/jobs/1/promote"),
+    ]:
         response = getattr(client, method)(f"/api/v1{path}")
         assert response.status_code == 401, path
         assert response["WWW-Authenticate"] == 'Bearer realm="ToxiLab"'
@@ -49,8 +56,9 @@ def test_users_who_are_not_staff_get_403_by_session_or_by_token(member_client, m
     assert response.status_code == 403 and response.json() == {"error": "this API is for staff users"}
 
 
-def test_a_staff_token_launches_a_job_named_like_the_cli_options(api, staff, tiny_options,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_staff_token_launches_a_job_named_like_the_cli_options(
+    api, staff, tiny_options, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as queued:
         response = api("post", "/jobs", {**tiny_options, "epochs": 2, "cos_on": "logits"})
 
@@ -70,16 +78,26 @@ def test_the_staff_session_works_too_with_its_csrf_check(staff, tiny_options):
     assert refused.status_code == 403 and "CSRF" in refused.json()["error"]
 
 
-@pytest.mark.parametrize(("change", "error", "field"), [
-    ({"epochs": 0}, "epochs: must be a positive integer", "epochs"),
-    ({"lr": 5}, "lr: must be in (0.0, 1.0]", "lr"),
-    ({"epochs": 10**12}, "epochs: must be at most 100", "epochs"),
-    ({"seed": -1}, "seed: must be an integer from 0 to 4294967295", "seed"),
-    ({"method": "odd", "alpha_cls": 0, "alpha_div": 0, "alpha_cos": 0},
-     "alpha_cls: the three loss weights cannot all be zero", "alpha_cls"),
-    ({"dataset": "/no/such/dir"}, "dataset: /no/such/dir: not in a data directory this server reads from", "dataset"),
-    ({"teacher_job": 999}, "teacher_job: job 999 is not a succeeded teacher job", "teacher_job"),
-])
+@pytest.mark.parametrize(
+    ("change", "error", "field"),
+    [
+        ({"epochs": 0}, "epochs: must be a positive integer", "epochs"),
+        ({"lr": 5}, "lr: must be in (0.0, 1.0]", "lr"),
+        ({"epochs": 10**12}, "epochs: must be at most 100", "epochs"),
+        ({"seed": -1}, "seed: must be an integer from 0 to 4294967295", "seed"),
+        (
+            {"method": "odd", "alpha_cls": 0, "alpha_div": 0, "alpha_cos": 0},
+            "alpha_cls: the three loss weights cannot all be zero",
+            "alpha_cls",
+        ),
+        (
+            {"dataset": "/no/such/dir"},
+            "dataset: /no/such/dir: not in a data directory this server reads from",
+            "dataset",
+        ),
+        ({"teacher_job": 999}, "teacher_job: job 999 is not a succeeded teacher job", "teacher_job"),
+    ],
+)
 def test_bad_options_are_a_400_naming_the_field_and_nothing_is_queued(api, tiny_options, change, error, field):
     response = api("post", "/jobs", {**tiny_options, **change})
     assert response.status_code == 400
@@ -93,12 +111,15 @@ def test_every_bad_option_is_named_in_one_400(api, tiny_options):
     assert response.json()["fields"] == {"epochs": "must be a positive integer", "lr": "must be in (0.0, 1.0]"}
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    ({"epochs": 2}, "method: field required"),
-    ({"method": "teacher", "epochs": "many"}, "epochs: input should be a valid integer"),
-    ({"method": "teacher", "output": "/tmp/x"}, "output: unknown field"),
-    ({"method": "bigger"}, "method: input should be 'teacher', 'odd', 'even' or 'lora'"),
-])
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"epochs": 2}, "method: field required"),
+        ({"method": "teacher", "epochs": "many"}, "epochs: input should be a valid integer"),
+        ({"method": "teacher", "output": "/tmp/x"}, "output: unknown field"),
+        ({"method": "bigger"}, "method: input should be 'teacher', 'odd', 'even' or 'lora'"),
+    ],
+)
 def test_malformed_bodies_are_a_400_that_says_what_is_wrong(api, body, error):
     response = api("post", "/jobs", body)
     assert response.status_code == 400 and response.json()["error"] == error
@@ -111,7 +132,13 @@ def test_a_job_reads_with_progress_eta_queue_position_metrics_worker_and_device(
     assert api("get", f"/jobs/{queued.pk}").json()["queue_position"] == 1
     body = api("get", f"/jobs/{running.pk}").json()
     assert (body["status"], body["progress"], body["step"], body["eta_s"], body["worker"], body["device"]) == (
-        "running", 0.25, 30, 42.0, "celery@test", "cpu")
+        "running",
+        0.25,
+        30,
+        42.0,
+        "celery@test",
+        "cpu",
+    )
     assert api("get", f"/jobs/{finished_job.pk}").json()["metrics"]["test"]["f1"] == finished_job.test_f1
 
     listing = api("get", "/jobs?status=running").json()
@@ -122,7 +149,8 @@ def test_a_job_reads_with_progress_eta_queue_position_metrics_worker_and_device(
 def test_the_history_lists_the_loss_rows_after_a_step(api, make_job):
     job = make_job("running")
     TrainingMetric.objects.bulk_create(
-        TrainingMetric(job=job, step=s, epoch=s / 10, loss=1 / s, components={"cls": 1 / s}) for s in (1, 2, 3))
+        TrainingMetric(job=job, step=s, epoch=s / 10, loss=1 / s, components={"cls": 1 / s}) for s in (1, 2, 3)
+    )
     history = api("get", f"/jobs/{job.pk}/history?after=1").json()
     assert [p["step"] for p in history["points"]] == [2, 3] and history["points"][0]["components"] == {"cls": 0.5}
 
@@ -145,11 +173,14 @@ def test_cancel_retry_and_promote_follow_the_jobs_state(api, make_job, finished_
     assert ModelVersion.current().name == f"job-{finished_job.pk}" and Promotion.objects.get().promoted_by == staff
 
 
-@pytest.mark.parametrize(("status", "action", "error"), [
-    ("succeeded", "cancel", "a succeeded job cannot be cancelled"),
-    ("running", "retry", "only failed or cancelled jobs can be retried; this one is running"),
-    ("failed", "promote", "only a succeeded job can be promoted; this one is failed"),
-])
+@pytest.mark.parametrize(
+    ("status", "action", "error"),
+    [
+        ("succeeded", "cancel", "a succeeded job cannot be cancelled"),
+        ("running", "retry", "only failed or cancelled jobs can be retried; this one is running"),
+        ("failed", "promote", "only a succeeded job can be promoted; this one is failed"),
+    ],
+)
 def test_an_action_the_jobs_state_does_not_allow_is_a_409(api, make_job, status, action, error):
     response = api("post", f"/jobs/{make_job(status).pk}/{action}")
     assert response.status_code == 409 and response.json() == {"error": error}
@@ -163,9 +194,15 @@ def test_promoting_the_model_that_is_already_active_is_a_409(api, finished_job):
 
 def test_the_jobs_api_is_in_the_same_openapi_description_as_the_checker(client, db):
     schema = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/check", "/api/v1/jobs", "/api/v1/jobs/{job_id}", "/api/v1/jobs/{job_id}/history",
-            "/api/v1/jobs/{job_id}/cancel", "/api/v1/jobs/{job_id}/retry",
-            "/api/v1/jobs/{job_id}/promote"} <= set(schema["paths"])
+    assert {
+        "/api/v1/check",
+        "/api/v1/jobs",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/jobs/{job_id}/history",
+        "/api/v1/jobs/{job_id}/cancel",
+        "/api/v1/jobs/{job_id}/retry",
+        "/api/v1/jobs/{job_id}/promote",
+    } <= set(schema["paths"])
     assert {"StaffToken", "StaffSession"} <= set(schema["components"]["securitySchemes"])
     assert "security" not in schema["paths"]["/api/v1/check"]["post"], "the checker stays public"
     job_in = schema["components"]["schemas"]["JobIn"]["properties"]

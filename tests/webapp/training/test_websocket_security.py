@@ -9,8 +9,12 @@ from services import session_cookie
 def connect(path, cookie, origin, host="127.0.0.1:8000", scheme="ws", headers=()):
     from webapp.asgi import application
 
-    sent = [(b"host", host.encode()), (b"origin", origin.encode()), (b"cookie", f"sessionid={cookie}".encode()),
-            *headers]
+    sent = [
+        (b"host", host.encode()),
+        (b"origin", origin.encode()),
+        (b"cookie", f"sessionid={cookie}".encode()),
+        *headers,
+    ]
     communicator = WebsocketCommunicator(application, path, headers=sent)
     communicator.scope["scheme"] = scheme
     return communicator
@@ -28,26 +32,29 @@ def job(transactional_db, make_job):
     return make_job("running", step=2, total_steps=10)
 
 
-@pytest.mark.parametrize(("origin", "host", "scheme", "accepted"), [
-    ("http://127.0.0.1:8000", "127.0.0.1:8000", "ws", True),
-    ("http://localhost:8000", "localhost:8000", "ws", True),
-    ("http://127.0.0.1:8001", "127.0.0.1:8000", "ws", False),  # another port of the same host
-    ("http://127.0.0.1", "127.0.0.1:8000", "ws", False),
-    ("https://127.0.0.1:8000", "127.0.0.1:8000", "ws", False),  # another scheme
-    ("http://127.0.0.1:8000", "127.0.0.1:8000", "wss", False),
-    ("https://127.0.0.1:8000", "127.0.0.1:8000", "wss", True),
-    ("http://evil.example:8000", "evil.example:8000", "ws", False),  # a host that is not allowed
-    ("null", "127.0.0.1:8000", "ws", False),
-])
-def test_only_a_page_of_the_very_origin_the_socket_was_opened_to_may_open_it(job, client, staff, origin, host,
-                                                                              scheme, accepted):
+@pytest.mark.parametrize(
+    ("origin", "host", "scheme", "accepted"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", "ws", True),
+        ("http://localhost:8000", "localhost:8000", "ws", True),
+        ("http://127.0.0.1:8001", "127.0.0.1:8000", "ws", False),  # another port of the same host
+        ("http://127.0.0.1", "127.0.0.1:8000", "ws", False),
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", "ws", False),  # another scheme
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", "wss", False),
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", "wss", True),
+        ("http://evil.example:8000", "evil.example:8000", "ws", False),  # a host that is not allowed
+        ("null", "127.0.0.1:8000", "ws", False),
+    ],
+)
+def test_only_a_page_of_the_very_origin_the_socket_was_opened_to_may_open_it(
+    job, client, staff, origin, host, scheme, accepted
+):
     cookie = session_cookie(client, staff)
 
     assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, origin, host, scheme)) is accepted
 
 
-def test_behind_a_tls_proxy_the_forwarded_scheme_counts_and_trusted_origins_are_accepted(job, client, staff,
-                                                                                         settings):
+def test_behind_a_tls_proxy_the_forwarded_scheme_counts_and_trusted_origins_are_accepted(job, client, staff, settings):
     cookie = session_cookie(client, staff)
     https = [(b"x-forwarded-proto", b"https")]
 

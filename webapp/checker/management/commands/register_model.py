@@ -13,9 +13,13 @@ class Command(BaseCommand):
         parser.add_argument("directory")
         parser.add_argument("--name", help="name shown on the page and in the API (default: directory name)")
         parser.add_argument("--activate", action="store_true", help="serve this model from now on")
-        parser.add_argument("--runtime", choices=["auto", *ModelVersion.Runtime.values], default="auto",
-                            help="CPU runtime that serves it; auto (default): the faster one if its test F1 "
-                                 "is within 0.5 points of fp32 (measured now; TOXILAB_RUNTIME_CHOICE=0 skips)")
+        parser.add_argument(
+            "--runtime",
+            choices=["auto", *ModelVersion.Runtime.values],
+            default="auto",
+            help="CPU runtime that serves it; auto (default): the faster one if its test F1 "
+            "is within 0.5 points of fp32 (measured now; TOXILAB_RUNTIME_CHOICE=0 skips)",
+        )
 
     def handle(self, directory, name, activate, runtime, **options):
         from ml.terminal import quiet_transformers
