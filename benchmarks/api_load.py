@@ -104,7 +104,7 @@ def sweep(args):
     """The load sweep: each server configuration in turn, every level of concurrency against it."""
     levels = [int(n) for n in args.levels.split(",")]
     texts = read_comments(Path(args.data) / "test.csv", max(args.requests, max(levels) * args.per_client, 256))
-    runtimes = ["torch-fp32", *args.runtimes.split(",")]
+    runtimes = list(dict.fromkeys(["torch-fp32", *filter(None, args.runtimes.split(","))]))  # "" for fp32 alone
     servers = [
         (f"{runtime}_{name}", runtime, size)
         for runtime in runtimes

@@ -11,11 +11,14 @@ from webapp.handler import PooledASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 django.setup(set_prefix=False)
-django_application = PooledASGIHandler()
+
+from django.conf import settings  # noqa: E402  (after setup)
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+
+django_application = PooledASGIHandler() if settings.WEB_HANDLER == "pooled" else ASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app registry loaded)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from webapp.checker.classify import warm_up  # noqa: E402

@@ -175,6 +175,11 @@ ASGI_APPLICATION = "webapp.asgi.application"
 # handled at once, and the most database connections the process holds. A batch of checks gathers
 # at most one request per thread, so keep it at least BATCH_MAX_SIZE.
 WEB_THREADS = env_int("TOXILAB_WEB_THREADS", 32, minimum=1)
+# "pooled" (default): webapp/handler.py's fixed thread pool; "django": Django's own ASGI handler (a
+# thread and a fresh database connection per request), kept to measure the pool against and to fall back on.
+WEB_HANDLER = os.environ.get("TOXILAB_WEB_HANDLER", "pooled")
+if WEB_HANDLER not in ("pooled", "django"):
+    raise ImproperlyConfigured(f"TOXILAB_WEB_HANDLER must be pooled or django; got {WEB_HANDLER!r}")
 # Dynamic batching of checks (webapp/checker/batching.py): checks that arrive while the model is busy
 # share its next forward pass, of at most BATCH_MAX_SIZE texts (1 turns batching off: one request
 # per pass, as before). Under load a batch may wait up to BATCH_MAX_WAIT_MS for more requests; a
