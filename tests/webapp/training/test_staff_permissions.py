@@ -156,3 +156,14 @@ def test_in_the_admin_only_model_owners_see_the_models_and_their_activate_action
     reviewer = staff_user("rae", groups=["Reviewers"])
     client.force_login(reviewer)
     assert client.get("/admin/checker/modelversion/").status_code == 403
+
+
+def test_make_runs_first_account_is_a_superuser_with_every_permission(db, django_user_model, monkeypatch):
+    from webapp.launcher import ensure_staff_account
+
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "pw-for-tests")
+    ensure_staff_account()
+    admin = django_user_model.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert all(admin.has_perm(perm) for perm in ["checker.export_prediction", "checker.promote_modelversion"])
