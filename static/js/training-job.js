@@ -139,7 +139,8 @@ class JobPage {
     }
     for (const action of ["cancel", "retry", "promote"]) {
       if (job[`can_${action}`] !== undefined) {
-        this.root.querySelector(`form[data-action=${action}]`).hidden = !job[`can_${action}`];
+        const form = this.root.querySelector(`form[data-action=${action}]`);  // absent: not permitted
+        if (form) form.hidden = !job[`can_${action}`];
       }
     }
     if (ACTIVE.has(was) && !ACTIVE.has(this.status)) {

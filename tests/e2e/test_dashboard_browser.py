@@ -6,6 +6,7 @@ import pytest
 from services import TrainingWorkers, daphne, require_real_services, settle_database
 
 from tests.support import chromium
+from tests.support.accounts import staff_user
 from webapp.checker.models import ModelVersion
 from webapp.training.models import TrainingJob
 
@@ -13,7 +14,7 @@ PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
-def dashboard(transactional_db, settings, tmp_path, django_user_model):
+def dashboard(transactional_db, settings, tmp_path):
     """The ASGI server and a training worker on this test's database; both stopped at the end."""
     require_real_services()
     workers = TrainingWorkers(tmp_path)
@@ -21,7 +22,7 @@ def dashboard(transactional_db, settings, tmp_path, django_user_model):
     server = daphne(workers.env(), tmp_path / "daphne.log")
     try:
         workers.ensure()
-        django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
+        staff_user("ada", password=PASSWORD, groups=["Trainers", "Model owners"])
         yield server
     finally:
         server.stop()

@@ -4,14 +4,15 @@ by text and verdict, relabel one row in place, relabel the ticked rows, and read
 import pytest
 
 from tests.support import chromium
+from tests.support.accounts import staff_user
 from webapp.checker.models import ModelVersion, Prediction
 
 PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
-def predictions(transactional_db, django_user_model):
-    django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
+def predictions(transactional_db):
+    staff_user("ada", password=PASSWORD, groups=["Reviewers"])
     version = ModelVersion.objects.create(name="odd-v1", method="odd", teacher="bundled-minilm", artifact_path="/x")
     texts = [
         ("you are a zebra idiot", "toxic", 0.91),

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.support.accounts import staff_user
 from webapp.checker.registry import register
 
 
@@ -33,8 +34,9 @@ def active_model(db, tiny_artifact_dir):
 
 
 @pytest.fixture
-def staff(db, django_user_model):
-    return django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
+def staff(db):
+    """Staff in all three staff groups: may review, export, launch, cancel, retry and promote."""
+    return staff_user("ada")
 
 
 @pytest.fixture

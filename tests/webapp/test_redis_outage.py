@@ -14,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from services import free_port, session_cookie, tiny_job_options, wait_until
 
+from tests.support.accounts import staff_user
 from webapp import ratelimit
 from webapp.training import jobs
 from webapp.training.models import TrainingJob
@@ -102,9 +103,9 @@ def test_checks_answer_while_redis_is_down_and_the_limit_is_back_when_it_returns
 
 
 def test_a_job_launched_while_the_broker_is_down_is_answered_503_promptly_and_stored_failed(
-    transactional_db, client, django_user_model, broker, tiny_bert_dir, data_dir
+    transactional_db, client, broker, tiny_bert_dir, data_dir
 ):
-    staff = django_user_model.objects.create_user("ada", password="pw-for-tests", is_staff=True)
+    staff = staff_user("ada", groups=["Trainers"])
     client.force_login(staff)
     body = tiny_job_options(tiny_bert_dir, data_dir)
     broker.stop()

@@ -22,11 +22,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
     actions = ["activate", "deactivate"]
 
+    def has_promote_permission(self, request):
+        return request.user.has_perm("checker.promote_modelversion")
+
     @admin.display(description="test F1")
     def test_f1(self, obj):
         return "" if obj.test_f1 is None else f"{obj.test_f1:.3f}"
 
-    @admin.action(description="Activate the selected model (exactly one)")
+    @admin.action(description="Activate the selected model (exactly one)", permissions=["promote"])
     def activate(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one model to activate.", messages.ERROR)
@@ -37,7 +40,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         version.activate()
         self.message_user(request, f"{version} is now the active model.")
 
-    @admin.action(description="Deactivate the selected models")
+    @admin.action(description="Deactivate the selected models", permissions=["promote"])
     def deactivate(self, request, queryset):
         queryset.update(active=False)
         self.message_user(request, "No model is active now unless you activate another.", messages.WARNING)

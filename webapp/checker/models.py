@@ -33,6 +33,7 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        permissions = [("promote_modelversion", "Can promote or activate a model version")]
         constraints = [
             # The database, not the code, guarantees there is never more than one active model.
             models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_model_version"),
@@ -91,6 +92,10 @@ class Prediction(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        permissions = [
+            ("review_prediction", "Can confirm or relabel predictions"),
+            ("export_prediction", "Can export predictions as CSV"),
+        ]
         indexes = [
             models.Index(fields=["label", "-created"], name="prediction_label_created"),
             models.Index(fields=["model_version", "-created"], name="prediction_model_created"),

@@ -2,7 +2,8 @@
 query parameters, seek-paginated), one prediction with its audit trail, and review actions.
 
 Same staff authentication as /api/v1/jobs (bearer token or staff session): 401 without
-credentials, 403 for users who are not staff, 400 naming the field for bad input.
+credentials, 403 for users who are not staff (or, to review, lack checker.review_prediction), 400 naming
+the field for bad input.
 """
 
 from datetime import date, datetime
@@ -13,7 +14,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, model_validator
 
 from ml.errors import one_line
-from webapp.accounts.auth import API_AUTH
+from webapp.accounts.auth import API_AUTH, api_auth
 from webapp.checker.models import Prediction
 from webapp.review import actions, filters, summary
 
@@ -159,6 +160,7 @@ def predictions_summary(request, params: Query[FilterParams]):
 
 @router.post(
     "/predictions/review",
+    auth=api_auth("checker.review_prediction"),
     response={200: BulkReviewOut, **ERRORS},
     summary=f"Confirm or relabel up to {actions.MAX_BULK} predictions at once",
 )
@@ -179,6 +181,7 @@ def get_prediction(request, prediction_id: int):
 
 @router.post(
     "/predictions/{prediction_id}/review",
+    auth=api_auth("checker.review_prediction"),
     response={200: PredictionDetail, **ERRORS},
     summary="Confirm or relabel one prediction",
 )

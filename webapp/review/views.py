@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from webapp.accounts.auth import staff_required
+from webapp.accounts.auth import permission_required, staff_required
 from webapp.checker.models import Prediction
 from webapp.review import actions, export, filters, summary
 
@@ -33,7 +33,7 @@ def predictions(request):
 
 
 @require_POST
-@staff_required
+@permission_required("checker.review_prediction")
 def review_selected(request):
     """A row's button (`row` = "<id>:<action>") or a bulk button (`action`) on the ticked `ids`."""
     if request.POST.get("row"):
@@ -57,7 +57,7 @@ def prediction_detail(request, prediction_id):
 
 
 @require_GET
-@staff_required
+@permission_required("checker.export_prediction")
 def export_csv(request):
     form = filters.PredictionFilter(request.GET)
     if not form.is_valid():

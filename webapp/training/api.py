@@ -1,8 +1,9 @@
 """The staff API for training jobs at /api/v1/jobs: the dashboard's actions for scripts.
 
 Authenticated by `Authorization: Bearer <token>` (manage.py create_api_token) or the staff session:
-401 without credentials, 403 for users who are not staff. Bad options are answered 400 with the
-field at fault, an action the job's state does not allow 409.
+401 without credentials, 403 for users who are not staff or lack the action's permission
+(jobs.PERMISSIONS). Bad options are answered 400 with the field at fault, an action the job's state
+does not allow 409.
 """
 
 from datetime import datetime
@@ -14,7 +15,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
 
 from ml.config import get_option
-from webapp.accounts.auth import API_AUTH
+from webapp.accounts.auth import API_AUTH, api_auth, authorize
 from webapp.checker.api import ModelOut
 from webapp.training import attempts, jobs
 from webapp.training.models import TrainingJob, queue_positions
@@ -134,7 +135,12 @@ class ErrorOut(Schema):
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 
 
-@router.post("/jobs", response={201: JobOut, 503: ErrorOut, **ERRORS}, summary="Launch a job")
+@router.post(
+    "/jobs",
+    auth=api_auth(jobs.PERMISSIONS["launch"]),
+    response={201: JobOut, 503: ErrorOut, **ERRORS},
+    summary="Launch a job",
+)
 def create_job(request, payload: JobIn):
     data = payload.model_dump(exclude_none=True)
     data.setdefault("teacher", settings.TOXILAB_TEACHER)
@@ -189,7 +195,7 @@ def job_history(request, job_id: int, after: int = Query(0, ge=0, description="o
 
 @router.post("/jobs/{job_id}/cancel", response={200: JobOut, 409: ErrorOut, **ERRORS}, summary="Cancel a job")
 def cancel_job(request, job_id: int):
-    job = _act(jobs.cancel, _job(job_id), request.auth)
+    job = _act(jobs.cancel, job_id, request.auth)
     return _with_position(job)
 
 
@@ -199,7 +205,7 @@ def cancel_job(request, job_id: int):
     summary="Queue a failed or cancelled job again, as a new job",
 )
 def retry_job(request, job_id: int):
-    return Status(201, _with_position(_act(jobs.retry, _job(job_id), request.auth)))
+    return Status(201, _with_position(_act(jobs.retry, job_id, request.auth)))
 
 
 @router.post(
@@ -208,7 +214,7 @@ def retry_job(request, job_id: int):
     summary="Make a succeeded job's model the checker's active model",
 )
 def promote_job(request, job_id: int):
-    promotion = _act(jobs.promote, _job(job_id), request.auth)
+    promotion = _act(jobs.promote, job_id, request.auth)
     return {
         "job": _with_position(_job(job_id)),
         "model": promotion.model_version,
@@ -233,9 +239,11 @@ def _teacher_job(job_id):
     return job
 
 
-def _act(action, job, user):
+def _act(action, job_id, user):
+    """jobs.cancel, retry or promote on the job, by a user who has the action's permission (else 403)."""
+    authorize(user, jobs.PERMISSIONS[action.__name__])
     try:
-        return action(job, user)
+        return action(_job(job_id), user)
     except jobs.JobStateError as exc:
         raise HttpError(409, str(exc)) from exc
 

@@ -2,7 +2,8 @@
 the API all come through here, so they follow the same rules.
 
 An action the job's state does not allow raises JobStateError (HTTP 409); a job whose message
-cannot reach the broker is marked failed and raises QueueUnavailable (HTTP 503).
+cannot reach the broker is marked failed and raises QueueUnavailable (HTTP 503). Who may act is the
+callers' check, with the permission PERMISSIONS names.
 """
 
 import logging
@@ -22,6 +23,13 @@ from webapp.training.models import Promotion, TrainingJob
 from webapp.training.options import OptionError
 
 log = logging.getLogger(__name__)
+# The permission each action needs (webapp/accounts/permissions.py groups them), for its button and endpoint.
+PERMISSIONS = {
+    "launch": "training.launch_trainingjob",
+    "cancel": "training.cancel_trainingjob",
+    "retry": "training.retry_trainingjob",
+    "promote": "checker.promote_modelversion",
+}
 
 TASK_NAME = "worker.tasks.train_job"
 

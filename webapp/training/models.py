@@ -66,6 +66,11 @@ class TrainingJob(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        permissions = [
+            ("launch_trainingjob", "Can launch training jobs"),
+            ("cancel_trainingjob", "Can cancel training jobs"),
+            ("retry_trainingjob", "Can retry training jobs"),
+        ]
         indexes = [
             models.Index(fields=["-created", "-id"], name="job_newest_first"),
             models.Index(fields=["status", "queued_at"], name="job_status_queued_at"),

@@ -11,7 +11,7 @@ from ml import methods
 from ml.config import options as ml_options
 from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
-from webapp.accounts.auth import staff_required
+from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.training import attempts, jobs
 from webapp.training import compare as comparison
 from webapp.training.forms import JobForm
@@ -34,7 +34,7 @@ def dashboard(request):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required
+@permission_required(jobs.PERMISSIONS["launch"])
 def launch(request):
     copy_of = request.GET.get("from")
     if copy_of is not None and not copy_of.isdecimal():
@@ -84,6 +84,7 @@ def job_detail(request, job_id):
 @staff_required
 def job_action(request, job_id, action):
     """The cancel, retry and promote buttons of the job page."""
+    check_permission(request.user, jobs.PERMISSIONS[action])
     job = get_object_or_404(TrainingJob, pk=job_id)
     try:
         if action == "cancel":

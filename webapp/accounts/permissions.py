@@ -1,0 +1,41 @@
+"""The staff roles: three groups of Django permissions. Staff without a group may look at the staff pages
+but change nothing; superusers may do everything. The permissions are declared on their models' Meta
+(checker.Prediction, checker.ModelVersion, training.TrainingJob); this is the one list of who gets which."""
+
+from django.apps import apps as installed_apps
+from django.contrib.auth.management import create_permissions
+
+GROUPS = {
+    "Reviewers": ["checker.review_prediction", "checker.export_prediction"],
+    "Trainers": ["training.launch_trainingjob", "training.cancel_trainingjob", "training.retry_trainingjob"],
+    # view_modelversion: the admin's model list, whose action also activates a model
+    "Model owners": ["checker.promote_modelversion", "checker.view_modelversion"],
+}
+
+
+def group_of(perm):
+    """The group that grants `perm` ("app_label.codename"), for the message of a 403."""
+    return next((name for name, perms in GROUPS.items() if perm in perms), None)
+
+
+def create_groups(apps=installed_apps, **kwargs):
+    """Create the groups that are missing, with their permissions; a group that exists is left as the
+    admin made it. Run by the data migration and after every migrate and flush (post_migrate: a test database's
+    flush empties the groups; it sends no `apps`)."""
+    labels = {perm.partition(".")[0] for perms in GROUPS.values() for perm in perms}
+    for label in labels:  # Django creates permissions after migrate; the groups need them now
+        config = apps.get_app_config(label)
+        models_module = getattr(config, "models_module", None)  # a migration state's app has none
+        config.models_module = models_module or True
+        create_permissions(config, verbosity=0, apps=apps)
+        config.models_module = models_module
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, perms in GROUPS.items():
+        found = [
+            Permission.objects.filter(content_type__app_label=label, codename=codename).first()
+            for label, _, codename in (perm.partition(".") for perm in perms)
+        ]
+        if None in found or Group.objects.filter(name=name).exists():
+            continue  # a database migrated back before the permissions, or a group the admin already has
+        Group.objects.create(name=name).permissions.set(found)
