@@ -7,6 +7,7 @@ pip would install for them, and by reading our source for removed modules and na
 
 import ast
 import json
+import os
 import re
 import shutil
 import socket
@@ -129,16 +130,27 @@ def test_our_code_compiles_under_python_3_12_and_3_13_where_installed(version, t
     if interpreter is None:
         pytest.skip(f"no python{version} on PATH (the wheel and removed-name checks above still apply)")
     sources = [str(path) for path in our_sources()]
+    env = {**os.environ, **pyenv_selection(version)}
     code = "import py_compile, sys\nfor path in sys.argv[2:]: py_compile.compile(path, sys.argv[1], doraise=True)"
     proc = subprocess.run(
         [interpreter, "-W", "error::SyntaxWarning", "-c", code, str(tmp_path / "x.pyc"), *sources],
         capture_output=True,
         text=True,
         timeout=300,
+        env=env,
     )
     if "is not installed" in proc.stderr or "command not found" in proc.stderr:
         pytest.skip(f"python{version} is a shim without an interpreter: {proc.stderr.strip()[:200]}")
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def pyenv_selection(version: str) -> dict:
+    """PYENV_VERSION naming an installed `version`.x, so that pyenv's python3.x shim finds it."""
+    if shutil.which("pyenv") is None:
+        return {}
+    installed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split()
+    matching = [name for name in installed if name.startswith(f"{version}.")]
+    return {"PYENV_VERSION": matching[-1]} if matching else {}
 
 
 def pypi_reachable() -> bool:
