@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from tests.support import daphne as support_daphne
 from tests.support.daphne import free_port
 from tests.support.tiny_bert import tiny_options
+from webapp.launcher import celery_worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,20 +137,9 @@ def celery_worker(env, log_path, name=None):
 def start_celery_worker(env, log_path, name=None):
     """The same worker, not waited for (`wait_for_log(" ready.")`): several can boot at once."""
     command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "webapp",
-        "worker",
-        "-Q",
-        env["TOXILAB_TRAINING_QUEUE"],
-        "--concurrency",
-        "1",
+        *celery_worker_command(env["TOXILAB_TRAINING_QUEUE"]),
         "--pool",
         "prefork",
-        "--loglevel",
-        "INFO",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",

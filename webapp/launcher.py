@@ -193,11 +193,12 @@ def daphne_command(host, port):
     return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "webapp.asgi:application"]
 
 
-def celery_worker_command():
-    """One worker for the training queue (settings.TOXILAB_TRAINING_QUEUE) and the default one."""
-    from django.conf import settings
+def celery_worker_command(queues=None):
+    """One worker for `queues` (default: the training queue, settings.TOXILAB_TRAINING_QUEUE, and the default one)."""
+    if queues is None:
+        from django.conf import settings
 
-    queues = f"{settings.TOXILAB_TRAINING_QUEUE},{settings.CELERY_TASK_DEFAULT_QUEUE}"
+        queues = f"{settings.TOXILAB_TRAINING_QUEUE},{settings.CELERY_TASK_DEFAULT_QUEUE}"
     return [
         sys.executable,
         "-m",
