@@ -62,6 +62,11 @@ class ActiveModel:
         wait = settings.BATCH_MAX_WAIT_MS / 1000
         return version, self._batcher.run(classifier, texts, settings.BATCH_MAX_SIZE, wait)
 
+    def holds(self, version):
+        """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
+        loaded = self._version
+        return version is not None and loaded is not None and self._classifier is not None and loaded.pk == version.pk
+
     def warm(self):
         """Load the active model and run it once, so that the first check does not pay for either."""
         version, _ = self.predict(["warm-up"])
