@@ -55,3 +55,25 @@ def test_the_activate_action_refuses_two_models_at_once(admin_client, active_mod
     )
 
     assert ModelVersion.current() == active_model
+
+
+def test_the_prediction_list_shows_rounded_probabilities_and_the_reviewed_label(admin_client, active_model, admin_user):
+    from django.utils import timezone
+
+    prediction = Prediction.objects.create(
+        text="reviewed comment", label="toxic", toxic_probability=0.8765432109876543, model_version=active_model,
+        source="api", reviewed_label="non-toxic", reviewed_by=admin_user, reviewed_at=timezone.now(),
+    )  # fmt: skip
+
+    listing = admin_client.get("/admin/checker/prediction/").content.decode()
+    detail = admin_client.get(f"/admin/checker/prediction/{prediction.pk}/change/").content.decode()
+
+    assert "87.7%" in listing and "0.876543" not in listing
+    assert "reviewed label" in listing.lower() and "Non-toxic" in listing
+    assert "87.7%" in detail and "0.876543" not in detail
+
+
+def test_the_admin_carries_the_toxilab_name(admin_client, db):
+    page = admin_client.get("/admin/").content.decode()
+
+    assert "ToxiLab admin" in page and "Django administration" not in page

@@ -48,17 +48,32 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 @admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin):
-    list_display = ["id", "short_text", "label", "toxic_probability", "model_version", "source", "created"]
-    list_filter = ["label", "source", "model_version", "created"]
+    list_display = ["id", "short_text", "label", "probability", "reviewed_label", "model_version", "source", "created"]
+    list_filter = ["label", "reviewed_label", "source", "model_version", "created"]
     list_select_related = ["model_version"]
     date_hierarchy = "created"
     search_fields = ["text"]
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is slow
-    readonly_fields = ["text", "label", "toxic_probability", "model_version", "source", "created"]
+    # Read-only: reviews are made on the review page, which keeps their audit trail.
+    fields = readonly_fields = [
+        "text",
+        "label",
+        "probability",
+        "model_version",
+        "source",
+        "created",
+        "reviewed_label",
+        "reviewed_by",
+        "reviewed_at",
+    ]
 
     @admin.display(description="text")
     def short_text(self, obj):
         return Truncator(obj.text).chars(80)
+
+    @admin.display(description="toxic probability", ordering="toxic_probability")
+    def probability(self, obj):
+        return obj.toxic_percent
 
     def has_add_permission(self, request):
         return False  # predictions are records of what a model said, never typed in
