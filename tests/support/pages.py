@@ -110,10 +110,11 @@ def prepare(run_dir: Path, username="ada"):
     from webapp.training.models import EvaluationResult, TrainingJob, TrainingMetric
 
     user = get_user_model().objects.create_superuser(username, "", "pw-for-pages")
-    version = register(run_dir, name="odd-student-2026-12-03", activate=True)
+    config = json.loads((run_dir / "run.json").read_text())
+    version = register(run_dir, name=f"{config.get('method', 'model')}-v1", activate=True)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     now = timezone.now()
-    common = {"dataset": "/srv/data/wiki_toxic", "config": json.loads((run_dir / "run.json").read_text()), "created_by": user}
+    common = {"dataset": "/srv/data/wiki_toxic", "config": config, "created_by": user}
     teacher = TrainingJob.objects.create(
         method="teacher", teacher="bundled-minilm", status="succeeded", metrics=metrics, output_dir=str(run_dir),
         step=400, total_steps=400, attempts=1, started=now - timedelta(minutes=30), finished=now - timedelta(minutes=20),
