@@ -28,6 +28,7 @@ SHOTS = [
     ("job", "/dashboard/jobs/{job_id}/", True),
     ("compare", "/dashboard/compare/?jobs={job_id}&jobs={other_job_id}", True),
     ("review", "/dashboard/predictions/", True),
+    ("api-docs", "/api/v1/docs", False),
 ]
 VERDICT_TEXT = "Thanks for fixing the citation on this article."
 
@@ -104,6 +105,8 @@ def take(env, objects, cookie, out: Path) -> None:
                     context.add_cookies([{"name": "sessionid", "value": cookie, "url": server.url}])
                 page = context.new_page()
                 page.goto(server.url + url.format(**objects), wait_until="networkidle")
+                if name == "api-docs":
+                    page.wait_for_selector(".swagger-ui .info .title")
                 if name == "checker-verdict":
                     page.fill("#id_text", VERDICT_TEXT)
                     page.click("#check-form button[type=submit]")

@@ -17,7 +17,7 @@ OVERFLOW = """() => {
     }
     return false;
   };
-  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + [...e.classList].map((c) => "." + c).join("");
+  const name = (e) => [e.tagName.toLowerCase(), e.id && `#${e.id}`, ...[...e.classList].map((c) => `.${c}`)].join("");
   const culprits = [...document.body.querySelectorAll("*")]
     .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !clipped(e))
     .map((e) => `${name(e)} (${Math.round(e.getBoundingClientRect().right)} px)`);

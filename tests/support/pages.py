@@ -73,8 +73,9 @@ def candidate_urls(objects):
         url = reverse(route.name, kwargs={kwarg: objects[kwarg] for kwarg in route.kwargs})
         urls.append((route.name, url + QUERIES.get(route.name, "").format(**objects)))
     if missing:
+        routes = "; ".join(missing)
         raise MissingObject(
-            "no prepared object for the page routes " + "; ".join(missing) + ": add one to tests/support/pages.py prepare()"
+            f"no prepared object for the page routes {routes}: add one to tests/support/pages.py prepare()"
         )
     return urls
 
@@ -100,30 +101,39 @@ def pages(client, objects):
 
 def prepare(run_dir: Path, username="ada"):
     """A superuser, the run in `run_dir` registered as the active model, jobs in several states with
-    their curves, evaluations and logs, and predictions, some reviewed, some long. Returns
-    {URL parameter name: id} for the routes that take one, and the superuser."""
+    their curves, evaluations and logs, and predictions, some reviewed, one long. Returns
+    ({URL parameter name: id} for the routes that take one, the superuser)."""
     from django.contrib.auth import get_user_model
-    from django.utils import timezone
 
-    from webapp.checker.models import Prediction, PredictionReview
     from webapp.checker.registry import register
-    from webapp.training.models import EvaluationResult, TrainingJob, TrainingMetric
 
     user = get_user_model().objects.create_superuser(username, "", "pw-for-pages")
     config = json.loads((run_dir / "run.json").read_text())
     version = register(run_dir, name=f"{config.get('method', 'model')}-v1", activate=True)
+    student, teacher = _jobs(run_dir, config, version, user)
+    prediction = _predictions(version, user)
+    objects = {"job_id": student.pk, "other_job_id": teacher.pk, "prediction_id": prediction.pk}
+    objects.update(dict.fromkeys(("model_id", "version_id", "model_version_id"), version.pk))
+    return objects, user
+
+
+def _jobs(run_dir, config, version, user):
+    """A finished teacher and its student (the active model's job), a running and a queued job."""
+    from django.utils import timezone
+
+    from webapp.training.models import EvaluationResult, TrainingJob, TrainingMetric
+
     metrics = json.loads((run_dir / "metrics.json").read_text())
     now = timezone.now()
     common = {"dataset": "/srv/data/wiki_toxic", "config": config, "created_by": user}
+    done = {"status": "succeeded", "metrics": metrics, "output_dir": str(run_dir), "step": 400, "total_steps": 400}
+    ran = {"attempts": 1, "worker": "celery@gpu0", "device": "cuda:0", "finished": now - timedelta(minutes=5)}
+    start = now - timedelta(minutes=15)
     teacher = TrainingJob.objects.create(
-        method="teacher", teacher="bundled-minilm", status="succeeded", metrics=metrics, output_dir=str(run_dir),
-        step=400, total_steps=400, attempts=1, started=now - timedelta(minutes=30), finished=now - timedelta(minutes=20),
-        worker="celery@gpu0", device="cuda:0", **common,
-    )  # fmt: skip
+        method="teacher", teacher="bundled-minilm", started=start, **done, **ran, **common
+    )
     student = TrainingJob.objects.create(
-        method="odd", teacher=str(run_dir), teacher_job=teacher, status="succeeded", metrics=metrics,
-        output_dir=str(run_dir), model_version=version, step=400, total_steps=400, attempts=1,
-        started=now - timedelta(minutes=15), finished=now - timedelta(minutes=5), worker="celery@gpu0", device="cuda:0",
+        method="odd", teacher=str(run_dir), teacher_job=teacher, model_version=version, started=start, **done, **ran,
         **common,
     )  # fmt: skip
     TrainingJob.objects.create(
@@ -133,22 +143,34 @@ def prepare(run_dir: Path, username="ada"):
     TrainingJob.objects.create(method="even", teacher="bundled-minilm", status="queued", **common)
     for job in (teacher, student):
         TrainingMetric.objects.bulk_create(
-            TrainingMetric(job=job, step=step, epoch=step / 400, loss=1 / step**0.5, components={"cls": 0.6 / step**0.5})
+            TrainingMetric(job=job, step=step, epoch=step / 400, loss=step**-0.5, components={"cls": 0.6 * step**-0.5})
             for step in range(10, 401, 10)
         )
-        for split in ("validation", "test"):
-            if split in metrics:
-                EvaluationResult.objects.create(job=job, split=split, step=400, epoch=1, final=True, metrics=metrics[split])
-        job.log("queued by ada")
-        job.log("finished: test F1 shown below")
-    texts = [("you are a stupid idiot, shut up", "toxic", 0.973), ("Thanks for fixing the citation.", "non-toxic", 0.012)]
+        for split in set(metrics) & {"validation", "test"}:
+            EvaluationResult.objects.create(job=job, split=split, step=400, epoch=1, final=True, metrics=metrics[split])
+        job.log(f"queued by {user.get_username()}")
+        job.log("finished")
+    return student, teacher
+
+
+def _predictions(version, user):
+    """Three checks, the first reviewed; returns the long one."""
+    from django.utils import timezone
+
+    from webapp.checker.models import Prediction, PredictionReview
+
+    texts = [
+        ("you are a stupid idiot, shut up", "toxic", 0.973),
+        ("Thanks for fixing the citation.", "non-toxic", 0.012),
+        (LONG_COMMENT, "toxic", 0.81),
+    ]
     rows = [
         Prediction.objects.create(text=text, label=label, toxic_probability=p, model_version=version, source="page")
-        for text, label, p in [*texts, (LONG_COMMENT, "toxic", 0.81)]
+        for text, label, p in texts
     ]
-    rows[0].reviewed_label, rows[0].reviewed_by, rows[0].reviewed_at = "toxic", user, now
+    rows[0].reviewed_label, rows[0].reviewed_by, rows[0].reviewed_at = "toxic", user, timezone.now()
     rows[0].save()
-    PredictionReview.objects.create(prediction=rows[0], reviewer=user, action="confirm", previous_label="toxic", label="toxic")
-    objects = {"job_id": student.pk, "other_job_id": teacher.pk, "prediction_id": rows[2].pk}
-    objects.update(dict.fromkeys(("model_id", "version_id", "model_version_id"), version.pk))
-    return objects, user
+    PredictionReview.objects.create(
+        prediction=rows[0], reviewer=user, action="confirm", previous_label="toxic", label="toxic"
+    )
+    return rows[2]
