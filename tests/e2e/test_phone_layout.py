@@ -53,7 +53,7 @@ def test_the_pages_are_found_in_the_urlconf(site):
 @pytest.mark.parametrize("device", WIDTHS)
 def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(live_server, site, device):
     found, cookie = site
-    overflowing, small = {}, {}
+    overflowing, small, comment_widths = {}, {}, []
     with chromium.launch() as browser:
         context = browser.new_context(viewport={"width": WIDTHS[device], "height": 900})
         context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
@@ -67,8 +67,12 @@ def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(live_server, sit
                 overflowing[each.name] = layout
             if targets := page.evaluate(SMALL_TARGETS):
                 small[each.name] = targets
+            if each.name == "predictions":
+                comment_widths = page.eval_on_selector_all("td.comment", "cells => cells.map((c) => c.offsetWidth)")
         context.close()
 
     assert len(found) >= 8
     assert overflowing == {}, f"pages wider than {WIDTHS[device]} px"
     assert small == {}, "tap targets under 44 px"
+    # A comment cell keeps room for whole words ("garbage", not "gar / bag / e"): 14 rem, inside the scroll box.
+    assert comment_widths and min(comment_widths) >= 14 * 16
