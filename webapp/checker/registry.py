@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from ml.artifacts import read_metrics, read_run_info
 from ml.errors import ModelLoadError, one_line
-from webapp.checker.models import ModelVersion
+from webapp.checker.models import DEFAULT_THRESHOLD, ModelVersion
 
 
 class ArtifactError(Exception):
@@ -36,6 +36,7 @@ def register(directory, name=None, activate=False):
             teacher=info["teacher"],
             artifact_path=str(path),
             metrics=metrics,
+            threshold=metrics.get("threshold", DEFAULT_THRESHOLD),  # tuned on validation
             created=created if timezone.is_aware(created) else timezone.make_aware(created, UTC),
         )
         if activate:
