@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from webapp.accounts.models import ApiToken
-from webapp.checker.models import ModelVersion
-from webapp.training.models import Promotion, TrainingJob, TrainingMetric
+from webapp.checker.models import ModelVersion, Promotion
+from webapp.training.models import TrainingJob, TrainingMetric
 
 
 @pytest.fixture
@@ -160,7 +160,8 @@ def test_an_unknown_job_is_a_404(api):
     assert response.status_code == 404 and response.json() == {"error": "no job with id 12345"}
 
 
-def test_cancel_retry_and_promote_follow_the_jobs_state(api, make_job, finished_job, staff):
+def test_cancel_retry_and_promote_follow_the_jobs_state(api, make_job, promotable_job, staff):
+    finished_job = promotable_job
     queued, failed = make_job(), make_job("failed")
 
     assert api("post", f"/jobs/{queued.pk}/cancel").json()["status"] == "cancelled"
@@ -186,7 +187,8 @@ def test_an_action_the_jobs_state_does_not_allow_is_a_409(api, make_job, status,
     assert response.status_code == 409 and response.json() == {"error": error}
 
 
-def test_promoting_the_model_that_is_already_active_is_a_409(api, finished_job):
+def test_promoting_the_model_that_is_already_active_is_a_409(api, promotable_job):
+    finished_job = promotable_job
     api("post", f"/jobs/{finished_job.pk}/promote")
     again = api("post", f"/jobs/{finished_job.pk}/promote")
     assert again.status_code == 409 and "already the active model" in again.json()["error"]
