@@ -39,12 +39,12 @@ def scored(db):
     """Store a version's scores on the gate's sample as given: the gate computes real figures from them.
     `scored(version, f1=...)` picks probabilities for which the version's F1 at its threshold is about `f1`."""
     from webapp.checker import scoring
-    from webapp.checker.models import TestScores
+    from webapp.checker.models import SampleScores
 
     def score(version, probabilities=None, labels=None, f1=None):
         if probabilities is None:
             labels, probabilities = scores_with_f1(f1, version.threshold)
-        TestScores.objects.update_or_create(
+        SampleScores.objects.update_or_create(
             model_version=version,
             sample=scoring.sample_key(),
             defaults={"labels": labels, "probabilities": probabilities, "runtime": version.runtime},

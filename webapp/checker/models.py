@@ -205,7 +205,7 @@ class PredictionReview(models.Model):
         return f"{self.reviewer} {self.get_action_display()} #{self.prediction_id}: {change}"
 
 
-class TestScores(models.Model):
+class SampleScores(models.Model):
     """One version's toxic-class probabilities on the gate's fixed test sample (webapp/checker/scoring.py):
     figures at any threshold, and comparisons between versions, come from these without running a model again."""
 

@@ -4,7 +4,7 @@ The runs' own metrics.json figures may come from different datasets or test subs
 thresholds, so the quality gate (webapp/checker/gate.py) never compares those. Instead every version
 is scored once on the gate's sample: the test split of TOXILAB_GATE_DATASET (default: the server's TOXILAB_DATASET),
 subsampled to TOXILAB_GATE_TEST_COMMENTS comments (stratified, seed 42), by the runtime that serves
-it. Its probabilities are stored (TestScores), keyed by the sample, and figures at any threshold are
+it. Its probabilities are stored (SampleScores), keyed by the sample, and figures at any threshold are
 computed from them. The worker scores a job's model when the job ends; `register_model` scores in its
 own process; a promotion that finds a version unscored queues `worker.tasks.score_model`.
 """
@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from webapp.checker.models import ModelVersion, TestScores
+from webapp.checker.models import ModelVersion, SampleScores
 
 log = logging.getLogger(__name__)
 SEED = 42
@@ -26,13 +26,13 @@ class ScoringFailed(Exception):
 
 
 def sample_key():
-    """The gate's sample as text: what a TestScores row was measured on."""
+    """The gate's sample as text: what a SampleScores row was measured on."""
     return f"{settings.TOXILAB_GATE_DATASET} test n={settings.TOXILAB_GATE_TEST_COMMENTS} seed={SEED}"
 
 
 def scores_of(version):
-    """The version's TestScores on the current sample, or None when it has not been scored on it."""
-    return TestScores.objects.filter(model_version=version, sample=sample_key()).first()
+    """The version's SampleScores on the current sample, or None when it has not been scored on it."""
+    return SampleScores.objects.filter(model_version=version, sample=sample_key()).first()
 
 
 def measure(version):
@@ -43,7 +43,7 @@ def measure(version):
     from ml.errors import ModelLoadError
 
     key = sample_key()
-    found = TestScores.objects.filter(model_version=version, sample=key).first()
+    found = SampleScores.objects.filter(model_version=version, sample=key).first()
     if found is not None:
         return found
     try:
@@ -54,11 +54,11 @@ def measure(version):
         probabilities = classifier.predict_proba(list(test["text"]))
     except (ModelLoadError, OSError, ValueError, RuntimeError) as exc:
         raise ScoringFailed(f"model {version.name!r} cannot be scored on {key}: {exc}") from exc
-    rows = TestScores.objects.filter(model_version=version, sample=key)
+    rows = SampleScores.objects.filter(model_version=version, sample=key)
     with transaction.atomic():
-        TestScores.objects.bulk_create(
+        SampleScores.objects.bulk_create(
             [
-                TestScores(
+                SampleScores(
                     model_version=version,
                     sample=key,
                     labels=[int(label) for label in test["label"]],
@@ -68,7 +68,7 @@ def measure(version):
             ],
             ignore_conflicts=True,  # another process scored it meanwhile: same figures
         )
-    log.info("model version %s scored on %s", version.pk, key)
+    log.debug("model version %s scored on %s", version.pk, key)
     scores = rows.get()
     _save_serving_f1(version, scores)
     return scores

@@ -6,7 +6,9 @@ import pytest
 from django.test import Client
 
 from webapp.accounts.models import ApiToken
+from webapp.checker import scoring
 from webapp.checker.models import ModelVersion, Promotion
+from webapp.training import jobs
 from webapp.training.models import TrainingJob, TrainingMetric
 
 
@@ -209,3 +211,17 @@ def test_the_jobs_api_is_in_the_same_openapi_description_as_the_checker(client, 
     assert "security" not in schema["paths"]["/api/v1/check"]["post"], "the checker stays public"
     job_in = schema["components"]["schemas"]["JobIn"]["properties"]
     assert {"method", "teacher", "dataset", "epochs", "batch_size", "lr", "max_train_samples"} <= set(job_in)
+
+
+def test_the_jobs_api_refuses_a_model_under_the_minimum_and_force_promotes_it(api, finished_job):
+    scoring.measure(jobs.register_model(finished_job))  # the tiny model: F1 about 0.37, under the default 0.5
+
+    refused = api("post", f"/jobs/{finished_job.pk}/promote")
+    forced = api("post", f"/jobs/{finished_job.pk}/promote", {"force": True})
+
+    assert refused.status_code == 409 and "is under the minimum 0.50" in refused.json()["error"]
+    assert refused.json()["verdict"]["candidate"]["n"] == 200
+    assert forced.status_code == 200 and forced.json()["forced"] and forced.json()["job"]["id"] == finished_job.pk
+    promotion = Promotion.objects.get()
+    assert "is under the minimum 0.50" in promotion.reason
+    assert "forced past the gate" in finished_job.log_entries.last().message
