@@ -196,6 +196,7 @@ class TrainingWorkers:
         """Point this test process (the `settings` fixture) at the same queue, artifacts and timings."""
         settings.TOXILAB_TRAINING_QUEUE = self.queue
         settings.TOXILAB_ARTIFACTS_DIR = self.artifacts
+        settings.TOXILAB_GATE_DATASET = str(paths.data_dir())
         for name, value in FAST_JOB_SETTINGS.items():
             setattr(settings, name, int(value))
 
