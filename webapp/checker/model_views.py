@@ -40,7 +40,7 @@ def model_detail(request, version_id):
         else None,
         "curve": version.metrics.get("validation_curve"),
         "verdict": None if version.active else _verdict(version, active),
-        "promotions": version.promotions.select_related("previous", "promoted_by"),
+        "promotions": version.promotions.select_related("model_version", "previous", "promoted_by"),
     }
     return render(request, "checker/model.html", context)
 
