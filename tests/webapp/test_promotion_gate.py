@@ -84,8 +84,9 @@ def test_the_api_refuses_with_409_the_reason_and_both_figures_and_force_promotes
     worse = version("worse")
     scored(worse, f1=0.7)
 
+    preview = staff_client.get(f"/api/v1/models/{worse.pk}/gate").json()
     refused = post_json(staff_client, f"/models/{worse.pk}/activate")
-    assert refused.status_code == 409
+    assert refused.status_code == 409 and refused.json()["verdict"] == preview
     body = refused.json()
     assert body["error"].startswith("promotion refused: its test F1 0.7") and "points under" in body["error"]
     assert body["verdict"]["candidate"]["name"] == "worse" and body["verdict"]["active"]["name"] == "current"

@@ -20,6 +20,8 @@ from django.db.models import Q
 from webapp.checker import scoring
 from webapp.checker.models import ModelVersion, Promotion
 
+UNSCORED = "is not scored on the gate's test sample yet (a promotion queues it for the worker; try again then)"
+
 
 class AlreadyActive(Exception):
     """The version already serves the checker."""
@@ -62,7 +64,7 @@ def judge(candidate, active=None, rollback=False):
     mine = verdict.candidate
     if mine is None:
         verdict.unmeasured.append(candidate)
-        verdict.refusals.append(f"{candidate.name!r} is not scored on the gate's test sample yet (queued)")
+        verdict.refusals.append(f"{candidate.name!r} {UNSCORED}")
         return verdict
     if mine["f1"] < min_f1:
         verdict.refusals.append(f"its test F1 {mine['f1']:.4f} is under the minimum {min_f1:.2f}")
@@ -74,9 +76,7 @@ def judge(candidate, active=None, rollback=False):
     theirs = verdict.active
     if theirs is None:
         verdict.unmeasured.append(active)
-        verdict.refusals.append(
-            f"the active model {active.name!r} is not scored on the gate's test sample yet (queued)"
-        )
+        verdict.refusals.append(f"the active model {active.name!r} {UNSCORED}")
     elif (theirs["f1"] - mine["f1"]) * 100 > max_drop:
         verdict.refusals.append(
             f"its test F1 {mine['f1']:.4f} is {(theirs['f1'] - mine['f1']) * 100:.1f} points under the active "
@@ -88,19 +88,22 @@ def judge(candidate, active=None, rollback=False):
 def promote(version, user, source, force=False):
     """Make `version` the active model if the gate passes it (or `force`); returns the Promotion.
     AlreadyActive if it serves already; PromotionRefused with the verdict otherwise. A version the
-    gate could not judge for want of scores is queued for the worker to score, even when refused."""
+    gate could not judge for want of scores is queued for the worker to score, refused or forced."""
     try:
-        return _promote(version, user, source, force)
+        promotion, verdict = _promote(version, user, source, force)
     except PromotionRefused as exc:
-        for unmeasured in exc.verdict.unmeasured:
-            scoring.queue(unmeasured)
-        raise
+        promotion, verdict = None, exc.verdict
+    for unmeasured in verdict.unmeasured:
+        scoring.queue(unmeasured)
+    if promotion is None:
+        raise PromotionRefused(verdict)
+    return promotion
 
 
 @transaction.atomic
 def _promote(version, user, source, force):
     locked = list(ModelVersion.objects.select_for_update().filter(Q(pk=version.pk) | Q(active=True)))
-    version = next((v for v in locked if v.pk == version.pk), None) or ModelVersion.objects.get(pk=version.pk)
+    version = next(v for v in locked if v.pk == version.pk)
     if version.active:
         raise AlreadyActive(f"model {version.name!r} is already the active model")
     active = next((v for v in locked if v.active), None)
@@ -109,7 +112,7 @@ def _promote(version, user, source, force):
     if not verdict.passed and not force:
         raise PromotionRefused(verdict)
     version.activate()
-    return Promotion.objects.create(
+    promotion = Promotion.objects.create(
         model_version=version,
         previous=active,
         promoted_by=user if user is not None and user.is_authenticated else None,
@@ -119,3 +122,4 @@ def _promote(version, user, source, force):
         forced=not verdict.passed,
         reason=verdict.reason,
     )
+    return promotion, verdict
