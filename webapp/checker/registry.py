@@ -18,6 +18,9 @@ class ArtifactError(Exception):
 
 
 def register(directory, name=None, activate=False):
+    """A ModelVersion for the run directory, serving at the threshold its run tuned on validation.
+    `activate` switches to it at once, past the quality gate and without a Promotion row: for tests
+    and fixtures; people promote through webapp.checker.gate.promote (register_model --activate)."""
     path = Path(directory).resolve()
     try:
         read_run_info(path, required=True)  # a plain checkpoint is refused before loading anything
