@@ -59,7 +59,14 @@ JobIn = create_model(
         StrictStr | None,
         Field(None, description=f"{get_option('teacher').help} on the server (default: the server's, TOXILAB_TEACHER)"),
     ),
-    teacher_job=(StrictInt | None, Field(None, description="id of a succeeded teacher job to use as the teacher")),
+    teacher_job=(
+        StrictInt | None,
+        Field(
+            None,
+            description="id of a teacher job to learn from; if it has not finished, the job waits for it "
+            "(status `waiting`) and fails or is cancelled with it",
+        ),
+    ),
     dataset=(
         StrictStr | None,
         Field(None, description=f"{get_option('dataset').help} on the server (default: the server's, TOXILAB_DATASET)"),
@@ -143,7 +150,7 @@ ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 @router.post(
     "/jobs",
     auth=api_auth(jobs.PERMISSIONS["launch"]),
-    response={201: JobOut, 503: ErrorOut, **ERRORS},
+    response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Launch a job",
 )
 def create_job(request, payload: JobIn):
@@ -154,19 +161,22 @@ def create_job(request, payload: JobIn):
     try:
         teacher_job = _teacher_job(data.pop("teacher_job", None))
         if teacher_job is not None:
-            data["teacher"] = teacher_job.output_dir
+            data["teacher"] = jobs.teacher_source(teacher_job)
         options = validate(data)
         jobs.check_reviewed(options, include_reviewed)
     except OptionError as exc:
         return Status(400, {"error": str(exc), "field": exc.field, "fields": exc.errors})
-    job = jobs.launch(options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed)
+    try:
+        job = jobs.launch(options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed)
+    except jobs.JobStateError as exc:  # the teacher job failed in the meantime
+        raise HttpError(409, str(exc)) from exc
     return Status(201, _with_position(job))
 
 
 @router.get("/jobs", response={200: JobList, **ERRORS}, summary="List jobs, newest first")
 def list_jobs(
     request,
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
+    status: Literal[tuple(TrainingJob.Status.values)] | None = None,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
@@ -238,9 +248,9 @@ def _job(job_id):
 def _teacher_job(job_id):
     if job_id is None:
         return None
-    job = jobs.teacher_choices().filter(pk=job_id).first()
+    job = jobs.teacher_jobs().filter(pk=job_id).first()
     if job is None:
-        raise OptionError("teacher_job", f"job {job_id} is not a succeeded teacher job")
+        raise OptionError("teacher_job", f"job {job_id} is not a teacher job that succeeded or may still succeed")
     return job
 
 

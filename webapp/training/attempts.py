@@ -195,13 +195,15 @@ def _enqueue_again(job, entry):
 
 
 def _end(job, status, message, error=False):
-    """Move the locked job to a final status, log why and tell the page once committed."""
+    """Move the locked job to a final status, log why and tell the page once committed; the students
+    waiting for it are queued (it succeeded) or end with it, in the same transaction."""
     job.status, job.finished, job.heartbeat = status, timezone.now(), None
     if error:
         job.error = message
     job.save()
     entry = job.log(message, level=JobLogEntry.Level.ERROR if error else JobLogEntry.Level.INFO)
     transaction.on_commit(lambda: events.publish_state(job, [entry]))
+    jobs.release_students(job)
 
 
 def _final_device(claimed, used):

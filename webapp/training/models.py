@@ -14,13 +14,15 @@ from webapp.checker.models import ModelVersion
 
 class TrainingJob(models.Model):
     class Status(models.TextChoices):
+        WAITING = "waiting", "waiting"  # for its teacher job to succeed (webapp.training.jobs)
         QUEUED = "queued", "queued"
         RUNNING = "running", "running"
         SUCCEEDED = "succeeded", "succeeded"
         FAILED = "failed", "failed"
         CANCELLED = "cancelled", "cancelled"
 
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    ACTIVE = (Status.WAITING, Status.QUEUED, Status.RUNNING)
+    FINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     method = models.CharField(max_length=32, choices=methods.choices)  # ml's registry: a new method needs no migration
     # As launched: a hub id, a path, a bundled short name, or the artifact of `teacher_job`.

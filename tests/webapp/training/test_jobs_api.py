@@ -97,7 +97,11 @@ def test_the_staff_session_works_too_with_its_csrf_check(staff, tiny_options):
             "dataset: /no/such/dir: not in a data directory this server reads from",
             "dataset",
         ),
-        ({"teacher_job": 999}, "teacher_job: job 999 is not a succeeded teacher job", "teacher_job"),
+        (
+            {"teacher_job": 999},
+            "teacher_job: job 999 is not a teacher job that succeeded or may still succeed",
+            "teacher_job",
+        ),
     ],
 )
 def test_bad_options_are_a_400_naming_the_field_and_nothing_is_queued(api, tiny_options, change, error, field):
