@@ -1,12 +1,12 @@
-"""Migrations checker 0007 and training 0007: registered versions serve at their tuned threshold, and the
+"""Migrations checker 0007 and training 0008: registered versions serve at their tuned threshold, and the
 job promotions become the first rows of checker.Promotion, the history of every activation (and back)."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("checker", "0006_staff_permissions"), ("training", "0006_staff_permissions")]
-AFTER = [("checker", "0007_gate_threshold_scores_promotions"), ("training", "0007_move_promotions_to_checker")]
+BEFORE = [("checker", "0006_staff_permissions"), ("training", "0007_job_waiting_for_teacher")]
+AFTER = [("checker", "0007_gate_threshold_scores_promotions"), ("training", "0008_move_promotions_to_checker")]
 
 
 def migrate(target):

@@ -34,7 +34,7 @@ def copy_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("training", "0006_staff_permissions"),
+        ("training", "0007_job_waiting_for_teacher"),
         ("checker", "0007_gate_threshold_scores_promotions"),
     ]
 
