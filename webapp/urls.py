@@ -8,6 +8,7 @@ from webapp.health import healthz
 
 urlpatterns = [
     path("", views.index, name="checker"),
+    path("flag", views.flag, name="flag"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("dashboard/predictions/", include("webapp.review.urls")),
