@@ -44,7 +44,7 @@ def _judge(request, form, context):
 
 @require_POST
 def flag(request):
-    """ "Is this wrong?" under a verdict: the page's form (a thank-you page) or its script (JSON)."""
+    """The "Is this wrong?" form under a verdict: the page's form (a thank-you page) or its script (JSON)."""
     status, message = _flag(request)
     if request.headers.get("X-Requested-With") == "fetch":
         return JsonResponse({"message": message} if status == 200 else {"error": message}, status=status)
