@@ -108,3 +108,13 @@ def test_the_api_undoes_the_token_users_last_review_and_answers_409_when_there_i
     nothing = api("post", "/predictions/undo")
     assert nothing.status_code == 409 and nothing.json() == {"error": "you have no review left to undo"}
     assert Prediction.objects.get(pk=prediction.pk).reviews.count() == 2
+
+
+def test_with_nothing_to_undo_the_page_says_so_and_stays_where_it_was(staff_client, make_prediction):
+    prediction = make_prediction()
+    here = f"/dashboard/predictions/{prediction.pk}/?sort=newest"
+
+    response = staff_client.post("/dashboard/predictions/undo/", {"query": "sort=newest", "next": here}, follow=True)
+
+    assert response.redirect_chain == [(here, 302)]
+    assert "you have no review left to undo" in response.content.decode()
