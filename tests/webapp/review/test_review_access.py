@@ -108,3 +108,19 @@ def test_the_view_permission_alone_reads_but_does_not_review(client, onlooker, m
 def test_the_header_links_the_review_only_for_staff_who_may_read_predictions(client, onlooker):
     client.force_login(onlooker)
     assert 'href="/dashboard/predictions/"' not in client.get("/").content.decode()
+
+
+def test_the_migration_gives_an_existing_reviewers_group_the_view_permission(db):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    reviewers = Group.objects.get(name="Reviewers")
+    reviewers.permissions.remove(Permission.objects.get(content_type__app_label="checker", codename="view_prediction"))
+    migration = importlib.import_module("webapp.accounts.migrations.0003_reviewers_view_predictions")
+
+    migration.forwards(apps, schema_editor=None)
+
+    assert reviewers.permissions.filter(codename="view_prediction").exists()
+    assert reviewers.permissions.count() == 3, "the group's other permissions are kept"
