@@ -361,6 +361,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["webapp.formats"]  # ISO dates everywhere (webapp/formats/en/formats.py)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

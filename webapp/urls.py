@@ -15,6 +15,7 @@ admin.site.index_title = "Models, predictions, jobs and accounts"
 
 urlpatterns = [
     path("", views.index, name="checker"),
+    path("flag", views.flag, name="flag"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("dashboard/predictions/", include("webapp.review.urls")),
