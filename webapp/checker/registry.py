@@ -36,6 +36,7 @@ def register(directory, name=None, activate=False):
             teacher=info["teacher"],
             artifact_path=str(path),
             metrics=metrics,
+            runtime=info.get("runtime", ModelVersion.Runtime.FP32),  # the baseline's own, or fp32 until chosen
             created=created if timezone.is_aware(created) else timezone.make_aware(created, UTC),
         )
         if activate:

@@ -22,9 +22,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, directory, name, activate, runtime, **options):
+        from ml.runtimes import own_runtime
         from ml.terminal import quiet_transformers
 
         quiet_transformers()  # no "Loading weights" bar on stderr
+        own = own_runtime(directory)
+        if own is not None and runtime not in ("auto", own):
+            raise CommandError(f"{directory} is served by {own} only: leave out --runtime", returncode=2)
         try:
             version = register(directory, name=name, activate=activate)
         except ArtifactError as exc:
