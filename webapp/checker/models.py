@@ -15,11 +15,12 @@ UNCERTAIN_BAND = 0.1
 class ModelVersion(models.Model):
     """One trained artifact directory (written by `python -m ml train`) that the checker can serve."""
 
-    class Runtime(models.TextChoices):  # the names of ml.runtimes.RUNTIMES
+    class Runtime(models.TextChoices):  # the names of ml.runtimes.RUNTIMES, and the baseline's own runtime
         FP32 = "torch-fp32", "PyTorch fp32"
         TORCH_INT8 = "torch-int8", "PyTorch dynamic int8"
         ONNX_FP32 = "onnx-fp32", "ONNX Runtime fp32"
         ONNX_INT8 = "onnx-int8", "ONNX Runtime dynamic int8"
+        SKLEARN = "sklearn", "scikit-learn"
 
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=32, choices=methods.choices)  # ml's registry: a new method needs no migration

@@ -66,6 +66,8 @@ def _check_sources(config):
             check_source(config.extra_train_file, text_column="text", label_column="label", roots=roots)
         except DataError as exc:
             raise OptionError("extra_train_file", str(exc)) from exc
+    if not methods.get(config.method).uses_teacher:
+        return
     try:
         check_teacher(config.teacher)
     except ModelLoadError as exc:
