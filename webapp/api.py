@@ -15,6 +15,7 @@ from ml.errors import one_line
 from webapp.checker.api import router as checker_router
 from webapp.json_body import BadBody, StorableTextParser
 from webapp.review.api import router as review_router
+from webapp.studies.api import router as studies_router
 from webapp.training import jobs
 from webapp.training.api import router as training_router
 
@@ -36,6 +37,7 @@ api = NinjaAPI(
 api.add_router("/", checker_router)
 api.add_router("/", training_router)
 api.add_router("/", review_router)
+api.add_router("/", studies_router)
 
 
 def error(request, message, status):

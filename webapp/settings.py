@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "webapp.checker",
     "webapp.review",
     "webapp.training",
+    "webapp.studies",
     "worker",
 ]
 
