@@ -152,6 +152,14 @@ def _signed(points):
     return f"{points:+.1f}".replace("-", "\u2212")
 
 
+def mean_std(figure, fmt):
+    """A result's figure as people read it: "0.8456 ± 0.0123" (no ± with one seed, a dash with none)."""
+    if figure["mean"] is None:
+        return "—"
+    text = fmt.format(figure["mean"])
+    return text if figure["std"] is None else f"{text} ± {fmt.format(figure['std'])}"
+
+
 def to_csv(study):
     """One row per job: its cell (method, value, seed), status and figures."""
     data = export(study)

@@ -64,15 +64,8 @@ def _rows(rows):
     """Each result row with its figures as "mean ± std" text."""
     figures = results.FIGURES
     for row in rows:
-        row["cells"] = [_mean_std(row[key], fmt) for key, _, _, fmt in figures]
+        row["cells"] = [results.mean_std(row[key], fmt) for key, _, _, fmt in figures]
     return rows
-
-
-def _mean_std(figure, fmt):
-    if figure["mean"] is None:
-        return "—"
-    text = fmt.format(figure["mean"])
-    return text if figure["std"] is None else f"{text} ± {fmt.format(figure['std'])}"
 
 
 @require_POST
