@@ -124,7 +124,7 @@ def status(study, cells=None):
         return "running"
     if found & set(TrainingJob.ACTIVE):
         return "queued"
-    if study.cancelled or TrainingJob.Status.CANCELLED in found and TrainingJob.Status.FAILED not in found:
+    if study.cancelled or (TrainingJob.Status.CANCELLED in found and TrainingJob.Status.FAILED not in found):
         return "cancelled"
     return "failed" if TrainingJob.Status.FAILED in found else "succeeded"
 
