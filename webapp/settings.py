@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "webapp.checker",
     "webapp.review",
     "webapp.training",
+    "webapp.studies",
     "worker",
 ]
 
