@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from ml import methods
-from ml.artifacts import atomic_dir, check_output_free, write_history, write_json
+from ml.artifacts import PREDICTIONS_FILE, atomic_dir, check_output_free, write_history, write_json, write_predictions
 from ml.config import TrainConfig
 from ml.data import load_splits
 from ml.errors import ModelLoadError, one_line
-from ml.evaluate import compute_metrics, dir_size_bytes, tune_threshold
+from ml.evaluate import compute_metrics, dir_size_bytes, pr_curve, tune_threshold
 from ml.inference import Classifier, time_predictions
 from ml.progress import Progress
 
@@ -78,13 +78,16 @@ def train(
     fit = _Fit(cfg, on_progress, should_stop)
     fit.run(list(splits.train["text"]), np.asarray(splits.train["label"]))
     metrics = fit.facts(splits.summary())
+    test = None
     if not fit.cancelled:
-        metrics.update(_final_metrics(fit, splits, on_progress))
+        scores, scored = _final_metrics(fit, splits, on_progress)
+        metrics.update(scores)
+        test = (list(splits.test["text"]), *scored["test"])  # per comment: the studies' paired bootstrap
         texts = list(splits.test["text"][:64])
         metrics["latency"] = time_predictions(lambda batch: fit.pipeline.predict_proba(batch), texts, "cpu")
     metrics["status"] = "cancelled" if fit.cancelled else "succeeded"
     metrics["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    _write_run(output, cfg, metrics, fit)
+    _write_run(output, cfg, metrics, fit, test)
     return TrainResult(metrics["status"], str(output), metrics, fit.history, [])
 
 
@@ -198,8 +201,9 @@ class _Fit:
         return counts
 
 
-def _final_metrics(fit: _Fit, splits, on_progress: Callable[[Progress], None]) -> dict:
-    """Validation (threshold tuned there) and test at 0.5 and at the tuned threshold, as ml.run reports them."""
+def _final_metrics(fit: _Fit, splits, on_progress: Callable[[Progress], None]) -> tuple[dict, dict]:
+    """Validation (threshold tuned there) and test at 0.5 and at the tuned threshold, as ml.run reports
+    them, and the (labels, probabilities) of each split."""
     started = time.perf_counter()
     scored = {}
     for name in ("validation", "test"):
@@ -208,18 +212,20 @@ def _final_metrics(fit: _Fit, splits, on_progress: Callable[[Progress], None]) -
     threshold = tune_threshold(*scored["validation"])
     validation = compute_metrics(*scored["validation"])
     on_progress(Progress("eval", fit.steps_done, fit.total_steps, 1.0, split="validation", metrics=validation))
-    return {
+    figures = {
         "validation": validation,
         "threshold": threshold,
         "validation_at_threshold": compute_metrics(*scored["validation"], threshold),
         "test": compute_metrics(*scored["test"]),
         "test_at_threshold": compute_metrics(*scored["test"], threshold),
         "best_validation_f1": validation["f1"],
+        "validation_curve": pr_curve(*scored["validation"]),  # the model page's PR curve
         "eval_seconds": round(time.perf_counter() - started, 3),
     }
+    return figures, scored
 
 
-def _write_run(output: Path, cfg: TrainConfig, metrics: dict, fit: _Fit) -> None:
+def _write_run(output: Path, cfg: TrainConfig, metrics: dict, fit: _Fit, test: tuple | None) -> None:
     import joblib
 
     started = time.perf_counter()
@@ -232,6 +238,8 @@ def _write_run(output: Path, cfg: TrainConfig, metrics: dict, fit: _Fit) -> None
         write_json(tmp / "run.json", {**cfg.to_dict(), "output": str(output)})
         write_json(tmp / "metrics.json", metrics)
         write_history(tmp / "history.jsonl", fit.history)
+        if test is not None:
+            write_predictions(tmp / PREDICTIONS_FILE, *test)
 
 
 class BaselineClassifier(Classifier):

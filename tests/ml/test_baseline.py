@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 import ml
-from ml.artifacts import read_history, read_metrics, read_run_info
+from ml.artifacts import read_history, read_metrics, read_predictions, read_run_info
 from ml.errors import ModelLoadError
 from ml.inference import Classifier, Prediction
 from ml.reporting import compare_table
@@ -37,6 +37,19 @@ def test_the_run_directory_has_the_layout_and_metrics_of_every_run(baseline_dir)
     assert [row["step"] for row in steps] == list(range(1, metrics["steps"] + 1))
     assert steps[-1]["loss"] == pytest.approx(metrics["train_loss"]["loss"])
     assert steps[0]["loss"] >= steps[-1]["loss"], "lbfgs lowers the training loss chunk by chunk"
+
+
+def test_it_keeps_per_comment_test_predictions_and_the_validation_curve_like_every_run(baseline_dir):
+    from ml.evaluate import compute_metrics
+
+    metrics = read_metrics(baseline_dir, required=True)
+    kept = read_predictions(baseline_dir)
+    assert len(kept["labels"]) == len(kept["probs"]) == metrics["test"]["n"]
+    again = compute_metrics(kept["labels"], kept["probs"])
+    assert again["f1"] == pytest.approx(metrics["test"]["f1"]) and again["roc_auc"] == pytest.approx(
+        metrics["test"]["roc_auc"]
+    )
+    assert metrics["validation_curve"], "the model page draws the validation precision/recall curve from it"
 
 
 def test_compare_reads_it_with_dashes_where_a_baseline_has_no_figure(baseline_dir):
