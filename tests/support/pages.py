@@ -101,7 +101,8 @@ def pages(client, objects):
 
 def prepare(run_dir: Path, username="ada"):
     """A superuser, the run in `run_dir` registered as the active model, jobs in several states with
-    their curves, evaluations and logs, and predictions, some reviewed, one long. Returns
+    their curves, evaluations and logs, a study of the finished two, and predictions, some reviewed,
+    one long. Returns
     ({URL parameter name: id} for the routes that take one, the superuser)."""
     from django.contrib.auth import get_user_model
 
@@ -113,8 +114,21 @@ def prepare(run_dir: Path, username="ada"):
     student, teacher = _jobs(run_dir, config, version, user)
     prediction = _predictions(version, user)
     objects = {"job_id": student.pk, "other_job_id": teacher.pk, "prediction_id": prediction.pk}
+    objects["study_id"] = _study(teacher, student, user).pk
     objects.update(dict.fromkeys(("model_id", "version_id", "model_version_id"), version.pk))
     return objects, user
+
+
+def _study(teacher, student, user):
+    """A study of one seed whose cells are the finished teacher and its student."""
+    from webapp.studies.models import Study, StudyRun
+
+    study = Study.objects.create(
+        options={"dataset": teacher.dataset}, methods=["teacher", student.method], seeds=[42], created_by=user
+    )
+    for job in (teacher, student):
+        StudyRun.objects.create(study=study, job=job, method=job.method, seed=42)
+    return study
 
 
 def _jobs(run_dir, config, version, user):
