@@ -318,7 +318,6 @@ LOGOUT_REDIRECT_URL = "login"
 
 # What a job trains from when the launch form or the API names no teacher or dataset (ml's defaults).
 TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", DEFAULT_TEACHER)
-TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", DEFAULT_DATASET)
 TOXILAB_ARTIFACTS_DIR = Path(os.environ.get("TOXILAB_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
 # A dataset or extra train file named by a server path (launch form, API) must lie in one of these
 # directories; any other path is refused before it is read. Default: data/ in the checkout, the
@@ -328,6 +327,19 @@ TOXILAB_DATA_ROOTS = [
     Path(root).expanduser()
     for root in env_list("TOXILAB_DATA_ROOTS", ",".join(str(root) for root in _DATA_ROOTS if root))
 ]
+# The default dataset is one this server can read: a copy of wiki_toxic (train.csv ...) in a data
+# root, or the root itself, if there is one; else the hub id (which needs the network or the cache).
+TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET") or next(
+    (str(d) for root in TOXILAB_DATA_ROOTS for d in (root / "wiki_toxic", root) if (d / "train.csv").is_file()),
+    DEFAULT_DATASET,
+)
+# The starter (webapp/training/starter.py): on a database with no model, the first start trains a
+# baseline on TOXILAB_STARTER_BASELINE_SAMPLES rows and serves it, then a teacher and an odd-layer
+# student on smaller samples; the student replaces the baseline only if it is better. Once per
+# database; TOXILAB_STARTER=0 turns it off.
+TOXILAB_STARTER = env_bool("TOXILAB_STARTER", True)
+TOXILAB_STARTER_BASELINE_SAMPLES = env_int("TOXILAB_STARTER_BASELINE_SAMPLES", 20000, minimum=10)
+TOXILAB_STARTER_STUDENT_SAMPLES = env_int("TOXILAB_STARTER_STUDENT_SAMPLES", 2000, minimum=0)
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
 
