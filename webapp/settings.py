@@ -201,6 +201,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "webapp.training.starter.context",  # the checker's "first model is training" notice
             ],
         },
     },

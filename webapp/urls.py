@@ -5,10 +5,12 @@ from django.urls import include, path
 from webapp.api import api
 from webapp.checker import views
 from webapp.health import healthz
+from webapp.training import starter
 
 urlpatterns = [
     path("", views.index, name="checker"),
     path("healthz", healthz, name="healthz"),
+    path("first-model", starter.status_view, name="first-model"),
     path("api/v1/", api.urls),
     path("dashboard/predictions/", include("webapp.review.urls")),
     path("dashboard/", include("webapp.training.urls")),

@@ -14,7 +14,7 @@ from celery.signals import task_failure, worker_ready
 from django.conf import settings
 
 import ml
-from webapp.training import attempts
+from webapp.training import attempts, starter
 from worker.progress import JobReporter
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def train_job(self, job_id):
             result = ml.train(attempt.config, on_progress=reporter, should_stop=reporter.should_stop)
     except ml.MLError as exc:
         attempts.fail(attempt, str(exc))
+        _starter_next(job_id)
         return "failed"
     except SoftTimeLimitExceeded:
         attempts.fail(attempt, f"it ran past the time limit of {settings.TOXILAB_TRAIN_TIME_LIMIT} s")
@@ -50,7 +51,16 @@ def train_job(self, job_id):
     if reporter.superseded:
         return "superseded"
     attempts.finish(attempt, result)
+    _starter_next(job_id)
     return result.status
+
+
+def _starter_next(job_id):
+    """The starter's pipeline moves on when one of its jobs ends; its failure never fails the job."""
+    try:
+        starter.job_ended(job_id)
+    except Exception:
+        log.exception("the starter could not move on after job %s", job_id)
 
 
 def device_label(config):

@@ -13,6 +13,8 @@ def index(request):
     form with X-Requested-With: fetch and swaps in just the result fragment."""
     form = CheckForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "model": ModelVersion.current(), "max_length": classify.MAX_TEXT_LENGTH}
+    if context["model"] is None:  # no model can answer: the form is disabled until one can
+        form.fields["text"].widget.attrs["disabled"] = True
     status = 200
     if form.is_bound:
         status = _judge(request, form, context)

@@ -84,7 +84,7 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
         reviewed_rows=retry_of.reviewed_rows if retry_of else None,
     )
     origin = f" as a retry of job {retry_of.pk}" if retry_of else ""
-    job.log(f"queued by {user}{origin}")
+    job.log(f"queued by {user or 'the server'}{origin}")
     if include_reviewed:
         _add_reviewed(job)
     transaction.on_commit(lambda: enqueue(job))
