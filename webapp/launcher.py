@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from webapp import banner
+
 STOP_TIMEOUT = 20  # seconds a child gets to stop cleanly before it is killed
 PR_SET_PDEATHSIG = 1
 RESTART_DELAYS = (1, 2, 5, 10, 30, 60)  # seconds before the 1st, 2nd, ... restart of a dead worker
@@ -47,12 +49,14 @@ def main():
             (Path(redis_dir) / "launcher.pid").write_text(str(os.getpid()))
             children.append(("redis", start_embedded_redis(Path(redis_dir))))
         host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
-        prepare_django()
+        account = prepare_django()
         # One torch thread unless told otherwise: the worker may be training on the same cores.
         web = spawn(daphne_command(host, port), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
-        children += [("web", web), ("worker", start_worker())]
+        worker = start_worker()
+        children += [("web", web), ("worker", worker)]
         wait_for_port(host, port, web)
-        print(f"ToxiLab is running on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+        worker_ready = banner.wait_for_worker(worker)
+        print("\n".join(["", *banner.lines(host, port, account, worker_ready), ""]), flush=True)
         return supervise(children, restart={"worker": start_worker})
     except Shutdown:
         print("Stopping ToxiLab…", flush=True)
@@ -160,15 +164,17 @@ def redis_executable():
 
 
 def prepare_django():
-    """Migrate, create the first staff account and, on a new database, start the first model."""
+    """Migrate, create the first staff account and, on a new database, start the first model; returns
+    the account to sign in with (banner.StaffAccount)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=1)
-    ensure_staff_account()
+    account = ensure_staff_account()
     start_first_model()
+    return account
 
 
 def start_first_model():
@@ -187,20 +193,24 @@ def start_first_model():
 
 
 def ensure_staff_account():
+    """The first staff account, made when there is none: its password is printed in the banner, once."""
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects
     if users.filter(is_staff=True).exists():
-        return
+        return banner.StaffAccount()
     username = os.environ.get("DJANGO_SUPERUSER_USERNAME") or "admin"
     password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
     if password:
+        account = banner.StaffAccount(username, from_env=True)
         how = "from DJANGO_SUPERUSER_USERNAME/PASSWORD"
     else:
         password = secrets.token_urlsafe(12)
-        how = f"with password {password} (shown only this once)"
+        account = banner.StaffAccount(username, password=password)
+        how = "with a random password (shown below once ToxiLab is up)"
     users.create_superuser(username, os.environ.get("DJANGO_SUPERUSER_EMAIL", ""), password)
     print(f"Created staff account {username!r} {how}.", flush=True)
+    return account
 
 
 def daphne_command(host, port):

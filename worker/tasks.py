@@ -40,7 +40,6 @@ def train_job(self, job_id):
             result = ml.train(attempt.config, on_progress=reporter, should_stop=reporter.should_stop)
     except ml.MLError as exc:
         attempts.fail(attempt, str(exc))
-        _starter_next(job_id)
         return "failed"
     except SoftTimeLimitExceeded:
         attempts.fail(attempt, f"it ran past the time limit of {settings.TOXILAB_TRAIN_TIME_LIMIT} s")
@@ -61,6 +60,14 @@ def _starter_next(job_id):
         starter.job_ended(job_id)
     except Exception:
         log.exception("the starter could not move on after job %s", job_id)
+
+
+@shared_task(name="worker.tasks.score_model", acks_late=True, time_limit=1800, soft_time_limit=1740)
+def score_model(version_id):
+    """Score a model version on the quality gate's test sample (webapp/checker/scoring.py)."""
+    from webapp.checker import scoring
+
+    return scoring.measure_by_id(version_id)
 
 
 def device_label(config):

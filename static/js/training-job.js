@@ -4,7 +4,7 @@
 // the total loss and one for each key of the points' `components`: a new loss term needs no change here.
 "use strict";
 
-const ACTIVE = new Set(["queued", "running"]);
+const ACTIVE = new Set(["waiting", "queued", "running"]);
 const TOTAL_COLOR = "#1d232a";
 const PALETTE = ["#2457c5", "#b3261e", "#1b7f3b", "#7a5b16", "#6b3fa0", "#00838f", "#c2185b", "#455a64"];
 

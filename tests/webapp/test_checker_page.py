@@ -12,7 +12,8 @@ def test_it_shows_the_form_and_the_model_that_will_judge(client, active_model):
 
     assert response.status_code == 200
     assert b'<form id="check-form" method="post"' in response.content
-    assert b"Checked by <strong>tiny</strong>" in response.content
+    assert "Checked by <strong>fine-tuned teacher “tiny”</strong>, trained " in response.content.decode()
+    assert active_model.artifact_path not in response.content.decode()
 
 
 def test_it_gives_a_friendly_notice_when_no_model_is_active(client, db):
@@ -34,7 +35,8 @@ def test_a_plain_form_post_shows_the_verdict_probability_and_model(client, activ
     content = response.content.decode()
     assert f'data-label="{prediction.label}"' in content
     assert f"Toxic probability: <strong>{prediction.toxic_percent}</strong>" in content
-    assert "Judged by <strong>tiny</strong>" in content
+    assert "Judged by <strong>fine-tuned teacher “tiny”</strong>, trained " in content
+    assert active_model.teacher not in content and active_model.artifact_path not in content  # no server path
     assert "<html" in content
 
 
@@ -81,3 +83,35 @@ def test_it_refuses_a_post_without_the_csrf_token(db):
 def test_a_failure_to_store_the_check_is_an_error_not_a_silent_verdict(client, active_model, prediction_inserts_fail):
     with pytest.raises(DatabaseError):  # the test client re-raises what would be a 500 page
         client.post("/", {"text": "a comment"})
+
+
+def test_a_comment_over_the_limit_is_offered_a_check_of_its_first_5000_characters(client, active_model):
+    text = "word " * 1100
+
+    refused = client.post("/", {"text": text})
+    checked = client.post("/", {"text": text, "truncate": "1"})
+
+    assert refused.status_code == 400
+    assert b'form="check-form" name="truncate" value="1">Check the first 5000 characters</button>' in refused.content
+    assert checked.status_code == 200
+    assert b"Only the first 5000 characters were checked." in checked.content
+    assert Prediction.objects.get().text == text[:5000]
+
+
+def test_the_truncate_button_changes_nothing_for_a_comment_within_the_limit(client, active_model):
+    response = client.post("/", {"text": "a short comment", "truncate": "1"})
+
+    assert response.status_code == 200
+    assert b"Only the first" not in response.content
+    assert Prediction.objects.get().text == "a short comment"
+
+
+def test_the_page_says_whether_this_process_has_the_model_loaded(client, active_model):
+    from webapp.checker import classify
+
+    before = client.get("/").content.decode()
+    classify.active_model.warm()
+    after = client.get("/").content.decode()
+
+    assert 'data-model-loaded="0"' in before
+    assert 'data-model-loaded="1"' in after

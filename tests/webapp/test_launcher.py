@@ -157,6 +157,10 @@ def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
     output = log.read_text()
     assert "Created staff account 'boss' from DJANGO_SUPERUSER_USERNAME/PASSWORD." in output
     assert f"ToxiLab is running on http://127.0.0.1:{port}/" in output
+    # The banner comes once the worker is ready, below the worker's own start-up lines, and says where to go.
+    assert output.index("ToxiLab is running on") > output.index(" ready.")
+    assert f"Dashboard   http://127.0.0.1:{port}/dashboard/" in output
+    assert "as 'boss' with DJANGO_SUPERUSER_PASSWORD" in output and "Worker      ready" in output
     socket_dir = Path(output.split("Started embedded Redis on ", 1)[1].split()[0]).parent
     if how == "sigkill":
         shutil.rmtree(socket_dir)

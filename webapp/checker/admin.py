@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from webapp.checker import runtime_choice
-from webapp.checker.models import ModelVersion, Prediction
+from webapp.checker import gate, runtime_choice
+from webapp.checker.models import ModelVersion, Prediction, Promotion
 
 
 @admin.register(ModelVersion)
@@ -19,6 +19,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "candidate_f1",
         "runtime_note",
         "runtime_checked",
+        "threshold",
+        "serving_f1",
     ]
     actions = ["activate", "deactivate"]
 
@@ -37,7 +39,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         version = queryset.get()
         if version.runtime_checked is None:  # registered before runtimes were chosen: choose now
             runtime_choice.choose(version)
-        version.activate()
+        try:
+            gate.promote(version, request.user, Promotion.Source.ADMIN)
+        except (gate.AlreadyActive, gate.PromotionRefused) as exc:
+            self.message_user(request, f"{exc} (on the model's page in the dashboard).", messages.ERROR)
+            return
         self.message_user(request, f"{version} is now the active model.")
 
     @admin.action(description="Deactivate the selected models", permissions=["promote"])
@@ -48,17 +54,32 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 @admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin):
-    list_display = ["id", "short_text", "label", "toxic_probability", "model_version", "source", "created"]
-    list_filter = ["label", "source", "model_version", "created"]
+    list_display = ["id", "short_text", "label", "probability", "reviewed_label", "model_version", "source", "created"]
+    list_filter = ["label", "reviewed_label", "source", "model_version", "created"]
     list_select_related = ["model_version"]
     date_hierarchy = "created"
     search_fields = ["text"]
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is slow
-    readonly_fields = ["text", "label", "toxic_probability", "model_version", "source", "created"]
+    # Read-only: reviews are made on the review page, which keeps their audit trail.
+    fields = readonly_fields = [
+        "text",
+        "label",
+        "probability",
+        "model_version",
+        "source",
+        "created",
+        "reviewed_label",
+        "reviewed_by",
+        "reviewed_at",
+    ]
 
     @admin.display(description="text")
     def short_text(self, obj):
         return Truncator(obj.text).chars(80)
+
+    @admin.display(description="toxic probability", ordering="toxic_probability")
+    def probability(self, obj):
+        return obj.toxic_percent
 
     def has_add_permission(self, request):
         return False  # predictions are records of what a model said, never typed in

@@ -56,10 +56,19 @@ class CheckIn(Schema):
 class ModelOut(Schema):
     id: int
     name: str
+    display_name: str = Field(description="the name end users read: method and name")
     method: str
-    teacher: str
+    teacher: str = Field(description="the teacher's hub name, or the last part of its directory")
     created: datetime
     runtime: str = Field(description="the CPU runtime that answers: torch-fp32, torch-int8, onnx-fp32 or onnx-int8")
+    threshold: float = Field(description="a comment is toxic when its toxic_probability is at or above this")
+    test_f1: float | None = Field(
+        None, alias="quality_f1", description="test F1 at this threshold (the gate's test sample when scored)"
+    )
+
+    @staticmethod
+    def resolve_teacher(version):
+        return version.teacher_name
 
 
 class ResultOut(Schema):

@@ -12,8 +12,15 @@ def index(request):
     """The checker page. A plain form post renders the whole page; the page's script posts the same
     form with X-Requested-With: fetch and swaps in just the result fragment."""
     form = CheckForm(request.POST if request.method == "POST" else None)
-    context = {"form": form, "model": ModelVersion.current(), "max_length": classify.MAX_TEXT_LENGTH}
-    if context["model"] is None:  # no model can answer: the form is disabled until one can
+    model = ModelVersion.current()
+    context = {
+        "form": form,
+        "model": model,
+        "max_length": classify.MAX_TEXT_LENGTH,
+        # Whether this process has the model in memory: if not, the page says the first check loads it.
+        "model_loaded": classify.active_model.holds(model),
+    }
+    if model is None:  # no model can answer: the form is disabled until one can
         form.fields["text"].widget.attrs["disabled"] = True
     status = 200
     if form.is_bound:

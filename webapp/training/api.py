@@ -16,7 +16,10 @@ from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
 
 from ml.config import get_option
 from webapp.accounts.auth import API_AUTH, api_auth, authorize
+from webapp.checker import gate
 from webapp.checker.api import ModelOut
+from webapp.checker.model_api import PromotionOut, RefusalOut
+from webapp.checker.models import Promotion
 from webapp.training import attempts, jobs
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import METHODS, OPTIONS, OptionError, validate
@@ -56,7 +59,14 @@ JobIn = create_model(
         StrictStr | None,
         Field(None, description=f"{get_option('teacher').help} on the server (default: the server's, TOXILAB_TEACHER)"),
     ),
-    teacher_job=(StrictInt | None, Field(None, description="id of a succeeded teacher job to use as the teacher")),
+    teacher_job=(
+        StrictInt | None,
+        Field(
+            None,
+            description="id of a teacher job to learn from; if it has not finished, the job waits for it "
+            "(status `waiting`) and fails or is cancelled with it",
+        ),
+    ),
     dataset=(
         StrictStr | None,
         Field(None, description=f"{get_option('dataset').help} on the server (default: the server's, TOXILAB_DATASET)"),
@@ -119,11 +129,13 @@ class HistoryOut(Schema):
     evaluations: list[EvaluationOut]
 
 
-class PromotionOut(Schema):
+class JobPromotionOut(PromotionOut):
     job: JobOut
-    model: ModelOut
-    promoted_by: str
-    promoted_at: datetime
+
+
+class JobPromoteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    force: StrictBool = Field(False, description="promote even if the quality gate refuses; the reason is stored")
 
 
 class ErrorOut(Schema):
@@ -138,7 +150,7 @@ ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 @router.post(
     "/jobs",
     auth=api_auth(jobs.PERMISSIONS["launch"]),
-    response={201: JobOut, 503: ErrorOut, **ERRORS},
+    response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Launch a job",
 )
 def create_job(request, payload: JobIn):
@@ -149,19 +161,22 @@ def create_job(request, payload: JobIn):
     try:
         teacher_job = _teacher_job(data.pop("teacher_job", None))
         if teacher_job is not None:
-            data["teacher"] = teacher_job.output_dir
+            data["teacher"] = jobs.teacher_source(teacher_job)
         options = validate(data)
         jobs.check_reviewed(options, include_reviewed)
     except OptionError as exc:
         return Status(400, {"error": str(exc), "field": exc.field, "fields": exc.errors})
-    job = jobs.launch(options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed)
+    try:
+        job = jobs.launch(options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed)
+    except jobs.JobStateError as exc:  # the teacher job failed in the meantime
+        raise HttpError(409, str(exc)) from exc
     return Status(201, _with_position(job))
 
 
 @router.get("/jobs", response={200: JobList, **ERRORS}, summary="List jobs, newest first")
 def list_jobs(
     request,
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
+    status: Literal[tuple(TrainingJob.Status.values)] | None = None,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
@@ -210,17 +225,17 @@ def retry_job(request, job_id: int):
 
 @router.post(
     "/jobs/{job_id}/promote",
-    response={200: PromotionOut, 409: ErrorOut, **ERRORS},
-    summary="Make a succeeded job's model the checker's active model",
+    response={200: JobPromotionOut, 409: RefusalOut | ErrorOut, **ERRORS},
+    summary="Make a succeeded job's model the checker's active model, through the quality gate",
 )
-def promote_job(request, job_id: int):
-    promotion = _act(jobs.promote, job_id, request.auth)
-    return {
-        "job": _with_position(_job(job_id)),
-        "model": promotion.model_version,
-        "promoted_by": promotion.promoted_by.get_username(),
-        "promoted_at": promotion.promoted_at,
-    }
+def promote_job(request, job_id: int, payload: JobPromoteIn | None = None):
+    force = payload.force if payload else False
+    try:
+        promotion = _act(jobs.promote, job_id, request.auth, Promotion.Source.API, force=force)
+    except gate.PromotionRefused as exc:
+        return Status(409, {"error": str(exc), "verdict": exc.verdict.as_dict()})
+    promotion.job = _with_position(_job(job_id))
+    return promotion
 
 
 def _job(job_id):
@@ -233,17 +248,17 @@ def _job(job_id):
 def _teacher_job(job_id):
     if job_id is None:
         return None
-    job = jobs.teacher_choices().filter(pk=job_id).first()
+    job = jobs.teacher_jobs().filter(pk=job_id).first()
     if job is None:
-        raise OptionError("teacher_job", f"job {job_id} is not a succeeded teacher job")
+        raise OptionError("teacher_job", f"job {job_id} is not a teacher job that succeeded or may still succeed")
     return job
 
 
-def _act(action, job_id, user):
+def _act(action, job_id, user, *args, **options):
     """jobs.cancel, retry or promote on the job, by a user who has the action's permission (else 403)."""
     authorize(user, jobs.PERMISSIONS[action.__name__])
     try:
-        return action(_job(job_id), user)
+        return action(_job(job_id), user, *args, **options)
     except jobs.JobStateError as exc:
         raise HttpError(409, str(exc)) from exc
 

@@ -14,12 +14,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from webapp.celery import SEND_RETRY_POLICY
 from webapp.celery import app as celery_app
+from webapp.checker import gate
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
 from webapp.review import dataset as reviewed_dataset
 from webapp.training import events
-from webapp.training.models import Promotion, TrainingJob
+from webapp.training.models import TrainingJob
 from webapp.training.options import OptionError
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,7 @@ PERMISSIONS = {
 TASK_NAME = "worker.tasks.train_job"
 
 
-# Sending a job's message gives up after about a second when the broker is down, rather than the
-# 20 s of Celery's default retries: the caller gets a prompt 503, and the job stays `failed`.
-SEND_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# A job whose message cannot be sent gets a prompt 503 and stays `failed` (SEND_RETRY_POLICY).
 
 
 class JobStateError(Exception):
@@ -71,7 +71,12 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
     row it cannot see); if the broker is down, QueueUnavailable leaves this function (or the
     outermost transaction it runs in) once the job is stored as failed. With `include_reviewed`, the
     reviewed predictions as they are now become the job's extra training file; a retry keeps its
-    original's file."""
+    original's file.
+
+    A student whose `teacher_job` has not finished yet is stored `waiting` and queued when the
+    teacher succeeds (see release_students); a teacher that failed or was cancelled raises JobStateError.
+    """
+    waiting = teacher_job is not None and _teacher_pending(teacher_job)
     job = TrainingJob.objects.create(
         method=options["method"],
         teacher=options["teacher"],
@@ -82,13 +87,33 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
         retry_of=retry_of,
         celery_task_id=str(uuid.uuid4()),
         reviewed_rows=retry_of.reviewed_rows if retry_of else None,
+        status=TrainingJob.Status.WAITING if waiting else TrainingJob.Status.QUEUED,
     )
     origin = f" as a retry of job {retry_of.pk}" if retry_of else ""
-    job.log(f"queued by {user or 'the server'}{origin}")
+    job.log(f"{'created' if waiting else 'queued'} by {user or 'the server'}{origin}")
     if include_reviewed:
         _add_reviewed(job)
-    transaction.on_commit(lambda: enqueue(job))
+    if waiting:
+        job.log(waiting_reason(teacher_job))
+    else:
+        transaction.on_commit(lambda: enqueue(job))
     return job
+
+
+def waiting_reason(teacher_job):
+    return f"waiting for job {teacher_job.pk} (teacher)"
+
+
+def _teacher_pending(teacher_job):
+    """True while the teacher job may still succeed. Its row is locked until the launch commits, so
+    the teacher cannot finish unseen in between: either it ends first and this reads its final
+    status, or it ends after and release_students finds the new student."""
+    teacher_job = TrainingJob.objects.select_for_update().get(pk=teacher_job.pk)
+    if teacher_job.status == TrainingJob.Status.SUCCEEDED:
+        return False
+    if teacher_job.status in TrainingJob.ACTIVE:
+        return True
+    raise JobStateError(f"its teacher, job {teacher_job.pk}, is {teacher_job.status}: it cannot teach")
 
 
 def _add_reviewed(job):
@@ -119,7 +144,52 @@ def enqueue(job):
         )
         if updated:
             job.log(f"could not reach the queue ({exc}); retry when the broker is back", level="error")
+            with transaction.atomic():
+                release_students(TrainingJob.objects.select_for_update().get(pk=job.pk))
         raise QueueUnavailable(job, exc) from exc
+
+
+def release_students(teacher):
+    """Queue the students waiting for `teacher`, now that it has succeeded; fail or cancel them,
+    with the reason in their log, when it has failed or was cancelled (and so on down their own
+    students). Called with the teacher's row locked in the transaction that made it final."""
+    waiting = TrainingJob.objects.select_for_update().filter(teacher_job=teacher, status=TrainingJob.Status.WAITING)
+    for student in waiting:
+        if teacher.status == TrainingJob.Status.SUCCEEDED:
+            _queue_student(student, teacher)
+        else:
+            _end_student(student, teacher)
+
+
+def _queue_student(student, teacher):
+    student.teacher = teacher.output_dir
+    student.config = {**student.config, "teacher": teacher.output_dir}
+    student.status, student.queued_at = TrainingJob.Status.QUEUED, timezone.now()
+    student.save(update_fields=["teacher", "config", "status", "queued_at"])
+    entry = student.log(f"its teacher, job {teacher.pk}, succeeded: queued to learn from {teacher.output_dir}")
+    transaction.on_commit(lambda: _send_released(student, entry))
+
+
+def _send_released(student, entry):
+    """Runs after a worker's or a page's commit, which must not fail with Redis down: the student is
+    then left failed with the reason in its log (enqueue)."""
+    try:
+        enqueue(student)
+    except QueueUnavailable:
+        return
+    events.publish_state(student, [entry])
+
+
+def _end_student(student, teacher):
+    ended = "was cancelled" if teacher.status == TrainingJob.Status.CANCELLED else f"is {teacher.status}"
+    reason = f"its teacher, job {teacher.pk}, {ended}: it will not start"
+    student.status, student.finished = teacher.status, timezone.now()  # failed or cancelled, as its teacher
+    if student.status == TrainingJob.Status.FAILED:
+        student.error = reason
+    student.save(update_fields=["status", "finished", "error"])
+    entry = student.log(reason, level="info" if student.status == TrainingJob.Status.CANCELLED else "error")
+    transaction.on_commit(lambda: events.publish_state(student, [entry]))
+    release_students(student)
 
 
 def teacher_choices():
@@ -127,15 +197,29 @@ def teacher_choices():
     return TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED, method="teacher").exclude(output_dir="")
 
 
+def teacher_jobs():
+    """Teacher jobs a new job may learn from: finished ones, and those still to finish (it then waits)."""
+    active = TrainingJob.objects.filter(status__in=TrainingJob.ACTIVE, method="teacher")
+    return teacher_choices() | active
+
+
+def teacher_source(teacher_job):
+    """The `teacher` option of a student of `teacher_job`: its model once it succeeded, and until then
+    the model it starts from (same architecture and tokenizer), for validation; see _queue_student."""
+    return teacher_job.output_dir if teacher_job.status == TrainingJob.Status.SUCCEEDED else teacher_job.teacher
+
+
 @transaction.atomic
 def cancel(job, user):
-    """A queued job is cancelled at once and never starts; a running one is asked to stop and the
-    worker stops it at its next step, keeping its history. Asking twice changes nothing."""
+    """A waiting or queued job is cancelled at once and never starts (nor do the students waiting
+    for it); a running one is asked to stop and the worker stops it at its next step, keeping its
+    history. Asking twice changes nothing."""
     job = TrainingJob.objects.select_for_update().get(pk=job.pk)
-    if job.status == TrainingJob.Status.QUEUED:
+    if job.status in (TrainingJob.Status.WAITING, TrainingJob.Status.QUEUED):
         job.status, job.finished, job.cancel_requested = TrainingJob.Status.CANCELLED, timezone.now(), True
         job.save(update_fields=["status", "finished", "cancel_requested"])
         entry = job.log(f"cancelled by {user} before it started")
+        release_students(job)
     elif job.status == TrainingJob.Status.RUNNING:
         if job.cancel_requested:
             return job
@@ -150,29 +234,43 @@ def cancel(job, user):
 
 @transaction.atomic
 def retry(job, user):
-    """A new job with the same configuration as a failed or cancelled one."""
+    """A new job with the same configuration as a failed or cancelled one; a student learns from its
+    teacher's newest retry when the teacher was retried, waiting for it if it has not finished."""
     job = TrainingJob.objects.select_for_update().get(pk=job.pk)
     if not job.can_retry:
         raise JobStateError(f"only failed or cancelled jobs can be retried; this one is {job.status}")
-    new = launch(job.config, user, teacher_job=job.teacher_job, retry_of=job)
+    teacher = _latest(job.teacher_job)
+    config = job.config if teacher is None else {**job.config, "teacher": teacher_source(teacher)}
+    new = launch(config, user, teacher_job=teacher, retry_of=job)
     job.log(f"retried by {user} as job {new.pk}")
     return new
 
 
+def _latest(job):
+    """The job, or its newest retry where it failed or was cancelled and was retried (a student's
+    retry learns from its teacher's retry)."""
+    while job is not None and job.can_retry and job.retries.exists():
+        job = job.retries.order_by("-created", "-id").first()
+    return job
+
+
 @transaction.atomic
-def promote(job, user):
-    """Make the job's model the checker's active model; recorded with who and when."""
+def promotable_model(job):
+    """The ModelVersion of a succeeded job (registering it on first use), for the gate to judge."""
     job = TrainingJob.objects.select_for_update().get(pk=job.pk)
     if job.status != TrainingJob.Status.SUCCEEDED:
         raise JobStateError(f"only a succeeded job can be promoted; this one is {job.status}")
-    version = job.model_version or _register(job)
-    if version.active:
-        raise JobStateError(f"model {version.name!r} is already the active model")
-    version.activate()
-    promotion = Promotion.objects.create(job=job, model_version=version, promoted_by=user)
-    entry = job.log(f"promoted by {user}: model {version.name!r} now serves the checker")
-    transaction.on_commit(lambda: events.publish_state(job, [entry]))
-    return promotion
+    return job.model_version or _register(job)
+
+
+def promote(job, user, source="dashboard", force=False):
+    """Make the job's model the checker's active model through the quality gate (webapp/checker/gate.py):
+    gate.PromotionRefused unless it passes or `force`. Recorded with who, when and the figures."""
+    version = promotable_model(job)
+    try:
+        return gate.promote(version, user, source, force=force)  # logged on the job by training.signals
+    except gate.AlreadyActive as exc:
+        raise JobStateError(str(exc)) from exc
 
 
 def register_model(job):

@@ -1,14 +1,10 @@
 """The starter: a database with no model gets one from its first start, with no manual step.
 
-`start()` (called by the launcher and the web server at start) queues, once per database, a baseline
-job on TOXILAB_DATASET; when it succeeds its model serves the checker at once. Then it queues a
-teacher job and, when that succeeds, an odd-layer student of it; the student replaces the baseline
-only if `promote_if_better` lets it. The pipeline moves on in `job_ended`, which the worker calls
-when a job ends. TOXILAB_STARTER=0 turns all of it off.
-
-The teacher -> student step is specific to the starter on purpose: when the general job dependency
-rule (a job waiting on its teacher job) lands, `job_ended`'s teacher branch becomes launching the
-student at once with its teacher job as a dependency, and this module keeps only the stage order.
+`start()` (called by `make run`'s launcher after migrating) queues, once per database, a baseline job
+on TOXILAB_DATASET, then a teacher job and an odd-layer student waiting for that teacher (the job
+dependency rule of webapp.training.jobs). The one worker takes them in that order. When a job ends the
+worker calls `job_ended`: the baseline then serves the checker, and the student replaces it only if
+`promote_if_better` (the quality gate, webapp/checker/gate.py) lets it. TOXILAB_STARTER=0 turns it off.
 """
 
 import logging
@@ -18,13 +14,15 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.utils.functional import SimpleLazyObject
 
-from webapp.checker.models import ModelVersion
+from webapp.checker import gate
+from webapp.checker.models import ModelVersion, Promotion
 from webapp.training import jobs
-from webapp.training.models import Promotion, Starter, TrainingJob
+from webapp.training.models import Starter, TrainingJob
 from webapp.training.options import OptionError, validate
 
 log = logging.getLogger(__name__)
 Status = TrainingJob.Status
+SOURCE = Promotion.Source.STARTER
 EVAL_SAMPLES = 2000  # validation and test comments of the teacher and student (the whole test split takes minutes)
 
 
@@ -33,8 +31,9 @@ def enabled():
 
 
 def start():
-    """Queue the starter's first job unless it ran on this database before, a model is active, or it is
-    off. Returns the Starter row it created, else None. Safe with several processes starting at once."""
+    """Queue the starter's jobs unless it ran on this database before, a model is active, or it is off.
+    Returns the Starter row it created, else None. Safe with several processes starting at once: the
+    row's unique key lets one of them through."""
     if not enabled() or Starter.objects.exists() or ModelVersion.current() is not None:
         return None
     try:
@@ -44,17 +43,26 @@ def start():
         return None
     try:
         starter.baseline_job = _launch(stage_options("baseline"))
+        if settings.TOXILAB_STARTER_STUDENT_SAMPLES:
+            starter.teacher_job = _launch(stage_options("teacher"))
+            options = stage_options("odd", teacher=jobs.teacher_source(starter.teacher_job))
+            starter.student_job = _launch(options, teacher_job=starter.teacher_job)
     except OptionError as exc:
-        starter.blocked = _blocked_reason(exc)
-        log.warning("the starter cannot train a first model: %s", starter.blocked)
-    except jobs.QueueUnavailable as exc:
-        starter.baseline_job = exc.job
+        log.warning("the starter cannot queue all its jobs: %s", exc)
+        if starter.baseline_job is None:
+            why = f"its dataset cannot be used ({exc.message})" if exc.field == "dataset" else str(exc)
+            starter.blocked = (
+                f"The first model cannot be trained: {why}. Staff can set TOXILAB_DATASET to a dataset on "
+                "the server and restart, or launch a training job from the dashboard."
+            )
+    except jobs.QueueUnavailable as exc:  # the job is stored failed; the page says so
+        starter.baseline_job = starter.baseline_job or exc.job
     starter.save()
     return starter
 
 
 def stage_options(method, teacher=None):
-    """The launch options of a starter stage, checked like the form's (OptionError if not)."""
+    """The launch options of a starter job, checked like the form's (OptionError if not)."""
     options = {"method": method, "dataset": settings.TOXILAB_DATASET, "teacher": teacher or settings.TOXILAB_TEACHER}
     if method == "baseline":
         options["max_train_samples"] = settings.TOXILAB_STARTER_BASELINE_SAMPLES
@@ -70,70 +78,36 @@ def _launch(options, teacher_job=None):
     return job
 
 
-def _blocked_reason(exc):
-    return f"its dataset cannot be used ({exc.message})" if exc.field == "dataset" else str(exc)
-
-
 def job_ended(job_id):
-    """Move the pipeline on after one of its jobs ended (any other job is ignored)."""
-    starter = Starter.objects.select_related("baseline_job", "teacher_job", "student_job").first()
-    if starter is None:
+    """After one of the starter's jobs succeeded: the baseline serves, the student is judged by the gate."""
+    starter = Starter.objects.first()
+    if starter is None or job_id not in (starter.baseline_job_id, starter.student_job_id):
         return
     job = TrainingJob.objects.get(pk=job_id)
     if job.status != Status.SUCCEEDED:
         return
-    if job.pk == starter.baseline_job_id:
-        _serve_first(job)
-        if settings.TOXILAB_STARTER_STUDENT_SAMPLES and starter.teacher_job_id is None:
-            _next(starter, "teacher_job", lambda: _launch(stage_options("teacher")))
-    elif job.pk == starter.teacher_job_id and starter.student_job_id is None:
-        _next(starter, "student_job", lambda: _launch(stage_options("odd", teacher=job.output_dir), teacher_job=job))
-    elif job.pk == starter.student_job_id:
-        promote_if_better(job)
-
-
-def _next(starter, field, launch):
-    """Launch the next stage once, recorded on the row under its lock."""
-    with transaction.atomic():
-        starter = Starter.objects.select_for_update().get(pk=starter.pk)
-        if getattr(starter, field + "_id") is not None:
-            return
-        try:
-            setattr(starter, field, launch())
-        except OptionError as exc:
-            starter.blocked = _blocked_reason(exc)
-        except jobs.QueueUnavailable as exc:
-            setattr(starter, field, exc.job)
-        starter.save()
-
-
-def _serve_first(job):
-    """The baseline serves the checker unless staff activated a model meanwhile."""
-    with transaction.atomic():
-        version = jobs.register_model(job)
-        if ModelVersion.current() is None:
-            _activate(job, version, "the starter's baseline now serves the checker")
+    if job_id == starter.baseline_job_id and ModelVersion.current() is not None:
+        job.log("not promoted by the starter: staff made another model serve meanwhile")
+        return
+    if not promote_if_better(job) and job_id == starter.baseline_job_id:
+        Starter.objects.filter(pk=starter.pk).update(
+            blocked="The first model did not pass the quality check, so it does not serve. Staff can see why on "
+            "its job page, and promote it anyway or train another from the dashboard."
+        )
 
 
 def promote_if_better(job):
-    """The starter's student replaces the active model only if it passes the quality gate.
-
-    THE GATE PLUGS IN HERE: until the quality gate lands, "passes" means a test F1 above the active
-    model's. Returns whether it was promoted."""
-    version = jobs.register_model(job)
-    current = ModelVersion.current()
-    f1, current_f1 = version.test_f1, current.test_f1 if current else None
-    if f1 is None or (current_f1 is not None and f1 <= current_f1):
-        job.log(f"not promoted: its test F1 {f1} is not above the active model's {current_f1}")
+    """Make the job's model serve if the quality gate passes it (against the active model, if any);
+    returns whether it was promoted. A refusal is written on the job's log."""
+    try:
+        jobs.promote(job, None, source=SOURCE)
+    except gate.PromotionRefused as exc:
+        job.log(f"not promoted by the starter: {exc.verdict.reason}")
         return False
-    _activate(job, version, f"promoted by the starter: test F1 {f1:.4f} beats the active model's {current_f1}")
+    except jobs.JobStateError as exc:
+        job.log(f"not promoted by the starter: {exc}")
+        return False
     return True
-
-
-def _activate(job, version, message):
-    version.activate()
-    Promotion.objects.create(job=job, model_version=version, promoted_by=None)
-    job.log(message)
 
 
 def status():
@@ -148,12 +122,8 @@ def status():
         message = "No model is active yet, so comments cannot be checked. Staff can train one from the dashboard."
         if enabled() and starter is None:
             message = "No model is active yet: the first one will start training in a moment."
-    elif job is None:
-        state = "blocked"
-        message = (
-            f"The first model cannot be trained: {starter.blocked}. Staff can set TOXILAB_DATASET to a dataset on "
-            "the server, or launch a training job from the dashboard."
-        )
+    elif starter.blocked:
+        state, message = "blocked", starter.blocked
     else:
         state, message = _job_message(job)
     return {
@@ -173,10 +143,8 @@ def _job_message(job):
         return "training", f"The first model is training: {round(job.progress * 100)} %{left}."
     if job.status == Status.SUCCEEDED:
         return "loading", "The first model has finished training and is being loaded."
-    return "failed", (
-        f"Training the first model {job.status}: {job.error or 'see its job page'}. "
-        "Staff can retry it from the dashboard."
-    )
+    ended = "was cancelled" if job.status == Status.CANCELLED else "failed"
+    return job.status, f"Training the first model {ended}. Staff can see why on its job page and retry it."
 
 
 def _minutes(seconds):

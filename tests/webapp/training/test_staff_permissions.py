@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 
 from tests.support.accounts import staff_user
 from webapp.accounts.models import ApiToken
-from webapp.checker.models import ModelVersion, Prediction
-from webapp.training.models import Promotion, TrainingJob
+from webapp.checker.models import ModelVersion, Prediction, Promotion
+from webapp.training.models import TrainingJob
 
 
 @pytest.fixture
@@ -127,7 +127,8 @@ def test_a_trainer_may_launch_retry_and_cancel_but_not_promote(sign_in, make_job
     assert not Promotion.objects.exists()
 
 
-def test_a_model_owner_may_promote_but_not_export_review_or_launch(sign_in, prediction, finished_job, tiny_options):
+def test_a_model_owner_may_promote_but_not_export_review_or_launch(sign_in, prediction, promotable_job, tiny_options):
+    finished_job = promotable_job
     client, token = sign_in("Model owners")
     assert 'data-action="promote"' in client.get(f"/dashboard/jobs/{finished_job.pk}/").content.decode()
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0006_staff_permissions'),
+        ('training', '0008_move_promotions_to_checker'),
     ]
 
     operations = [
