@@ -16,9 +16,14 @@ from tests.support import paths
 from tests.support.runs import REAL_SAMPLE, cached_run, student_config, tiny_config
 from tests.support.tiny_bert import make_tiny_bert
 
-# The starter (a first model on a new database) stays off in tests and the servers they start,
-# unless a test turns it on.
+# The starter (a first model on a new database) stays off in the servers that tests start (their
+# environment), and in this process (the fixture below), unless a test turns it on.
 os.environ.setdefault("TOXILAB_STARTER", "0")
+
+
+@pytest.fixture(autouse=True)
+def starter_off(settings):
+    settings.TOXILAB_STARTER = False
 
 
 @pytest.fixture(scope="session")
