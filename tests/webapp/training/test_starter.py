@@ -12,7 +12,7 @@ Status = TrainingJob.Status
 
 
 @pytest.fixture
-def starter_on(settings, data_dir):
+def starter_on(db, settings, data_dir):
     settings.TOXILAB_STARTER = True
     settings.TOXILAB_DATASET = str(data_dir)
     return settings
@@ -77,7 +77,7 @@ def test_the_checker_shows_the_first_models_progress_live_with_its_form_disabled
     assert live == {"ready": False, "state": "training", "message": expected, "progress": 0.43, "eta_s": 130}
 
 
-def test_the_status_is_ready_once_a_model_serves_and_the_form_is_enabled(client, tiny_artifact_dir):
+def test_the_status_is_ready_once_a_model_serves_and_the_form_is_enabled(client, db, tiny_artifact_dir):
     register(tiny_artifact_dir, name="tiny").activate()
 
     page = client.get("/").content.decode()
