@@ -139,6 +139,8 @@ def _job_message(job):
     if job.status == Status.QUEUED:
         return "queued", "The first model is waiting for the training worker to start it."
     if job.status == Status.RUNNING:
+        if not job.total_steps:  # no step reported yet (the baseline reports none until it ends)
+            return "training", "The first model is training."
         left = f", about {_minutes(job.eta_s)} left" if job.eta_s else ""
         return "training", f"The first model is training: {round(job.progress * 100)} %{left}."
     if job.status == Status.SUCCEEDED:
