@@ -73,11 +73,15 @@ def main():
                 break
             time.sleep(1)
     finally:
+        figures["load_average_1m_at_end"] = os.getloadavg()[0]
+        figures["work_dir"] = str(work)
+        print(json.dumps(figures, indent=2), flush=True)
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
-    figures["load_average_1m_at_end"] = os.getloadavg()[0]
-    figures["work_dir"] = str(work)
-    print(json.dumps(figures, indent=2))
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # the worker waits for its running job: its children die with it
+            proc.kill()
+            proc.wait()
 
 
 def _student_ended(work):

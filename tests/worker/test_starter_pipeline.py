@@ -24,5 +24,6 @@ def test_the_starters_baseline_trains_serves_and_the_checker_answers(celery_work
     assert version.method == "baseline" and Promotion.objects.get().source == "starter"
     assert starter.status()["ready"] is True
     answer = client.post("/api/v1/check", {"text": "You are an idiot."}, content_type="application/json")
-    assert answer.status_code == 200 and answer.json()["label"] in ("toxic", "non-toxic")
+    assert answer.status_code == 200
+    assert answer.json()["model"]["id"] == version.pk and answer.json()["results"][0]["label"] in ("toxic", "non-toxic")
     assert starter.start() is None  # once per database
