@@ -9,6 +9,7 @@ object, raises RunDirError with a one-line message naming the file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,10 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from ml.errors import ConfigError, RunDirError
 
 MODEL_FILES = ("model.safetensors", "pytorch_model.bin")
 RUN_FILE, METRICS_FILE, HISTORY_FILE = "run.json", "metrics.json", "history.jsonl"
+# The test split's labels and toxic-class probabilities, in the split's order, and a digest of its
+# texts: runs with the same digest were tested on the same comments, which a paired bootstrap needs.
+PREDICTIONS_FILE = "test_predictions.json"
 
 
 def check_output_free(output: Path) -> None:
@@ -53,6 +60,24 @@ def write_history(path: Path, history: list[dict]) -> None:
     with path.open("w") as out:
         for row in history:
             out.write(json.dumps(row) + "\n")
+
+
+def write_predictions(path: Path, texts: list[str], labels: npt.ArrayLike, probs: npt.ArrayLike) -> None:
+    """The test predictions, compactly: probabilities as float32 (what the model computed them in,
+    so nothing is lost), about 12 bytes a comment."""
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
+    rounded = [float(f"{p:.9g}") for p in np.asarray(probs, dtype=np.float32)]  # 9 digits: float32 exactly
+    path.write_text(
+        json.dumps({"texts_sha256": digest, "labels": [int(y) for y in np.asarray(labels)], "probs": rounded})
+    )
+
+
+def read_predictions(run_dir: str | Path) -> dict | None:
+    """{"texts_sha256", "labels", "probs"} of a run's test split; None for a run that has no such file."""
+    data = _read_object(Path(run_dir) / PREDICTIONS_FILE, required=False)
+    if data is not None and len(data.get("labels") or ()) != len(data.get("probs") or ()):
+        raise RunDirError(f"{Path(run_dir) / PREDICTIONS_FILE}: unreadable (labels and probs differ in length)")
+    return data
 
 
 def read_run_info(run_dir: str | Path, required: bool = False) -> dict | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from ml import methods
-from ml.artifacts import atomic_dir, check_output_free, write_history, write_json
+from ml.artifacts import PREDICTIONS_FILE, atomic_dir, check_output_free, write_history, write_json, write_predictions
 from ml.config import TrainConfig
 from ml.data import load_splits, make_dataloader, tokenize_splits
 from ml.errors import ConfigError, EvaluationInterrupted
@@ -85,11 +85,12 @@ def train(
     )
     trainer.fit()
     metrics = _run_facts(cfg, models, trainer, splits, accelerator)
-    interrupted = False
+    interrupted, predictions = False, None
     if not trainer.cancelled:
         model = accelerator.unwrap_model(trainer.model)
         try:
-            metrics.update(_final_metrics(model, loaders, accelerator.device, trainer))
+            scores, predictions = _final_metrics(model, loaders, accelerator.device, trainer)
+            metrics.update(scores)
             texts = list(splits.test["text"][:64])
             metrics["latency"] = measure_latency(model, models.tokenizer, texts, cfg.max_length, accelerator.device)
         except KeyboardInterrupt:  # Ctrl-C while scoring: keep the trained model, say the figures are missing
@@ -98,7 +99,8 @@ def train(
     metrics["status"] = "cancelled" if trainer.cancelled else "succeeded"
     metrics["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if accelerator.is_main_process:
-        _write_run(output, cfg, metrics, trainer, models)
+        test = None if predictions is None else (list(splits.test["text"]), *predictions)
+        _write_run(output, cfg, metrics, trainer, models, test)
     if interrupted:
         raise EvaluationInterrupted(str(output))
     return TrainResult(metrics["status"], str(output), metrics, trainer.history, models.warnings)
@@ -140,12 +142,13 @@ def _log_models(cfg: TrainConfig, models: Built, accelerator) -> None:
         log.warning("%s", warning)
 
 
-def _final_metrics(model, loaders, device, trainer) -> dict:
-    """Validation (threshold tuned there) and test at 0.5 and at the tuned threshold."""
+def _final_metrics(model, loaders, device, trainer) -> tuple[dict, tuple]:
+    """Validation (threshold tuned there) and test at 0.5 and at the tuned threshold; and the test
+    (labels, probabilities), which the run keeps for paired comparisons (ml.stats)."""
     val_labels, val_probs = predict_probs(model, loaders["validation"], device, trainer.eval_progress("validation"))
     test_labels, test_probs = predict_probs(model, loaders["test"], device, trainer.eval_progress("test"))
     threshold = tune_threshold(val_labels, val_probs)
-    return {
+    scores = {
         "validation": compute_metrics(val_labels, val_probs),
         "threshold": threshold,
         "validation_at_threshold": compute_metrics(val_labels, val_probs, threshold),
@@ -154,6 +157,7 @@ def _final_metrics(model, loaders, device, trainer) -> dict:
         "test_at_threshold": compute_metrics(test_labels, test_probs, threshold),
         "best_validation_f1": trainer.best_f1,
     }
+    return scores, (test_labels, test_probs)
 
 
 def _run_facts(cfg, models: Built, trainer: Trainer, splits, accelerator) -> dict:
@@ -181,7 +185,9 @@ def _run_facts(cfg, models: Built, trainer: Trainer, splits, accelerator) -> dic
     }
 
 
-def _write_run(output: Path, cfg: TrainConfig, metrics: dict, trainer: Trainer, models: Built) -> None:
+def _write_run(
+    output: Path, cfg: TrainConfig, metrics: dict, trainer: Trainer, models: Built, predictions: tuple | None
+) -> None:
     started = time.perf_counter()
     with atomic_dir(output) as tmp:
         if metrics["status"] == "succeeded":
@@ -198,6 +204,8 @@ def _write_run(output: Path, cfg: TrainConfig, metrics: dict, trainer: Trainer, 
         write_json(tmp / "run.json", {**cfg.to_dict(), "output": str(output)})
         write_json(tmp / "metrics.json", metrics)
         write_history(tmp / "history.jsonl", trainer.history)
+        if predictions is not None:
+            write_predictions(tmp / PREDICTIONS_FILE, *predictions)
 
 
 def _last_epoch_loss(history: list[dict]) -> dict | None:

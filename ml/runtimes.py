@@ -23,7 +23,7 @@ FP32 = "torch-fp32"
 TORCH_INT8 = "torch-int8"
 ONNX_FP32 = "onnx-fp32"
 ONNX_INT8 = "onnx-int8"
-RUNTIMES = (FP32, TORCH_INT8, ONNX_FP32, ONNX_INT8)
+RUNTIMES = (FP32, TORCH_INT8, ONNX_FP32, ONNX_INT8)  # a method that is not a transformer has its own
 # The one served when its test F1 holds: the fastest of the four in benchmarks/runtimes.py
 # (docs/BENCHMARKS.md). The others stay loadable for that benchmark and for comparison.
 CANDIDATE = ONNX_INT8
@@ -32,9 +32,14 @@ MAX_F1_TEXTS = 2000  # test comments scored per runtime when a version is regist
 
 
 def load(path, runtime: str = FP32, threshold: float = 0.5):
-    """A Classifier for the run directory `path`, served by `runtime` (one of RUNTIMES)."""
+    """A Classifier for the run directory `path`, served by `runtime` (one of RUNTIMES).
+
+    A run with a runtime of its own (own_runtime) is served by it whatever `runtime` says: its
+    Classifier's info["runtime"] says which."""
     from ml.inference import Classifier
 
+    if own_runtime(path) is not None:
+        return Classifier.load(path, threshold=threshold)
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
     exported = Path(path) / "onnx" / ("model-int8.onnx" if runtime == ONNX_INT8 else "model.onnx")
@@ -49,6 +54,19 @@ def load(path, runtime: str = FP32, threshold: float = 0.5):
         classifier.model = OnnxModel(file)
     classifier.info["runtime"] = runtime
     return classifier
+
+
+def own_runtime(path) -> str | None:
+    """The one runtime of a run whose method is not a transformer ("sklearn" for the baseline), else None."""
+    from ml import methods
+    from ml.artifacts import read_run_info
+
+    try:
+        run = read_run_info(Path(path)) or {}
+    except ModelLoadError:  # unreadable run.json: Classifier.load says so
+        return None
+    method = methods.REGISTRY.get(run.get("method"))  # type: ignore[arg-type]
+    return method.runtime if method is not None else None
 
 
 def _load_exported(path: Path, file: Path, runtime: str, threshold: float):

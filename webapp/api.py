@@ -16,6 +16,7 @@ from webapp.checker.api import router as checker_router
 from webapp.checker.model_api import router as model_router
 from webapp.json_body import BadBody, StorableTextParser
 from webapp.review.api import router as review_router
+from webapp.studies.api import router as studies_router
 from webapp.training import jobs
 from webapp.training.api import router as training_router
 
@@ -39,6 +40,7 @@ api.add_router("/", checker_router)
 api.add_router("/", training_router)
 api.add_router("/", model_router)
 api.add_router("/", review_router)
+api.add_router("/", studies_router)
 
 
 def error(request, message, status):

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "webapp.checker",
     "webapp.review",
     "webapp.training",
+    "webapp.studies",
     "worker",
 ]
 
@@ -374,6 +375,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["webapp.formats"]  # ISO dates everywhere (webapp/formats/en/formats.py)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -12,7 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
     form.querySelectorAll("fieldset[data-methods]").forEach((fieldset) => {
       fieldset.hidden = !fieldset.dataset.methods.split(" ").includes(method.value);
     });
-    lr.placeholder = defaults[method.value] !== undefined ? `default ${defaults[method.value]}` : "";
+    lr.placeholder = defaults[method.value] != null ? `default ${defaults[method.value]}` : ""; // the baseline has none
   };
   method.addEventListener("change", update);
   update();

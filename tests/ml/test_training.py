@@ -34,6 +34,19 @@ def test_a_run_writes_a_complete_artifact(tiny_artifact_dir):
     assert [h["kind"] for h in history][-1] == "eval"
 
 
+def test_a_run_keeps_its_test_predictions_which_give_its_test_metrics(tiny_artifact_dir):
+    """The per-comment probabilities a paired bootstrap (ml.stats) compares runs with."""
+    from ml.artifacts import read_predictions
+    from ml.evaluate import compute_metrics
+
+    predictions = read_predictions(tiny_artifact_dir)
+    metrics = json.loads((tiny_artifact_dir / "metrics.json").read_text())
+    assert len(predictions["labels"]) == len(predictions["probs"]) == 32 and len(predictions["texts_sha256"]) == 64
+    again = compute_metrics(predictions["labels"], predictions["probs"])
+    assert again["f1"] == metrics["test"]["f1"] and again["confusion_matrix"] == metrics["test"]["confusion_matrix"]
+    assert again["roc_auc"] == metrics["test"]["roc_auc"]
+
+
 def test_progress_reports_every_logging_step_and_each_evaluation(tmp_path, tiny_bert_dir, data_dir):
     seen = []
     result = ml.train(

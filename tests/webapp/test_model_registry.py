@@ -32,6 +32,25 @@ def test_register_model_reads_method_teacher_and_metrics_from_the_artifact(db, t
     assert "Registered model" in capsys.readouterr().out
 
 
+def test_register_model_accepts_the_baseline_and_records_scikit_learn_as_its_runtime(db, baseline_dir):
+    from webapp.checker.classify import check
+
+    call_command("register_model", str(baseline_dir), "--name", "baseline", "--activate")
+
+    version = ModelVersion.objects.get(name="baseline")
+    assert (version.method, version.teacher, version.runtime, version.candidate_runtime) == (
+        "baseline",
+        "none",
+        "sklearn",
+        "",
+    )
+    assert "transformers" in version.runtime_note and version.test_f1 is not None and version.layers is None
+    _, (toxic, benign) = check(["you are a stupid worthless idiot", "thanks for the citation"], source="api")
+    assert toxic.toxic_probability > benign.toxic_probability and toxic.model_version == version
+    with pytest.raises(CommandError, match="served by sklearn only"):
+        call_command("register_model", str(baseline_dir), "--name", "other", "--runtime", "onnx-int8")
+
+
 def test_register_model_with_activate_replaces_the_active_model_through_the_gate(db, tiny_artifact_dir):
     call_command("register_model", str(tiny_artifact_dir), "--name", "old", "--activate")
     call_command("register_model", str(tiny_artifact_dir), "--name", "new", "--activate")

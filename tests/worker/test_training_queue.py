@@ -88,6 +88,22 @@ def test_a_job_streams_its_loss_live_while_the_database_collects_it_and_register
     assert f"test F1 {fresh(job).model_version.serving_f1:.4f}" in scored[0]
 
 
+def test_a_baseline_job_trains_in_the_worker_and_registers_a_model_served_by_scikit_learn(
+    celery_worker, staff_user, data_dir
+):
+    config = {"method": "baseline", "dataset": str(data_dir), "max_train_samples": 300, "max_eval_samples": 100}
+    job = jobs.launch(options.validate(config), staff_user)
+
+    job = wait_for_status(job, celery_worker, "succeeded")
+
+    assert job.teacher == "none" and job.test_f1 is not None and job.evaluations.filter(split="test", final=True)
+    assert [row.step for row in job.points.all()] == list(range(1, job.total_steps + 1))
+    version = wait_until(lambda: fresh(job).model_version, what="the model to be registered")
+    version = wait_until(lambda: ModelVersion.objects.get(pk=version.pk).runtime_checked and version, what="runtime")
+    version.refresh_from_db()
+    assert (version.method, version.runtime) == ("baseline", "sklearn")
+
+
 def test_cancel_stops_a_running_job_within_a_few_steps_and_a_queued_one_never_starts(
     celery_worker, staff_user, tiny_bert_dir, data_dir
 ):

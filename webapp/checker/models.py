@@ -15,11 +15,12 @@ UNCERTAIN_BAND = 0.1
 class ModelVersion(models.Model):
     """One trained artifact directory (written by `python -m ml train`) that the checker can serve."""
 
-    class Runtime(models.TextChoices):  # the names of ml.runtimes.RUNTIMES
+    class Runtime(models.TextChoices):  # the names of ml.runtimes.RUNTIMES, and the baseline's own runtime
         FP32 = "torch-fp32", "PyTorch fp32"
         TORCH_INT8 = "torch-int8", "PyTorch dynamic int8"
         ONNX_FP32 = "onnx-fp32", "ONNX Runtime fp32"
         ONNX_INT8 = "onnx-int8", "ONNX Runtime dynamic int8"
+        SKLEARN = "sklearn", "scikit-learn"
 
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=32, choices=methods.choices)  # ml's registry: a new method needs no migration
@@ -140,9 +141,13 @@ class Prediction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # End users' "Is this wrong?" on the checker (webapp/review/flags.py): how often, and since when.
+    flag_count = models.PositiveIntegerField(default=0)
+    first_flagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
+        # Reading predictions needs Django's own checker.view_prediction (the Reviewers group has it).
         permissions = [
             ("review_prediction", "Can confirm or relabel predictions"),
             ("export_prediction", "Can export predictions as CSV"),
@@ -156,7 +161,13 @@ class Prediction(models.Model):
             models.Index(fields=["toxic_probability", "id"], name="prediction_probability_id"),
             # Reviewed rows are few: the "reviewed" filter and the training export read this index.
             models.Index(fields=["-reviewed_at"], name="prediction_reviewed", condition=Q(reviewed_at__isnull=False)),
+            # Flagged rows are fewer still: the review page's "flagged" filter.
+            models.Index(
+                fields=["-first_flagged_at"], name="prediction_flagged", condition=Q(first_flagged_at__isnull=False)
+            ),
         ]
+        # Identical texts (duplicate groups) are found through a hash index on the text, PostgreSQL only:
+        # migration 0008_prediction_flags_undo_text_hash.
 
     def __str__(self):
         return f"{self.get_label_display()} ({self.toxic_percent}) #{self.pk}"
@@ -181,11 +192,13 @@ class Prediction(models.Model):
 
 
 class PredictionReview(models.Model):
-    """One staff review of one prediction: the audit trail. Rows are only ever added."""
+    """One staff review of one prediction: the audit trail. Rows are only ever added: an undo is a row
+    of its own that names the review it undid."""
 
     class Action(models.TextChoices):
         CONFIRM = "confirm", "confirmed"
         RELABEL = "relabel", "relabelled"
+        UNDO = "undo", "undid a review"
 
     prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(
@@ -196,9 +209,13 @@ class PredictionReview(models.Model):
     # The label shown before this review (the model's verdict, or the previous reviewer's) and after.
     previous_label = models.CharField(max_length=10, choices=Prediction.Label.choices)
     label = models.CharField(max_length=10, choices=Prediction.Label.choices)
+    undoes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="undone_by", help_text="for an undo"
+    )
 
     class Meta:
         ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["reviewer", "-created"], name="review_reviewer_created")]
 
     def __str__(self):
         change = f"{self.previous_label} -> {self.label}"

@@ -40,6 +40,7 @@ def register(directory, name=None, activate=False):
             artifact_path=str(path),
             metrics=metrics,
             threshold=metrics.get("threshold", DEFAULT_THRESHOLD),  # tuned on validation
+            runtime=info.get("runtime", ModelVersion.Runtime.FP32),  # the baseline's own, or fp32 until chosen
             created=created if timezone.is_aware(created) else timezone.make_aware(created, UTC),
         )
         if activate:

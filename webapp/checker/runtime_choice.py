@@ -6,6 +6,7 @@ ml.runtimes.CANDIDATE on the same test comments of the run's own dataset, serves
 only when it is within ml.runtimes.F1_TOLERANCE (0.5 points) of fp32, and records the choice, both
 figures and the reason on the row. It takes seconds (an ONNX export, then the test sample twice),
 so it runs off the request path, and never raises: a version it cannot measure stays on fp32.
+A run with a runtime of its own (the scikit-learn baseline) is recorded as served by that one.
 """
 
 import logging
@@ -24,6 +25,10 @@ def choose(version):
     from ml import runtimes  # imports torch
     from ml.errors import ModelLoadError
 
+    own = runtimes.own_runtime(version.artifact_path)
+    if own is not None:
+        _save(version, own, "", None, None, f"{own} serves it: the ONNX and int8 runtimes are for transformers")
+        return version
     if not settings.RUNTIME_CHOICE:
         return version
     try:

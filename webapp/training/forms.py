@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 
 from ml import methods
-from ml.config import DEFAULT_TEACHER, get_option
+from ml.config import DEFAULT_TEACHER, NO_TEACHER, get_option
 from webapp.training import jobs, options
 from webapp.training.options import OPTIONS, OptionError
 
@@ -74,6 +74,8 @@ class JobForm(forms.Form):
             return data
         teacher_job = data.get("teacher_job")
         teacher = teacher_job.output_dir if teacher_job else data.get("teacher", "").strip()
+        if not methods.get(data["method"]).uses_teacher:
+            teacher = teacher or NO_TEACHER  # the baseline: ml records "none" whatever was typed
         if not teacher:
             self.add_error("teacher", "choose a teacher: a name, a path or a finished teacher job")
             return data

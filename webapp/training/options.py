@@ -71,7 +71,7 @@ def _check_sources(config):
             check_source(config.extra_train_file, text_column="text", label_column="label", roots=roots)
         except DataError as exc:
             raise OptionError("extra_train_file", str(exc)) from exc
-    if not methods.REGISTRY[config.method].uses_teacher:
+    if not methods.get(config.method).uses_teacher:
         return
     try:
         if check_teacher(config.teacher) == "hub":

@@ -1,5 +1,6 @@
 """The dashboard's pages: who may see them, the job list, the job page, compare, and promote."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -140,6 +141,20 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
     assert dict(rows[finished_job])["F1"] == f"{finished_job.test_f1:.4f}"
     assert page.context["curves"][other.pk] == {"loss": [[1, 1.0], [2, 0.5], [3, 1 / 3]]}
     assert 'id="compare-chart"' in html
+
+
+def test_the_compare_page_shows_a_baseline_run_with_dashes_for_what_it_has_not(
+    staff_client, finished_job, make_job, baseline_dir
+):
+    metrics = json.loads((baseline_dir / "metrics.json").read_text())
+    baseline = make_job("succeeded", method="baseline", teacher="none", metrics=metrics, output_dir=str(baseline_dir))
+
+    page = staff_client.get(f"/dashboard/compare/?jobs={finished_job.pk}&jobs={baseline.pk}")
+
+    assert page.status_code == 200
+    row = dict(dict(page.context["rows_by_job"])[baseline])
+    assert row["F1"] == f"{metrics['test']['f1']:.4f}" and row["layers"] == "—" and row["loss div"] == "—"
+    assert page.context["curves"][baseline.pk] == {"loss": []}
 
 
 def test_promote_shows_the_models_figures_then_makes_it_serve_and_records_who_and_when(

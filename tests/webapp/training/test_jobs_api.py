@@ -72,6 +72,16 @@ def test_a_staff_token_launches_a_job_named_like_the_cli_options(
     assert body["config"]["epochs"] == 2 and body["config"]["cos_on"] == "logits" and body["config"]["lr"] == 1e-3
 
 
+def test_a_baseline_job_needs_no_teacher_and_takes_its_own_options(api, data_dir):
+    body = {"method": "baseline", "dataset": str(data_dir), "baseline_c": 2, "baseline_word_ngrams": 1}
+    response = api("post", "/jobs", body)
+
+    assert response.status_code == 201, response.content
+    config = response.json()["config"]
+    assert (config["teacher"], config["baseline_c"], config["baseline_word_ngrams"]) == ("none", 2.0, 1)
+    assert api("post", "/jobs", {**body, "baseline_char_ngrams": 9}).json()["field"] == "baseline_char_ngrams"
+
+
 def test_the_staff_session_works_too_with_its_csrf_check(staff, tiny_options):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(staff)

@@ -124,3 +124,15 @@ def test_launch_a_copy_prefills_the_form_with_the_jobs_configuration(staff_clien
     job = make_job("failed")
     form = staff_client.get(f"/dashboard/jobs/new/?from={job.pk}").context["form"]
     assert form.initial["max_train_samples"] == 64 and form.initial["teacher"] == job.teacher
+
+
+def test_the_baseline_needs_no_teacher_and_records_none(staff_client, tiny_options):
+    response = staff_client.post("/dashboard/jobs/new/", form_data(tiny_options, method="baseline", teacher=""))
+
+    job = TrainingJob.objects.get()
+    assert response.status_code == 302 and (job.method, job.teacher, job.config["teacher"]) == (
+        "baseline",
+        "none",
+        "none",
+    )
+    assert job.config["baseline_c"] == 4.0 and job.config["max_train_samples"] == tiny_options["max_train_samples"]

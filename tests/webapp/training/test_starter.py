@@ -83,7 +83,7 @@ def test_the_status_is_ready_once_a_model_serves_and_the_form_is_enabled(client,
     page = client.get("/").content.decode()
 
     assert client.get("/first-model").json()["ready"] is True
-    assert "<button type=\"submit\">" in page and "first-model.js" not in page
+    assert '<button type="submit">' in page and "first-model.js" not in page
 
 
 def test_with_the_starter_off_and_no_model_the_page_points_staff_to_the_dashboard(client, db):

@@ -27,11 +27,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, directory, name, activate, runtime, force, **options):
+        from ml.runtimes import own_runtime
         from ml.terminal import quiet_transformers
 
         quiet_transformers()  # no "Loading weights" bar on stderr
         if force and not activate:
             raise CommandError("--force only applies with --activate", returncode=2)
+        own = own_runtime(directory)
+        if own is not None and runtime not in ("auto", own):
+            raise CommandError(f"{directory} is served by {own} only: leave out --runtime", returncode=2)
         try:
             version = register(directory, name=name)
         except ArtifactError as exc:

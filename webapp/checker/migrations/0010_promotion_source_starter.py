@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checker', '0007_gate_threshold_scores_promotions'),
+        ('checker', '0009_modelversion_runtime_sklearn'),
     ]
 
     operations = [
