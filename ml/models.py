@@ -33,20 +33,22 @@ def resolve_teacher(name: str) -> str:
     return name
 
 
-def check_teacher(name: str) -> None:
+def check_teacher(name: str) -> str:
     """Cheap validation for a form: a bundled name, a model directory (with config.json) on this
-    machine, or something shaped like a hub id. Whether a hub id exists is known only when it loads."""
+    machine, or something shaped like a hub id; returns which ("bundled", "directory" or "hub").
+    Whether a hub id exists is known only when it loads (or when the caller asks the hub)."""
     if name.strip().lower() in BUNDLED_NAMES:
-        return
+        return "bundled"
     path = Path(name).expanduser()
     looks_like_path = name.startswith(("/", "./", "../", "~")) or ".." in name
     if path.exists() or looks_like_path:
         if not (path / "config.json").is_file():
             # the same words whether or not the path exists: the form must not probe the file system
             raise ModelLoadError(f"not a model directory on the server (one with config.json): {name}")
-        return
+        return "directory"
     if not _HUB_MODEL_ID.match(name):
         raise ModelLoadError(f"not a bundled name, a model directory or a hub id 'owner/name': {name!r}")
+    return "hub"
 
 
 def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:

@@ -7,6 +7,7 @@ and CI trains once. The helpers behind them (paths, the tiny BERT, the run cache
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,15 @@ import pytest
 from tests.support import paths
 from tests.support.runs import BASELINE_SAMPLE, REAL_SAMPLE, cached_run, student_config, tiny_config
 from tests.support.tiny_bert import make_tiny_bert
+
+# The starter (a first model on a new database) stays off in the servers that tests start (their
+# environment), and in this process (the fixture below), unless a test turns it on.
+os.environ.setdefault("TOXILAB_STARTER", "0")
+
+
+@pytest.fixture(autouse=True)
+def starter_off(settings):
+    settings.TOXILAB_STARTER = False
 
 
 @pytest.fixture(scope="session")

@@ -164,14 +164,32 @@ def redis_executable():
 
 
 def prepare_django():
-    """Migrate and create the first staff account; returns the account to sign in with (banner.StaffAccount)."""
+    """Migrate, create the first staff account and, on a new database, start the first model; returns
+    the account to sign in with (banner.StaffAccount)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=1)
-    return ensure_staff_account()
+    account = ensure_staff_account()
+    start_first_model()
+    return account
+
+
+def start_first_model():
+    """On a database with no model, the starter queues a first one (once per database; TOXILAB_STARTER=0: never)."""
+    from webapp.training import starter
+
+    row = starter.start()
+    if row is None:
+        return
+    if row.baseline_job_id is None:
+        print(f"No model yet, and the starter cannot train one: {row.blocked}.", flush=True)
+    else:
+        print(
+            f"No model yet: the starter queued job {row.baseline_job_id}, a first model the checker serves.", flush=True
+        )
 
 
 def ensure_staff_account():

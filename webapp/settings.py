@@ -216,6 +216,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "webapp.training.starter.context",  # the checker's "first model is training" notice
             ],
         },
     },
@@ -333,16 +334,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 # What a job trains from when the launch form or the API names no teacher or dataset (ml's defaults).
 TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", DEFAULT_TEACHER)
-TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", DEFAULT_DATASET)
 TOXILAB_ARTIFACTS_DIR = Path(os.environ.get("TOXILAB_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
-# The quality gate on promotion (webapp/checker/gate.py), on the same TOXILAB_GATE_TEST_COMMENTS test
-# comments of TOXILAB_GATE_DATASET (default: TOXILAB_DATASET) for every version; README "Promoting a model"
-# says why: MIN_F1 0.5 is above the 0.39 of a model calling every wiki_toxic comment toxic (24% are);
-# MAX_DROP 2 points is above the ~1.4-point standard error of one F1 on 2,000 comments.
-TOXILAB_PROMOTE_MIN_F1 = env_float("TOXILAB_PROMOTE_MIN_F1", 0.5, maximum=1.0)
-TOXILAB_PROMOTE_MAX_DROP = env_float("TOXILAB_PROMOTE_MAX_DROP", 2.0, maximum=100.0)
-TOXILAB_GATE_DATASET = os.environ.get("TOXILAB_GATE_DATASET", TOXILAB_DATASET)
-TOXILAB_GATE_TEST_COMMENTS = env_int("TOXILAB_GATE_TEST_COMMENTS", 2000, minimum=10)
 # A dataset or extra train file named by a server path (launch form, API) must lie in one of these
 # directories; any other path is refused before it is read. Default: data/ in the checkout, the
 # ../shared/data beside it, and TOXILAB_DATA_DIR (the sample data that tests and benchmarks use) if set.
@@ -351,6 +343,27 @@ TOXILAB_DATA_ROOTS = [
     Path(root).expanduser()
     for root in env_list("TOXILAB_DATA_ROOTS", ",".join(str(root) for root in _DATA_ROOTS if root))
 ]
+# The default dataset is one this server can read: a copy of wiki_toxic (train.csv ...) in a data
+# root, or the root itself, if there is one; else the hub id (which needs the network or the cache).
+TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET") or next(
+    (str(d) for root in TOXILAB_DATA_ROOTS for d in (root / "wiki_toxic", root) if (d / "train.csv").is_file()),
+    DEFAULT_DATASET,
+)
+# The starter (webapp/training/starter.py): on a database with no model, the first start trains a
+# baseline on TOXILAB_STARTER_BASELINE_SAMPLES rows and serves it, then a teacher and an odd-layer
+# student on smaller samples; the student replaces the baseline only if it is better. Once per
+# database; TOXILAB_STARTER=0 turns it off.
+TOXILAB_STARTER = env_bool("TOXILAB_STARTER", True)
+TOXILAB_STARTER_BASELINE_SAMPLES = env_int("TOXILAB_STARTER_BASELINE_SAMPLES", 20000, minimum=10)
+TOXILAB_STARTER_STUDENT_SAMPLES = env_int("TOXILAB_STARTER_STUDENT_SAMPLES", 2000, minimum=0)
+# The quality gate on promotion (webapp/checker/gate.py), on the same TOXILAB_GATE_TEST_COMMENTS test
+# comments of TOXILAB_GATE_DATASET (default: TOXILAB_DATASET) for every version; README "Promoting a model"
+# says why: MIN_F1 0.5 is above the 0.39 of a model calling every wiki_toxic comment toxic (24% are);
+# MAX_DROP 2 points is above the ~1.4-point standard error of one F1 on 2,000 comments.
+TOXILAB_PROMOTE_MIN_F1 = env_float("TOXILAB_PROMOTE_MIN_F1", 0.5, maximum=1.0)
+TOXILAB_PROMOTE_MAX_DROP = env_float("TOXILAB_PROMOTE_MAX_DROP", 2.0, maximum=100.0)
+TOXILAB_GATE_DATASET = os.environ.get("TOXILAB_GATE_DATASET", TOXILAB_DATASET)
+TOXILAB_GATE_TEST_COMMENTS = env_int("TOXILAB_GATE_TEST_COMMENTS", 2000, minimum=10)
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
 

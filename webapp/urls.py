@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from webapp.api import api
 from webapp.checker import views
 from webapp.health import healthz
+from webapp.training import starter
 
 admin.site.site_header = "ToxiLab admin"
 admin.site.site_title = "ToxiLab admin"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", views.index, name="checker"),
     path("flag", views.flag, name="flag"),
     path("healthz", healthz, name="healthz"),
+    path("first-model", starter.status_view, name="first-model"),
     path("api/v1/", api.urls),
     path("dashboard/predictions/", include("webapp.review.urls")),
     path("dashboard/models/", include("webapp.checker.model_urls")),

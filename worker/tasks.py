@@ -14,7 +14,7 @@ from celery.signals import task_failure, worker_ready
 from django.conf import settings
 
 import ml
-from webapp.training import attempts
+from webapp.training import attempts, starter
 from worker.progress import JobReporter
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,16 @@ def train_job(self, job_id):
     if reporter.superseded:
         return "superseded"
     attempts.finish(attempt, result)
+    _starter_next(job_id)
     return result.status
+
+
+def _starter_next(job_id):
+    """The starter's pipeline moves on when one of its jobs ends; its failure never fails the job."""
+    try:
+        starter.job_ended(job_id)
+    except Exception:
+        log.exception("the starter could not move on after job %s", job_id)
 
 
 @shared_task(name="worker.tasks.score_model", acks_late=True, time_limit=1800, soft_time_limit=1740)

@@ -90,7 +90,7 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
         status=TrainingJob.Status.WAITING if waiting else TrainingJob.Status.QUEUED,
     )
     origin = f" as a retry of job {retry_of.pk}" if retry_of else ""
-    job.log(f"{'created' if waiting else 'queued'} by {user}{origin}")
+    job.log(f"{'created' if waiting else 'queued'} by {user or 'the server'}{origin}")
     if include_reviewed:
         _add_reviewed(job)
     if waiting:

@@ -229,3 +229,18 @@ class JobLogEntry(models.Model):
 
     def to_dict(self):
         return {"id": self.pk, "time": self.created.isoformat(), "level": self.level, "message": self.message}
+
+
+class Starter(models.Model):
+    """The starter's one row (webapp.training.starter): its unique `key` makes it run once per
+    database whichever process starts first. `blocked` says why it could not start, in plain words."""
+
+    key = models.CharField(max_length=20, unique=True, default="starter")
+    created = models.DateTimeField(default=timezone.now)
+    blocked = models.TextField(blank=True)
+    baseline_job = models.ForeignKey(TrainingJob, null=True, on_delete=models.SET_NULL, related_name="+")
+    teacher_job = models.ForeignKey(TrainingJob, null=True, on_delete=models.SET_NULL, related_name="+")
+    student_job = models.ForeignKey(TrainingJob, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self):
+        return f"starter of {self.created:%Y-%m-%d %H:%M}"

@@ -2,8 +2,8 @@
 
 They are ml.TrainConfig's fields as `ml.config.options()` describes them (help, group, bounds), so a
 new option appears here by itself. `validate` builds a TrainConfig and turns its ConfigError into an
-OptionError naming the field, then checks the dataset and teacher cheaply, so a job that cannot start
-is refused before it is queued.
+OptionError naming the field, then checks the dataset and teacher cheaply (a hub id by asking the
+hub, webapp.training.sources), so a job that cannot start is refused before it is queued.
 """
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from ml import methods
 from ml.config import GROUPS as ML_GROUPS
 from ml.config import Option, TrainConfig, options
 from ml.errors import ConfigError, DataError, ModelLoadError
+from webapp.training import sources
 
 METHODS = methods.names()
 
@@ -57,8 +58,12 @@ def _check_sources(config):
 
     roots = settings.TOXILAB_DATA_ROOTS
     try:
-        check_source(config.dataset, text_column=config.text_column, label_column=config.label_column, roots=roots)
-    except DataError as exc:
+        source = check_source(
+            config.dataset, text_column=config.text_column, label_column=config.label_column, roots=roots
+        )
+        if source["kind"] == "hub":
+            sources.check_hub(config.dataset, "dataset")
+    except (DataError, sources.Unreachable) as exc:
         raise OptionError("dataset", str(exc)) from exc
     if config.extra_train_file:
         try:
@@ -69,8 +74,9 @@ def _check_sources(config):
     if not methods.get(config.method).uses_teacher:
         return
     try:
-        check_teacher(config.teacher)
-    except ModelLoadError as exc:
+        if check_teacher(config.teacher) == "hub":
+            sources.check_hub(config.teacher, "model")
+    except (ModelLoadError, sources.Unreachable) as exc:
         raise OptionError("teacher", str(exc)) from exc
 
 

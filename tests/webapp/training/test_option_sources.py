@@ -1,10 +1,11 @@
 """The web app's methods and options come from ml: the registry's methods, TrainConfig's fields and bounds."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from ml import methods
-from ml.config import DEFAULT_DATASET, DEFAULT_TEACHER, options
+from ml.config import DEFAULT_TEACHER, options
 from webapp.checker.models import ModelVersion
 from webapp.training.forms import JobForm
 from webapp.training.models import TrainingJob
@@ -27,7 +28,9 @@ def test_the_launch_form_lists_the_registrys_methods_and_every_option(db):
     assert list(form.fields["method"].choices) == methods.choices()
     web_options = {option.name for option in options()} - {"method", "teacher", "dataset", "output"}
     assert {option.name for option in OPTIONS} == web_options and web_options <= set(form.fields)
-    assert form.fields["teacher"].initial == DEFAULT_TEACHER and form.fields["dataset"].initial == DEFAULT_DATASET
+    assert (
+        form.fields["teacher"].initial == DEFAULT_TEACHER and form.fields["dataset"].initial == settings.TOXILAB_DATASET
+    )
     groups = {group["key"]: group["methods"] for group in form.groups()}
     assert groups == {
         "data": "teacher odd even lora baseline",

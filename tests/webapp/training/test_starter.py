@@ -1,0 +1,93 @@
+"""The starter: on a database with no model, the first start queues a baseline, a teacher and an
+odd-layer student waiting for it, once per database, unless TOXILAB_STARTER=0; meanwhile the checker
+page says what is happening in plain words, with its form disabled."""
+
+import pytest
+
+from webapp.checker.registry import register
+from webapp.training import starter
+from webapp.training.models import Starter, TrainingJob
+
+Status = TrainingJob.Status
+
+
+@pytest.fixture
+def starter_on(db, settings, data_dir):
+    settings.TOXILAB_STARTER = True
+    settings.TOXILAB_DATASET = str(data_dir)
+    return settings
+
+
+def test_the_first_start_queues_a_baseline_then_a_teacher_and_a_student_waiting_for_it(starter_on):
+    row = starter.start()
+
+    baseline, teacher, student = row.baseline_job, row.teacher_job, row.student_job
+    assert (baseline.method, baseline.status) == ("baseline", Status.QUEUED)
+    assert baseline.config["max_train_samples"] == starter_on.TOXILAB_STARTER_BASELINE_SAMPLES
+    assert (teacher.method, teacher.status) == ("teacher", Status.QUEUED)
+    assert (student.method, student.status, student.teacher_job) == ("odd", Status.WAITING, teacher)
+    assert baseline.pk < teacher.pk < student.pk  # the one worker takes the baseline first
+    assert not row.blocked
+
+
+def test_it_runs_once_per_database(starter_on):
+    assert starter.start() is not None
+    assert starter.start() is None
+
+    assert Starter.objects.count() == 1 and TrainingJob.objects.count() == 3
+
+
+def test_it_does_nothing_with_TOXILAB_STARTER_0(starter_on):
+    starter_on.TOXILAB_STARTER = False
+
+    assert starter.start() is None
+    assert not Starter.objects.exists() and not TrainingJob.objects.exists()
+
+
+def test_it_does_nothing_on_a_database_that_has_a_model(starter_on, active_model):
+    assert starter.start() is None
+    assert not TrainingJob.objects.exists()
+
+
+def test_a_dataset_that_cannot_be_reached_is_said_on_the_checker_page_not_failed_later(starter_on, client):
+    starter_on.TOXILAB_DATASET = "OxAISH-AL-LLM/wiki_toxic"  # a hub id, and this machine is offline
+
+    row = starter.start()
+    page = client.get("/").content.decode()
+
+    assert row.baseline_job is None and not TrainingJob.objects.exists()
+    assert "The first model cannot be trained: its dataset cannot be used" in page
+    assert "cannot be reached" in page and "Staff can set TOXILAB_DATASET" in page
+    assert "manage.py" not in page
+
+
+def test_the_checker_shows_the_first_models_progress_live_with_its_form_disabled(starter_on, client):
+    row = starter.start()
+    TrainingJob.objects.filter(pk=row.baseline_job_id).update(
+        status=Status.RUNNING, step=43, total_steps=100, eta_s=130
+    )
+
+    page = client.get("/").content.decode()
+    live = client.get("/first-model").json()
+
+    expected = "The first model is training: 43 %, about 2 min left."
+    assert expected in page and "manage.py" not in page
+    assert '<button type="submit" disabled>' in page and "disabled" in page.split("<textarea", 1)[1].split(">", 1)[0]
+    assert 'data-url="/first-model"' in page and "js/first-model.js" in page
+    assert live == {"ready": False, "state": "training", "message": expected, "progress": 0.43, "eta_s": 130}
+
+
+def test_the_status_is_ready_once_a_model_serves_and_the_form_is_enabled(client, db, tiny_artifact_dir):
+    register(tiny_artifact_dir, name="tiny").activate()
+
+    page = client.get("/").content.decode()
+
+    assert client.get("/first-model").json()["ready"] is True
+    assert '<button type="submit">' in page and "first-model.js" not in page
+
+
+def test_with_the_starter_off_and_no_model_the_page_points_staff_to_the_dashboard(client, db):
+    page = client.get("/").content.decode()
+
+    assert "Staff can train one from the dashboard" in page and "manage.py" not in page
+    assert client.post("/first-model").status_code == 405
