@@ -117,7 +117,10 @@ def test_every_bad_option_is_named_in_one_400(api, tiny_options):
         ({"epochs": 2}, "method: field required"),
         ({"method": "teacher", "epochs": "many"}, "epochs: input should be a valid integer"),
         ({"method": "teacher", "output": "/tmp/x"}, "output: unknown field"),
-        ({"method": "bigger"}, "method: input should be 'teacher', 'odd', 'even' or 'lora'"),
+        (
+            {"method": "bigger"},
+            "method: input should be 'teacher', 'odd', 'even', 'first-half', 'last-half', 'custom' or 'lora'",
+        ),
     ],
 )
 def test_malformed_bodies_are_a_400_that_says_what_is_wrong(api, body, error):
