@@ -3,7 +3,7 @@
     nice -n 5 .venv/bin/python benchmarks/length_grouping.py [--rows 800] [--pairs 2] [--method odd]
 
 Each run is `python -m ml train` in its own process (real bundled teacher, one epoch, max_length 128,
-seed 42), run in turns: random, grouped, random, grouped, ... so that a change in the machine's load
+seed 42 unless --seed), run in turns: random, grouped, random, grouped, ... so that a change in the machine's load
 hits both alike. Reported per run: training samples/s (evaluation excluded, as ml measures it), the
 test F1, and the load average before and after; plus the padded share of the training tokens of
 either batching, which does not depend on the load.
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--eval-rows", type=int, default=500, help="validation and test rows")
     parser.add_argument("--pairs", type=int, default=2, help="random/grouped pairs, run in turns")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=42, help="sampling, shuffling and initialisation")
     args = parser.parse_args()
 
     runs = []
@@ -45,7 +46,7 @@ def main() -> None:
                 runs.append({"mode": mode, "pair": pair, **train_once(args, grouped, Path(tmp) / f"{mode}-{pair}")})
                 print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
     report = {
-        "config": vars(args) | {"epochs": 1, "max_length": 128, "seed": 42, "cpu_count": os.cpu_count()},
+        "config": vars(args) | {"epochs": 1, "max_length": 128, "cpu_count": os.cpu_count()},
         "padding": padding_shares(args),
         "runs": runs,
         "summary": summary(runs),
@@ -56,7 +57,7 @@ def main() -> None:
 def train_once(args: argparse.Namespace, grouped: bool, output: Path) -> dict:
     command = [
         *(sys.executable, "-m", "ml", "train", "--method", args.method, "--dataset", args.data),
-        *("--output", str(output), "--epochs", "1", "--max-length", "128", "--seed", "42", "--cpu"),
+        *("--output", str(output), "--epochs", "1", "--max-length", "128", "--seed", str(args.seed), "--cpu"),
         *("--batch-size", str(args.batch_size), "--max-train-samples", str(args.rows)),
         *("--max-eval-samples", str(args.eval_rows), "--log-every-steps", "1000"),
         "--group-by-length" if grouped else "--no-group-by-length",
@@ -83,12 +84,14 @@ def padding_shares(args: argparse.Namespace) -> dict:
     from ml.models import load_classifier
 
     _, tokenizer = load_classifier("bundled-minilm")
-    splits = load_splits(args.data, max_train_samples=args.rows, max_eval_samples=1, seed=42)
+    splits = load_splits(args.data, max_train_samples=args.rows, max_eval_samples=1, seed=args.seed)
     train = tokenize_splits(splits, tokenizer, 128)["train"]
     real = sum(len(ids) for ids in train["input_ids"])
     shares = {}
     for mode, grouped in MODES.items():
-        loader = make_dataloader(train, tokenizer, args.batch_size, shuffle=True, seed=42, group_by_length=grouped)
+        loader = make_dataloader(
+            train, tokenizer, args.batch_size, shuffle=True, seed=args.seed, group_by_length=grouped
+        )
         padded = sum(batch["input_ids"].numel() for batch in loader)
         shares[mode] = {"padded_tokens": padded, "real_tokens": real, "padding_share": round(1 - real / padded, 4)}
     return shares
@@ -98,7 +101,7 @@ def summary(runs: list[dict]) -> dict:
     by_mode = {mode: [run for run in runs if run["mode"] == mode] for mode in MODES}
     result = {
         mode: {
-            "samples_per_s_median": statistics.median(run["samples_per_s"] for run in chosen),
+            "samples_per_s_median": round(statistics.median(run["samples_per_s"] for run in chosen), 2),
             "samples_per_s_all": [run["samples_per_s"] for run in chosen],
             "test_f1_all": [run["test_f1"] for run in chosen],
         }
