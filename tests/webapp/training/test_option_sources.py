@@ -29,11 +29,13 @@ def test_the_launch_form_lists_the_registrys_methods_and_every_option(db):
     assert {option.name for option in OPTIONS} == web_options and web_options <= set(form.fields)
     assert form.fields["teacher"].initial == DEFAULT_TEACHER and form.fields["dataset"].initial == DEFAULT_DATASET
     groups = {group["key"]: group["methods"] for group in form.groups()}
+    every = "teacher odd even first-half last-half custom lora"
     assert groups == {
-        "training": "teacher odd even lora",
-        "distillation": "odd even",
+        "training": every,
+        "distillation": "odd even first-half last-half custom",
+        "layers": "custom",
         "lora": "lora",
-        "advanced": "teacher odd even lora",
+        "advanced": every,
     }
 
 
