@@ -72,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_option(parser: argparse.ArgumentParser, opt: Option) -> None:
     """`--name-with-dashes` for a TrainConfig field; left out, it keeps TrainConfig's default."""
     flag = "--" + opt.name.replace("_", "-")
-    if opt.kind is bool:
-        parser.add_argument(flag, dest=opt.name, action="store_true", default=None, help=opt.help)
+    if opt.kind is bool:  # an option on by default is turned off with --no-...
+        action = argparse.BooleanOptionalAction if opt.default else "store_true"
+        parser.add_argument(flag, dest=opt.name, action=action, default=None, help=opt.help)
         return
     parser.add_argument(
         flag,

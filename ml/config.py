@@ -25,6 +25,7 @@ GROUPS = {
     "data": "Data",
     "training": "Training",
     "distillation": "Distillation (students)",
+    "layers": "Layer map (custom student)",
     "lora": "LoRA",
     "baseline": "TF-IDF + logistic regression",
     "advanced": "Advanced",
@@ -112,6 +113,12 @@ class TrainConfig:
     cos_on: str = field(
         default="hidden", metadata=spec("what the cosine loss compares", "distillation", choices=("hidden", "logits"))
     )
+    layers: list[int] | None = field(
+        default=None,
+        metadata=spec(
+            "comma-separated teacher layers the student copies, 0-based and increasing, e.g. 0,3,5", "layers"
+        ),
+    )
     lora_r: int = field(default=8, metadata=spec("rank of the adapters", "lora", low=1, high=1024))
     lora_alpha: int = field(default=32, metadata=spec("scale of the adapters", "lora", low=1, high=4096))
     lora_dropout: float = field(
@@ -155,6 +162,10 @@ class TrainConfig:
         metadata=spec("auto uses bf16/fp16 on a GPU", "advanced", choices=("auto", "no", "bf16", "fp16")),
     )
     cpu: bool = field(default=False, metadata=spec("train on the CPU even when a GPU is present", "advanced"))
+    group_by_length: bool = field(
+        default=True,
+        metadata=spec("batch comments of similar length together, so a batch pads to its own longest", "advanced"),
+    )
 
     def __post_init__(self):
         """Validate every option; a ConfigError names the first bad one and lists all in `.errors`."""
@@ -173,6 +184,8 @@ class TrainConfig:
         valid = not any(name in check.errors for name in ("alpha_cls", "alpha_div", "alpha_cos"))
         if method is not None and "distillation" in method.groups and valid and sum(alphas) <= 0:
             check.fail("alpha_cls", "the three loss weights cannot all be zero")
+        if method is not None:
+            check.layer_map(method)
         check.raise_if_any()
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,6 +218,7 @@ class Option:
     low_open: bool
     high_open: bool
     choices: tuple[str, ...]
+    item: type | None = None  # a list's item type: str (names) or int (indexes)
 
     @property
     def required(self) -> bool:
@@ -240,7 +254,10 @@ def options() -> tuple[Option, ...]:
         if f.name == "method":  # the registry says what each method does
             facts["choices"] = methods.names()
             facts["help"] = "; ".join(f"{method.name}: {method.help}" for method in methods.REGISTRY.values())
-        result.append(Option(f.name, typing.get_origin(kind) or kind, f.default, type(None) in args, **facts))
+        item = next(iter(typing.get_args(kind)), None)
+        result.append(
+            Option(f.name, typing.get_origin(kind) or kind, f.default, type(None) in args, **facts, item=item)
+        )
     return tuple(result)
 
 
@@ -269,6 +286,8 @@ class _Checker:
         elif opt.kind is bool:
             if not isinstance(value, bool):
                 self.fail(opt.name, "must be true or false")
+        elif opt.kind is list and opt.item is int:
+            self.indexes(opt, value)
         elif opt.kind is list:
             self.names(opt, value)
         elif opt.choices:
@@ -306,6 +325,35 @@ class _Checker:
             self.fail(opt.name, "must be a non-empty list of names")
         else:
             setattr(self.cfg, opt.name, list(value))
+
+    def indexes(self, opt: Option, value: Any) -> None:
+        """Distinct 0-based indexes in increasing order (list i is copied to position i, so the order is
+        the student's); a comma-separated string is parsed. The upper bound is the teacher's depth,
+        known when it loads (ml.models.layer_map checks it)."""
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+            value = [int(part) if part.isdigit() else part for part in parts if part]
+        if not isinstance(value, list) or not value:
+            self.fail(opt.name, "must list at least one teacher layer (0-based), e.g. 0,3,5")
+        elif not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value):
+            self.fail(opt.name, "must be teacher layer numbers: integers from 0 (0-based), e.g. 0,3,5")
+        elif len(set(value)) < len(value):
+            twice = next(i for i in value if value.count(i) > 1)
+            self.fail(opt.name, f"lists teacher layer {twice} twice: each layer is copied at most once")
+        elif value != sorted(value):
+            self.fail(opt.name, "must be in increasing order: student layer i copies the i-th listed teacher layer")
+        else:
+            setattr(self.cfg, opt.name, list(value))
+
+    def layer_map(self, method: methods.Method) -> None:
+        """The `layers` option belongs to the methods that read it (custom), which need it."""
+        given = self.cfg.layers is not None
+        reads = "layers" in method.groups
+        if given and not reads:
+            readers = ", ".join(methods.using("layers"))
+            self.fail("layers", f"only the {readers} method reads a layer map, not {method.name}")
+        elif reads and not given:
+            self.fail("layers", f"the {method.name} student needs a layer map, e.g. 0,3,5 (0-based teacher layers)")
 
     def raise_if_any(self) -> None:
         if self.errors:

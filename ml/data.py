@@ -8,6 +8,7 @@ file and the problem; rows in messages are numbered from 1, the header not count
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -129,17 +130,59 @@ def tokenize_splits(
 
 
 def make_dataloader(
-    tokenized: datasets.Dataset, tokenizer: PreTrainedTokenizerBase, batch_size: int, shuffle: bool, seed: int = 42
+    tokenized: datasets.Dataset,
+    tokenizer: PreTrainedTokenizerBase,
+    batch_size: int,
+    shuffle: bool,
+    seed: int = 42,
+    group_by_length: bool = False,
 ) -> torch.utils.data.DataLoader:
-    """Batches padded to their own longest item; shuffling is seeded so a run can be repeated."""
+    """Batches padded to their own longest item; shuffling is seeded so a run can be repeated.
+
+    With `group_by_length` (shuffled training batches only) each batch holds comments of similar
+    token length (LengthGroupedBatches), so it pads far less than a batch drawn at random."""
+    collate = DataCollatorWithPadding(tokenizer, return_tensors="pt")
+    if shuffle and group_by_length:
+        lengths = [len(ids) for ids in tokenized["input_ids"]]
+        batches = LengthGroupedBatches(lengths, batch_size, seed)
+        return torch.utils.data.DataLoader(tokenized, batch_sampler=batches, collate_fn=collate)
     generator = torch.Generator().manual_seed(seed) if shuffle else None
     return torch.utils.data.DataLoader(
-        tokenized,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        generator=generator,
-        collate_fn=DataCollatorWithPadding(tokenizer, return_tensors="pt"),
+        tokenized, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=collate
     )
+
+
+class LengthGroupedBatches(torch.utils.data.Sampler[list[int]]):
+    """Batches of indexes of similar length, in random order: each epoch transformers' length grouping
+    (shuffle, sort within mega-batches of a few batches) cut into batches, then the batches shuffled.
+
+    Hand-wrapped because transformers' LengthGroupedSampler yields single indexes with each mega-batch
+    longest first, so batches would run long to short within it; here their order is random too. The
+    order depends only on the seed and the epoch (Accelerate calls set_epoch before each one).
+    """
+
+    drop_last = False  # Accelerate reads these two when it shards batches over processes
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int) -> None:
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def __iter__(self):
+        from transformers.trainer_pt_utils import get_length_grouped_indices
+
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        order = get_length_grouped_indices(self.lengths, self.batch_size, generator=generator)
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        for position in torch.randperm(len(batches), generator=generator).tolist():
+            yield batches[position]
 
 
 # ---- where the rows come from ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ml.errors import ConfigError
-from ml.models import even_layers, odd_layers
+from ml.models import even_layers, first_half_layers, last_half_layers, odd_layers
 
 # Option groups every transformer method reads; see ml.config.GROUPS.
 COMMON_GROUPS = ("data", "training", "advanced")
@@ -42,7 +42,8 @@ class Method:
     `train(cfg, on_progress, should_stop) -> ml.run.TrainResult` instead, and ml.run hands it the run;
     it then also gives `load(path, run, metrics, threshold) -> ml.inference.Classifier`, which
     `Classifier.load` hands its run directories, and `runtime`, the one runtime that serves them.
-    `layers(n)` is a student's layer map: the teacher layers (0-based) its n/2 layers copy.
+    `layers(n)` is a named student's layer map: the teacher layers (0-based) its layers copy; a student
+    without one (custom) reads the map from the `layers` option (the "layers" group).
     """
 
     name: str
@@ -69,6 +70,10 @@ class Method:
         """Transformer methods start from the teacher's weights; a method that trains itself reads none."""
         return self.train is None
 
+    @property
+    def is_student(self) -> bool:
+        return "distillation" in self.groups
+
 
 def build_teacher(cfg) -> Built:
     from ml.evaluate import count_parameters
@@ -91,13 +96,14 @@ def build_lora(cfg) -> Built:
 
 
 def build_student(cfg) -> Built:
-    """A half-depth copy of the teacher by the method's layer map; the teacher stays, frozen, to distil from."""
+    """A copy of the teacher's layers by the layer map (the method's, or cfg.layers); the teacher stays,
+    frozen, to distil from."""
     from ml.artifacts import read_run_info
     from ml.evaluate import count_parameters
     from ml.models import load_classifier, make_student, resolve_teacher
 
     model, tokenizer = load_classifier(cfg.teacher)
-    student, mapping = make_student(model, cfg.method)
+    student, mapping = make_student(model, cfg.method, cfg.layers)
     model.requires_grad_(False)
     warnings = []
     if read_run_info(resolve_teacher(cfg.teacher)) is None:
@@ -134,15 +140,16 @@ def save_lora(model, tokenizer, directory: Path) -> None:
     save(model, tokenizer, directory)
 
 
-def student(name: str, label: str, help: str, layers: Callable[[int], list[int]]) -> Method:
-    """A distilled student whose layer i copies teacher layer layers(n)[i]."""
+def student(name: str, label: str, help: str, layers: Callable[[int], list[int]] | None) -> Method:
+    """A distilled student whose layer i copies teacher layer layers(n)[i]; with layers None, the map
+    is the `layers` option's."""
     return Method(
         name,
         label,
         help,
         default_lr=1e-4,
         loss_terms=("cls", "div", "cos"),
-        groups=(*COMMON_GROUPS, "distillation"),
+        groups=(*COMMON_GROUPS, "distillation", *(() if layers else ("layers",))),
         build=build_student,
         layers=layers,
     )
@@ -169,6 +176,24 @@ REGISTRY: dict[str, Method] = {
         ),
         student(
             "even", "even-layer student", "distils a half-depth student from teacher layers 0, 2, 4, ...", even_layers
+        ),
+        student(
+            "first-half",
+            "first-half student",
+            "distils a half-depth student from the lower half of the teacher, layers 0 to n/2-1",
+            first_half_layers,
+        ),
+        student(
+            "last-half",
+            "last-half student",
+            "distils a half-depth student from the upper half of the teacher, layers n/2 to n-1 (PKD-Last's)",
+            last_half_layers,
+        ),
+        student(
+            "custom",
+            "custom-map student",
+            "distils a student from the teacher layers the layers option lists (0-based, e.g. 0,3,5)",
+            None,
         ),
         Method(
             "lora",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,33 +83,73 @@ def even_layers(num_teacher_layers: int) -> list[int]:
     return [2 * i for i in range(_half(num_teacher_layers))]
 
 
-def layer_map(num_teacher_layers: int, method: str) -> list[int]:
-    """0-indexed teacher layer for each student layer of a student method (ml.methods: odd, even, ...)."""
+def first_half_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers 0 .. n/2-1: the lower half, as PKD and DistilBERT-style students are initialised."""
+    return list(range(_half(num_teacher_layers)))
+
+
+def last_half_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers n/2 .. n-1: the upper half (the layers PKD-Last distils from)."""
+    half = _half(num_teacher_layers)
+    return list(range(half, 2 * half))
+
+
+def layer_map(num_teacher_layers: int, method: str, layers: list[int] | None = None) -> list[int]:
+    """0-indexed teacher layer for each student layer: `layers` when given (the custom student's
+    option), else the method's named map (ml.methods: odd, even, first-half, ...); ConfigError if
+    the map does not fit a teacher of this depth."""
     from ml.methods import REGISTRY
 
     student = REGISTRY.get(method)
-    if student is None or student.layers is None:
-        students = ", ".join(name for name, entry in REGISTRY.items() if entry.layers)
+    if student is None or not student.is_student:
+        students = ", ".join(name for name, entry in REGISTRY.items() if entry.is_student)
         raise ConfigError("method", f"must be a student method ({students}), got {method!r}")
-    return student.layers(num_teacher_layers)
+    if layers is None:
+        if student.layers is None:
+            raise ConfigError("layers", f"the {method} student needs a layer map, e.g. 0,3,5")
+        return student.layers(num_teacher_layers)
+    outside = [i for i in layers if i >= num_teacher_layers]
+    if outside:
+        raise ConfigError(
+            "layers",
+            f"teacher layer {outside[0]} does not exist: the teacher has {num_teacher_layers} layers, "
+            f"0 to {num_teacher_layers - 1} (0-based)",
+        )
+    return list(layers)
+
+
+def check_layers(teacher: str, method: str, layers: list[int] | None) -> None:
+    """Range-check a custom layer map against a teacher on this machine by its config.json alone; a hub
+    teacher's depth is known only when it loads, and the run checks the map then."""
+    if layers is None:
+        return
+    try:
+        config = Path(resolve_teacher(teacher)) / "config.json"
+        depth = int(json.loads(config.read_text())["num_hidden_layers"])
+    except (ModelLoadError, OSError, ValueError, KeyError, TypeError):
+        return  # a hub id, or a teacher that loading will report on
+    layer_map(depth, method, layers)
 
 
 def _half(num_teacher_layers: int) -> int:
     if num_teacher_layers % 2:
         raise ConfigError(
             "teacher",
-            f"has {num_teacher_layers} layers; odd/even students need an even number of layers",
+            f"has {num_teacher_layers} layers; odd, even and half students need an even number of layers",
         )
     return num_teacher_layers // 2
 
 
-def make_student(teacher: PreTrainedModel, method: str) -> tuple[PreTrainedModel, list[int]]:
-    """A new model with the layers `method`'s layer map picks; student layer i copies teacher layer map[i].
+def make_student(
+    teacher: PreTrainedModel, method: str, layers: list[int] | None = None
+) -> tuple[PreTrainedModel, list[int]]:
+    """A new model with the layers the map picks (`layers`, or `method`'s own map); student layer i
+    copies teacher layer map[i].
 
     Embeddings, pooler and classifier are copied too. Every tensor is cloned, so students never
     share storage with the teacher or with each other.
     """
-    mapping = layer_map(teacher.config.num_hidden_layers, method)
+    mapping = layer_map(teacher.config.num_hidden_layers, method, layers)
     config = copy.deepcopy(teacher.config)
     config.num_hidden_layers = len(mapping)
     student = type(teacher)(config)

@@ -69,7 +69,12 @@ def train(
     tokenized = tokenize_splits(splits, models.tokenizer, cfg.max_length)
     loaders = {
         name: make_dataloader(
-            tokenized[name], models.tokenizer, cfg.batch_size, shuffle=(name == "train"), seed=cfg.seed
+            tokenized[name],
+            models.tokenizer,
+            cfg.batch_size,
+            shuffle=(name == "train"),
+            seed=cfg.seed,
+            group_by_length=cfg.group_by_length,
         )
         for name in ("train", "validation", "test")
     }

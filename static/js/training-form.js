@@ -11,6 +11,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const update = () => {
     form.querySelectorAll("fieldset[data-methods]").forEach((fieldset) => {
       fieldset.hidden = !fieldset.dataset.methods.split(" ").includes(method.value);
+      fieldset.disabled = fieldset.hidden; // a hidden group's fields are not sent (a layer map is the custom method's)
     });
     lr.placeholder = defaults[method.value] != null ? `default ${defaults[method.value]}` : ""; // the baseline has none
   };

@@ -13,16 +13,23 @@ from ml.run import TrainResult, build_models
 TRANSFORMERS = tuple(name for name in METHODS if methods.get(name).build)
 
 
-def test_the_registry_holds_the_five_methods_each_with_what_the_rest_of_ml_reads():
-    assert methods.names() == METHODS == ("teacher", "odd", "even", "lora", "baseline")
-    assert TRANSFORMERS == ("teacher", "odd", "even", "lora")
+def test_the_registry_holds_the_methods_each_with_what_the_rest_of_ml_reads():
+    assert methods.names() == METHODS == (*TRANSFORMERS, "baseline")
+    assert TRANSFORMERS == ("teacher", "odd", "even", "first-half", "last-half", "custom", "lora")
     for method in methods.REGISTRY.values():
         assert method.label and method.help and method.loss_terms and set(method.groups) <= set(GROUPS)
-        assert DEFAULT_LR[method.name] == method.default_lr == TrainConfig(method=method.name).lr
+        layers = [0] if "layers" in method.groups else None  # the custom student's map is an option
+        assert DEFAULT_LR[method.name] == method.default_lr == TrainConfig(method=method.name, layers=layers).lr
         if method.name in TRANSFORMERS:
             assert 0 < method.default_lr <= 1 and method.uses_teacher and method.runtime is None
-    assert [name for name, method in methods.REGISTRY.items() if method.layers] == ["odd", "even"]
-    assert methods.using("distillation") == ("odd", "even") and methods.using("lora") == ("lora",)
+    assert [name for name, method in methods.REGISTRY.items() if method.layers] == [
+        "odd",
+        "even",
+        "first-half",
+        "last-half",
+    ]
+    assert methods.using("distillation") == ("odd", "even", "first-half", "last-half", "custom")
+    assert methods.using("layers") == ("custom",) and methods.using("lora") == ("lora",)
     assert methods.using("training") == TRANSFORMERS and methods.using("baseline") == ("baseline",)
     assert methods.using("data") == METHODS
 
@@ -44,7 +51,10 @@ def test_every_logged_loss_term_has_a_chart_label():
 
 
 def test_an_unknown_method_is_a_config_error_that_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="must be one of teacher, odd, even, lora, baseline, got 'half'"):
+    with pytest.raises(
+        ConfigError,
+        match="must be one of teacher, odd, even, first-half, last-half, custom, lora, baseline, got 'half'",
+    ):
         methods.get("half")
     with pytest.raises(ConfigError, match="student method"):
         layer_map(12, "teacher")
@@ -85,15 +95,15 @@ def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypa
 
 
 def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
-    first_half = methods.student(
-        "first-half", "first-half student", "copies the lower half", layers=lambda n: list(range(n // 2))
+    bottom = methods.student(
+        "bottom-third", "bottom-third student", "the lowest third", layers=lambda n: [*range(n // 3)]
     )
-    monkeypatch.setitem(methods.REGISTRY, "first-half", first_half)
+    monkeypatch.setitem(methods.REGISTRY, "bottom-third", bottom)
 
-    assert layer_map(12, "first-half") == [0, 1, 2, 3, 4, 5]
-    assert TrainConfig(method="first-half").lr == first_half.default_lr
+    assert layer_map(12, "bottom-third") == [0, 1, 2, 3]
+    assert TrainConfig(method="bottom-third").lr == bottom.default_lr
     with pytest.raises(ConfigError, match="loss weights cannot all be zero"):
-        TrainConfig(method="first-half", alpha_cls=0, alpha_div=0, alpha_cos=0)
+        TrainConfig(method="bottom-third", alpha_cls=0, alpha_div=0, alpha_cos=0)
 
 
 @pytest.mark.parametrize("name", TRANSFORMERS)
@@ -103,7 +113,8 @@ def test_each_method_logs_exactly_its_registered_loss_terms(name, tiny_artifact_
     from ml.data import load_splits, make_dataloader, tokenize_splits
     from ml.trainer import Trainer
 
-    cfg = TrainConfig(method=name, teacher=str(tiny_artifact_dir), dataset=str(data_dir), max_length=16)
+    layers = [0, 2] if name == "custom" else None  # the custom student's map is an option
+    cfg = TrainConfig(method=name, teacher=str(tiny_artifact_dir), dataset=str(data_dir), max_length=16, layers=layers)
     models = build_models(cfg)
     tokenized = tokenize_splits(load_splits(cfg.dataset, max_train_samples=8, max_eval_samples=8), models.tokenizer, 16)
     loader = make_dataloader(tokenized["train"], models.tokenizer, 8, shuffle=False)

@@ -72,8 +72,22 @@ def train_flags():
 def test_the_cli_has_a_flag_for_every_trainconfig_field():
     flags = train_flags()
     assert set(flags) == {option.name for option in options()}
-    assert all(flags[name].option_strings == ["--" + name.replace("_", "-")] for name in flags)
-    assert flags["method"].choices == ("teacher", "odd", "even", "lora", "baseline") and flags["method"].required
+    on_by_default = {option.name for option in options() if option.kind is bool and option.default}
+    assert on_by_default == {"group_by_length"}
+    for name, flag in flags.items():
+        dashed = name.replace("_", "-")
+        assert flag.option_strings == [f"--{dashed}", *([f"--no-{dashed}"] if name in on_by_default else [])]
+    assert flags["method"].choices == (
+        "teacher",
+        "odd",
+        "even",
+        "first-half",
+        "last-half",
+        "custom",
+        "lora",
+        "baseline",
+    )
+    assert flags["method"].required
     assert "from 1 to 100; default 3" in flags["epochs"].help
 
 
@@ -97,6 +111,15 @@ def test_the_cli_sets_options_it_used_to_lack():
     cfg = config_from_args(args)
     assert (cfg.max_grad_norm, cfg.text_column, cfg.label_column, cfg.cpu) == (0.5, "body", "toxic", True)
     assert cfg.epochs == 3 and cfg.lr == 1e-4, "flags left out keep TrainConfig's defaults"
+
+
+def test_an_option_on_by_default_is_turned_off_with_its_no_flag():
+    def group_by_length(*flags):
+        return config_from_args(build_parser().parse_args(["train", "--method", "odd", "--output", "x", *flags]))
+
+    assert group_by_length().group_by_length is True
+    assert group_by_length("--no-group-by-length").group_by_length is False
+    assert group_by_length("--group-by-length").group_by_length is True
 
 
 def test_out_of_range_flags_exit_2_with_every_bad_option_on_one_line(capsys):

@@ -33,7 +33,8 @@ class _JobInBase(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-_TYPES = {int: StrictInt, float: float, str: StrictStr, bool: StrictBool, list: list[StrictStr] | StrictStr}
+_TYPES = {int: StrictInt, float: float, str: StrictStr, bool: StrictBool}
+_LISTS = {str: list[StrictStr] | StrictStr, int: list[StrictInt] | StrictStr}  # by item type; "a,b" strings too
 
 
 def _option_field(option):
@@ -47,7 +48,8 @@ def _option_field(option):
         }
     if option.choices:
         limits["enum"] = list(option.choices)
-    return (_TYPES[option.kind] | None, Field(None, description=option.describe(), json_schema_extra=limits or None))
+    kind = _LISTS[option.item] if option.kind is list else _TYPES[option.kind]
+    return (kind | None, Field(None, description=option.describe(), json_schema_extra=limits or None))
 
 
 JobIn = create_model(

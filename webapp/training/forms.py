@@ -99,8 +99,9 @@ class JobForm(forms.Form):
         if job.reviewed_rows is not None:  # a copy takes the reviewed predictions as they are now
             initial["include_reviewed"] = True
             initial.pop("extra_train_file", None)
-        if isinstance(initial.get("lora_target_modules"), list):
-            initial["lora_target_modules"] = ",".join(initial["lora_target_modules"])
+        for name, value in initial.items():  # list options (lora_target_modules, layers) are typed as "a,b"
+            if isinstance(value, list):
+                initial[name] = ",".join(map(str, value))
         if job.teacher_job_id:
             initial["teacher_job"] = job.teacher_job_id
             initial["teacher"] = ""

@@ -54,7 +54,7 @@ def validate(options):
 
 def _check_sources(config):
     from ml.data import check_source  # imports datasets and torch: only when a job is launched
-    from ml.models import check_teacher
+    from ml.models import check_layers, check_teacher
 
     roots = settings.TOXILAB_DATA_ROOTS
     try:
@@ -78,6 +78,10 @@ def _check_sources(config):
             sources.check_hub(config.teacher, "model")
     except (ModelLoadError, sources.Unreachable) as exc:
         raise OptionError("teacher", str(exc)) from exc
+    try:
+        check_layers(config.teacher, config.method, config.layers)  # a local teacher's depth is known now
+    except ConfigError as exc:
+        raise OptionError(exc.field, exc.message) from exc
 
 
 def default_lr(method):

@@ -32,13 +32,15 @@ def test_the_launch_form_lists_the_registrys_methods_and_every_option(db):
         form.fields["teacher"].initial == DEFAULT_TEACHER and form.fields["dataset"].initial == settings.TOXILAB_DATASET
     )
     groups = {group["key"]: group["methods"] for group in form.groups()}
+    every = "teacher odd even first-half last-half custom lora"
     assert groups == {
-        "data": "teacher odd even lora baseline",
-        "training": "teacher odd even lora",
-        "distillation": "odd even",
+        "data": every + " baseline",
+        "training": every,
+        "distillation": "odd even first-half last-half custom",
+        "layers": "custom",
         "lora": "lora",
         "baseline": "baseline",
-        "advanced": "teacher odd even lora",
+        "advanced": every,
     }
 
 
