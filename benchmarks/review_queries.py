@@ -4,10 +4,11 @@
         [--rows 100000] [--repeat 5]
 
 Migrates the database, fills it with --rows synthetic predictions (once: it tops up to --rows),
-reviews 2% of them, then for each filter of the page runs the page's own queries (the rows of a
-page, the capped count, the per-model summary) through EXPLAIN ANALYZE and the ORM, and prints one
-JSON object: per case the median ms of each query over --repeat runs and the plan's top node with
-the indexes it reads. Nothing is asserted: figures for the README.
+reviews 2% of them and flags 0.5% (as end users' "Is this wrong?"), then for each filter of the page
+(and the review queue's orders) runs the page's own queries (the rows of a page, the capped count,
+the per-model summary) through EXPLAIN ANALYZE and the ORM, and prints one JSON object: per case
+the median ms of each query over --repeat runs and the plan's top node with the indexes it reads.
+Nothing is asserted: figures for the README.
 """
 
 import argparse
@@ -111,6 +112,9 @@ def seed(total):
         chunk = rng.sample(unreviewed, min(actions.MAX_BULK, wanted - start))
         unreviewed = list(set(unreviewed) - set(chunk))
         actions.review(chunk, reviewer, rng.choice(["confirm", "toxic", "non-toxic"]))
+    if not Prediction.objects.filter(first_flagged_at__isnull=False).exists():
+        ids = list(Prediction.objects.values_list("pk", flat=True))
+        Prediction.objects.filter(pk__in=rng.sample(ids, total // 200)).update(flag_count=1, first_flagged_at=now)
 
 
 CASES = {
@@ -124,6 +128,9 @@ CASES = {
     "text 'vandal sock'": {"q": "vandal sock"},
     "text 'idiot' + toxic + page": {"q": "idiot", "label": "toxic", "source": "page"},
     "deep page (after row 80,000)": {"deep": 80_000},
+    "queue: unreviewed, most uncertain first": {"reviewed": "no", "sort": "most-uncertain"},
+    "queue: unreviewed, newest first": {"reviewed": "no", "sort": "newest"},
+    "flagged by users": {"flagged": "yes"},
 }
 
 QUERY_NAMES = ("page rows", "capped count", "per-model summary")

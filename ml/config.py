@@ -22,11 +22,14 @@ DEFAULT_DATASET = "OxAISH-AL-LLM/wiki_toxic"
 DEFAULT_LR = {method.name: method.default_lr for method in methods.REGISTRY.values()}
 GROUPS = {
     "run": "What to train",
+    "data": "Data",
     "training": "Training",
     "distillation": "Distillation (students)",
     "lora": "LoRA",
+    "baseline": "TF-IDF + logistic regression",
     "advanced": "Advanced",
 }
+NO_TEACHER = "none"  # the teacher recorded for a method that reads none (the baseline)
 
 
 @dataclass(frozen=True)
@@ -51,15 +54,18 @@ def spec(help: str, group: str = "training", **bounds: Any) -> dict[str, Spec]:
 class TrainConfig:
     method: str = field(metadata=spec("the training method (ml.methods)", "run"))
     teacher: str = field(
-        default=DEFAULT_TEACHER, metadata=spec("bundled-minilm, a hub id such as bert-base-uncased, or a path", "run")
+        default=DEFAULT_TEACHER,
+        metadata=spec(
+            f"bundled-minilm, a hub id such as bert-base-uncased, or a path ({NO_TEACHER!r} for the baseline)", "run"
+        ),
     )
     dataset: str = field(
         default=DEFAULT_DATASET,
         metadata=spec("a hub id such as OxAISH-AL-LLM/wiki_toxic, or a directory or file", "run"),
     )
     output: str | None = field(default=None, metadata=spec("run directory to create", "run"))
-    text_column: str = field(default="comment_text", metadata=spec("column of the comments", "advanced"))
-    label_column: str = field(default="label", metadata=spec("column of the 0/1 labels", "advanced"))
+    text_column: str = field(default="comment_text", metadata=spec("column of the comments", "data"))
+    label_column: str = field(default="label", metadata=spec("column of the 0/1 labels", "data"))
     epochs: int = field(default=3, metadata=spec("passes over the training set", low=1, high=100))
     batch_size: int = field(default=32, metadata=spec("comments per step", low=1, high=1024))
     lr: float | None = field(
@@ -76,15 +82,19 @@ class TrainConfig:
     max_length: int = field(default=128, metadata=spec("tokens kept per comment", low=8, high=512))
     max_train_samples: int | None = field(
         default=None,
-        metadata=spec("train on a stratified sample of this many comments (by default all)", low=1, high=10_000_000),
+        metadata=spec(
+            "train on a stratified sample of this many comments (by default all)", "data", low=1, high=10_000_000
+        ),
     )
     max_eval_samples: int | None = field(
         default=None,
-        metadata=spec("validate and test on at most this many comments (by default all)", low=1, high=10_000_000),
+        metadata=spec(
+            "validate and test on at most this many comments (by default all)", "data", low=1, high=10_000_000
+        ),
     )
     extra_train_file: str | None = field(
         default=None,
-        metadata=spec("a CSV or Parquet file (columns text, label 0/1) added to the training split", "advanced"),
+        metadata=spec("a CSV or Parquet file (columns text, label 0/1) added to the training split", "data"),
     )
     temperature: float = field(
         default=2.0,
@@ -110,9 +120,26 @@ class TrainConfig:
     lora_target_modules: list[str] | None = field(
         default=None, metadata=spec("comma-separated module names (by default peft's choice)", "lora")
     )
+    baseline_c: float = field(
+        default=4.0,
+        metadata=spec(
+            "inverse regularisation strength C of the logistic regression", "baseline", low=0.0, high=1e6, low_open=True
+        ),
+    )
+    baseline_word_ngrams: int = field(
+        default=2, metadata=spec("word n-grams from 1 to this n", "baseline", low=1, high=4)
+    )
+    baseline_char_ngrams: int = field(
+        default=5,
+        metadata=spec("character n-grams (inside word boundaries) from 2 to this n", "baseline", low=2, high=8),
+    )
+    baseline_max_features: int = field(
+        default=200_000,
+        metadata=spec("most frequent n-grams kept by each of the two vectorisers", "baseline", low=1, high=10_000_000),
+    )
     seed: int = field(
         default=42,
-        metadata=spec("random seed (sampling, shuffling, initialisation)", "advanced", low=0, high=2**32 - 1),
+        metadata=spec("random seed (sampling, shuffling, initialisation)", "data", low=0, high=2**32 - 1),
     )
     log_every_steps: int = field(
         default=10, metadata=spec("one loss point every this many steps", "advanced", low=1, high=1_000_000)
@@ -135,8 +162,11 @@ class TrainConfig:
         method = methods.REGISTRY.get(self.method) if isinstance(self.method, str) else None
         if method is None:
             check.fail("method", f"must be one of {', '.join(methods.REGISTRY)}, got {self.method!r}")
-        elif self.lr is None:
-            self.lr = method.default_lr
+        else:
+            if self.lr is None:
+                self.lr = method.default_lr
+            if not method.uses_teacher:
+                self.teacher = NO_TEACHER
         for opt in options():
             check.option(opt)
         alphas = [getattr(self, name) for name in ("alpha_cls", "alpha_div", "alpha_cos")]

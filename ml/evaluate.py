@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader
 from ml.progress import OnBatch
 
 DEFAULT_THRESHOLD = 0.5
+CURVE_POINTS = 101  # thresholds 0, 0.01, ..., 1: a curve small enough to keep in metrics.json
 
 
 def compute_metrics(labels: npt.ArrayLike, probs: npt.ArrayLike, threshold: float = DEFAULT_THRESHOLD) -> dict:
@@ -62,6 +63,24 @@ def tune_threshold(labels: npt.ArrayLike, probs: npt.ArrayLike) -> float:
     f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(denominator), where=denominator > 0)
     best = np.flatnonzero(f1 == f1.max())  # thresholds ascend, so the last best is the highest
     return float(thresholds[best[-1]])
+
+
+def pr_curve(labels: npt.ArrayLike, probs: npt.ArrayLike, points: int = CURVE_POINTS) -> dict:
+    """Toxic-class precision and recall at `points` evenly spaced thresholds from 0 to 1, rounded to 4
+    places: {"threshold": [...], "precision": [...], "recall": [...]}. Precision is 1 where nothing is
+    predicted toxic (sklearn's convention)."""
+    labels, probs = _as_arrays(labels, probs)
+    thresholds = np.linspace(0.0, 1.0, points)
+    predicted = probs[None, :] >= thresholds[:, None]
+    true_positives = (predicted & (labels == 1)[None, :]).sum(axis=1)
+    called = predicted.sum(axis=1)
+    precision = np.divide(true_positives, called, out=np.ones(points), where=called > 0)
+    recall = true_positives / max(int(labels.sum()), 1)
+    return {
+        "threshold": [round(float(t), 4) for t in thresholds],
+        "precision": [round(float(p), 4) for p in precision],
+        "recall": [round(float(r), 4) for r in recall],
+    }
 
 
 @torch.no_grad()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ class Classifier:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.info = info
-        self.max_length = max_length
+        self.max_length: int | None = max_length  # None: a model that reads whole comments (the baseline)
         self.threshold = threshold
 
     @classmethod
@@ -40,8 +41,11 @@ class Classifier:
     ) -> Classifier:
         """Load a run directory. LoRA runs load merged by default, or as base + adapter with adapter=True.
 
-        quantize=True applies dynamic int8 quantisation of the linear layers (CPU only).
+        quantize=True applies dynamic int8 quantisation of the linear layers (CPU only). A run of a
+        method that trains itself (the baseline) is loaded by that method, as the same interface.
         """
+        from ml import methods
+
         path = Path(path)
         if not path.is_dir():
             raise ModelLoadError(f"no such model directory: {path}")
@@ -49,6 +53,11 @@ class Classifier:
         metrics = read_metrics(path)
         if metrics.get("status") == "cancelled":
             raise ModelLoadError(f"{path}: this run was cancelled and has no model")
+        method = methods.REGISTRY.get(run.get("method"))  # type: ignore[arg-type]
+        if method is not None and method.load is not None:
+            if quantize or adapter:
+                raise ModelLoadError(f"{path}: a {method.name} run has no int8 or adapter form")
+            return method.load(path, run, metrics, threshold)
         if not has_model(path):
             raise ModelLoadError(f"{path}: no model weights (model.safetensors) in this directory")
         if adapter:
@@ -118,6 +127,11 @@ def measure_latency(
         enc = tokenizer(batch, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
         model(**{k: v.to(device) for k, v in enc.items()})
 
+    return time_predictions(run, texts, str(device))
+
+
+def time_predictions(run: Callable[[list[str]], object], texts: list[str], device: str) -> dict:
+    """measure_latency's figures for any `run(batch)` that scores a batch of texts."""
     run(texts[:2])  # warm-up
     single = texts[:16]
     started = time.perf_counter()
@@ -131,7 +145,7 @@ def measure_latency(
     return {
         "ms_per_comment_batch1": round(ms_per_comment, 3),
         "comments_per_s_batch32": round(per_s, 1),
-        "device": str(device),
+        "device": device,
         "texts": len(texts),
     }
 

@@ -17,7 +17,7 @@ from ml.errors import ConfigError
 from ml.models import even_layers, odd_layers
 
 # Option groups every transformer method reads; see ml.config.GROUPS.
-COMMON_GROUPS = ("training", "advanced")
+COMMON_GROUPS = ("data", "training", "advanced")
 
 
 @dataclass
@@ -39,24 +39,35 @@ class Method:
 
     `build(cfg) -> Built` makes the model; `save(model, tokenizer, directory)` writes the trained one
     (None: `save_pretrained` of both). A method that is not a transformer trained by ml's loop gives
-    `train(cfg, on_progress, should_stop) -> ml.run.TrainResult` instead, and ml.run hands it the run.
+    `train(cfg, on_progress, should_stop) -> ml.run.TrainResult` instead, and ml.run hands it the run;
+    it then also gives `load(path, run, metrics, threshold) -> ml.inference.Classifier`, which
+    `Classifier.load` hands its run directories, and `runtime`, the one runtime that serves them.
     `layers(n)` is a student's layer map: the teacher layers (0-based) its n/2 layers copy.
     """
 
     name: str
     label: str  # as people read it: the choice label in the web app
     help: str
-    default_lr: float
+    default_lr: float | None  # None: a method that trains itself without one
     loss_terms: tuple[str, ...]  # the loss components each logged step carries, besides the total
     groups: tuple[str, ...] = COMMON_GROUPS  # the option groups (ml.config.GROUPS) it reads
     build: Callable[[Any], Built] | None = None
     save: Callable[[Any, Any, Path], None] | None = None
     train: Callable[..., Any] | None = None
     layers: Callable[[int], list[int]] | None = None
+    load: Callable[..., Any] | None = None
+    runtime: str | None = None
 
     def __post_init__(self):
         if (self.build is None) == (self.train is None):
             raise ValueError(f"method {self.name!r}: give exactly one of build or train")
+        if (self.train is None) != (self.load is None) or (self.load is None) != (self.runtime is None):
+            raise ValueError(f"method {self.name!r}: a method that trains itself gives load and runtime too")
+
+    @property
+    def uses_teacher(self) -> bool:
+        """Transformer methods start from the teacher's weights; a method that trains itself reads none."""
+        return self.train is None
 
 
 def build_teacher(cfg) -> Built:
@@ -103,6 +114,18 @@ def build_student(cfg) -> Built:
         parameters=count_parameters(student),
         warnings=warnings,
     )
+
+
+def train_baseline(cfg, on_progress=None, should_stop=None):
+    from ml.baseline import train
+
+    return train(cfg, on_progress=on_progress, should_stop=should_stop)
+
+
+def load_baseline(path: Path, run: dict, metrics: dict, threshold: float):
+    from ml.baseline import load
+
+    return load(path, run, metrics, threshold)
 
 
 def save_lora(model, tokenizer, directory: Path) -> None:
@@ -156,6 +179,17 @@ REGISTRY: dict[str, Method] = {
             groups=(*COMMON_GROUPS, "lora"),
             build=build_lora,
             save=save_lora,
+        ),
+        Method(
+            "baseline",
+            "TF-IDF + logistic regression baseline",
+            "scikit-learn: TF-IDF of word and character n-grams, then logistic regression (CPU, minutes)",
+            default_lr=None,
+            loss_terms=("cls",),
+            groups=("data", "baseline"),
+            train=train_baseline,
+            load=load_baseline,
+            runtime="sklearn",
         ),
     )
 }

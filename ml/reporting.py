@@ -43,9 +43,10 @@ class ProgressPrinter:
             self._bar(p)
         else:
             parts = " ".join(f"{k} {v:.4f}" for k, v in p.components.items())
+            lr = "" if p.lr is None else f"lr {p.lr:.2e} "  # the baseline's lbfgs has none
             self._write(
                 f"step {p.step}/{p.total_steps} epoch {p.epoch:.2f} loss {p.loss:.4f} ({parts}) "
-                f"lr {p.lr:.2e} {p.samples_per_s or 0:.1f} samples/s eta {p.eta_s:.0f}s"
+                f"{lr}{p.samples_per_s or 0:.1f} samples/s eta {p.eta_s:.0f}s"
             )
 
     def _bar(self, p: Progress) -> None:

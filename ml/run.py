@@ -16,7 +16,7 @@ from ml.artifacts import atomic_dir, check_output_free, write_history, write_jso
 from ml.config import TrainConfig
 from ml.data import load_splits, make_dataloader, tokenize_splits
 from ml.errors import ConfigError, EvaluationInterrupted
-from ml.evaluate import compute_metrics, dir_size_bytes, predict_probs, tune_threshold
+from ml.evaluate import compute_metrics, dir_size_bytes, pr_curve, predict_probs, tune_threshold
 from ml.inference import measure_latency
 from ml.methods import Built
 from ml.progress import Progress
@@ -149,6 +149,7 @@ def _final_metrics(model, loaders, device, trainer) -> dict:
         "validation": compute_metrics(val_labels, val_probs),
         "threshold": threshold,
         "validation_at_threshold": compute_metrics(val_labels, val_probs, threshold),
+        "validation_curve": pr_curve(val_labels, val_probs),  # the model page's PR curve
         "test": compute_metrics(test_labels, test_probs),
         "test_at_threshold": compute_metrics(test_labels, test_probs, threshold),
         "best_validation_f1": trainer.best_f1,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import paths
-from tests.support.runs import REAL_SAMPLE, cached_run, student_config, tiny_config
+from tests.support.runs import BASELINE_SAMPLE, REAL_SAMPLE, cached_run, student_config, tiny_config
 from tests.support.tiny_bert import make_tiny_bert
 
 
@@ -67,3 +67,9 @@ def trained_teacher_dir(data_dir, request) -> Path:
 def trained_student_dir(trained_teacher_dir, data_dir, request) -> Path:
     """An odd-layer student distilled from the fine-tuned teacher: correct verdicts on plain comments."""
     return cached_run("odd", student_config(trained_teacher_dir, data_dir, "odd"), request)
+
+
+@pytest.fixture(scope="session")
+def baseline_dir(data_dir, request) -> Path:
+    """The TF-IDF + logistic regression baseline trained on a real sample of wiki_toxic (seconds)."""
+    return cached_run("baseline", {"method": "baseline", "dataset": str(data_dir), **BASELINE_SAMPLE}, request)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import daphne as support_daphne
+from tests.support import paths
 from tests.support.daphne import free_port
 from tests.support.tiny_bert import tiny_options
 from webapp.launcher import celery_worker_command
@@ -31,6 +32,7 @@ FAST_JOB_SETTINGS = {
     "TOXILAB_PROGRESS_FLUSH_MS": "100",
     "TOXILAB_JOB_MAX_ATTEMPTS": "2",
     "TOXILAB_RUNTIME_CHOICE": "0",  # no test F1 measured twice after each job: tests/webapp tests the choice
+    "TOXILAB_GATE_TEST_COMMENTS": "200",  # the gate scores each job's model on this many test comments
 }
 
 
@@ -62,6 +64,7 @@ def service_env(artifacts_dir, queue, **extra):
         OMP_NUM_THREADS="1",
         TOKENIZERS_PARALLELISM="false",
         TOXILAB_RATE_LIMIT="off",
+        TOXILAB_GATE_DATASET=str(paths.data_dir()),  # the gate's test sample, as the tests' settings have it
     )
     env.update(extra)
     return env
@@ -193,6 +196,7 @@ class TrainingWorkers:
         """Point this test process (the `settings` fixture) at the same queue, artifacts and timings."""
         settings.TOXILAB_TRAINING_QUEUE = self.queue
         settings.TOXILAB_ARTIFACTS_DIR = self.artifacts
+        settings.TOXILAB_GATE_DATASET = str(paths.data_dir())
         for name, value in FAST_JOB_SETTINGS.items():
             setattr(settings, name, int(value))
 

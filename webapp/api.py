@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from ml.errors import one_line
 from webapp.checker.api import router as checker_router
+from webapp.checker.model_api import router as model_router
 from webapp.json_body import BadBody, StorableTextParser
 from webapp.review.api import router as review_router
 from webapp.training import jobs
@@ -27,7 +28,8 @@ api = NinjaAPI(
         "Check whether comments are toxic with the model that staff have activated. "
         "Every check is stored. Staff launch and control training jobs under /jobs, signed in or with "
         "`Authorization: Bearer <token>` (`manage.py create_api_token USERNAME`), and review stored "
-        "predictions under /predictions the same way. "
+        "predictions under /predictions the same way; model owners promote, roll back and set thresholds "
+        "under /models. "
         "Errors are JSON objects with one `error` message."
     ),
     urls_namespace="api",
@@ -35,6 +37,7 @@ api = NinjaAPI(
 )
 api.add_router("/", checker_router)
 api.add_router("/", training_router)
+api.add_router("/", model_router)
 api.add_router("/", review_router)
 
 

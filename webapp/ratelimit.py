@@ -36,14 +36,16 @@ return count
 """
 
 
-def retry_after(request):
-    """Count this request against its client; return None if allowed, else seconds to wait."""
+def retry_after(request, bucket="check"):
+    """Count this request against its client in `bucket` (checks, flags: each has the limit of its own);
+    return None if allowed, else seconds to wait."""
     if settings.TOXILAB_RATE_LIMIT is None:
         return None
     limit, period = settings.TOXILAB_RATE_LIMIT
     now = time.time()
     window = int(now // period)
-    key = f"toxilab:ratelimit:{client_address(request)}:{period}:{window}"
+    prefix = "toxilab:ratelimit" if bucket == "check" else f"toxilab:ratelimit:{bucket}"  # checks: the key of old
+    key = f"{prefix}:{client_address(request)}:{period}:{window}"
     try:
         count = _count(key, period + 1)
     except redis.RedisError as exc:
@@ -85,11 +87,12 @@ def _count_in_window(url):
 class ClientRateLimit(BaseThrottle):
     """The same limit for django-ninja operations, which then answer 429 with Retry-After."""
 
-    def __init__(self):
+    def __init__(self, bucket="check"):
+        self.bucket = bucket
         self._last = threading.local()  # one instance serves concurrent requests
 
     def allow_request(self, request):
-        self._last.wait = retry_after(request)
+        self._last.wait = retry_after(request, self.bucket)
         return self._last.wait is None
 
     def wait(self):

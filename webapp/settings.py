@@ -47,6 +47,20 @@ def env_int(name, default, minimum=0):
     return number
 
 
+def env_float(name, default, minimum=0.0, maximum=None):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number; got {value!r}") from None
+    if not (minimum <= number and (maximum is None or number <= maximum)):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise ImproperlyConfigured(f"{name} must be {bounds}; got {number}")
+    return number
+
+
 def env_list(name, default):
     value = os.environ.get(name, default)
     return [item.strip() for item in value.split(",") if item.strip()]
@@ -320,6 +334,14 @@ LOGOUT_REDIRECT_URL = "login"
 TOXILAB_TEACHER = os.environ.get("TOXILAB_TEACHER", DEFAULT_TEACHER)
 TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET", DEFAULT_DATASET)
 TOXILAB_ARTIFACTS_DIR = Path(os.environ.get("TOXILAB_ARTIFACTS_DIR", VAR_DIR / "artifacts"))
+# The quality gate on promotion (webapp/checker/gate.py), on the same TOXILAB_GATE_TEST_COMMENTS test
+# comments of TOXILAB_GATE_DATASET (default: TOXILAB_DATASET) for every version; README "Promoting a model"
+# says why: MIN_F1 0.5 is above the 0.39 of a model calling every wiki_toxic comment toxic (24% are);
+# MAX_DROP 2 points is above the ~1.4-point standard error of one F1 on 2,000 comments.
+TOXILAB_PROMOTE_MIN_F1 = env_float("TOXILAB_PROMOTE_MIN_F1", 0.5, maximum=1.0)
+TOXILAB_PROMOTE_MAX_DROP = env_float("TOXILAB_PROMOTE_MAX_DROP", 2.0, maximum=100.0)
+TOXILAB_GATE_DATASET = os.environ.get("TOXILAB_GATE_DATASET", TOXILAB_DATASET)
+TOXILAB_GATE_TEST_COMMENTS = env_int("TOXILAB_GATE_TEST_COMMENTS", 2000, minimum=10)
 # A dataset or extra train file named by a server path (launch form, API) must lie in one of these
 # directories; any other path is refused before it is read. Default: data/ in the checkout, the
 # ../shared/data beside it, and TOXILAB_DATA_DIR (the sample data that tests and benchmarks use) if set.
@@ -339,6 +361,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["webapp.formats"]  # ISO dates everywhere (webapp/formats/en/formats.py)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

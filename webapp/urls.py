@@ -15,9 +15,11 @@ admin.site.index_title = "Models, predictions, jobs and accounts"
 
 urlpatterns = [
     path("", views.index, name="checker"),
+    path("flag", views.flag, name="flag"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("dashboard/predictions/", include("webapp.review.urls")),
+    path("dashboard/models/", include("webapp.checker.model_urls")),
     path("dashboard/", include("webapp.training.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -53,6 +53,14 @@ def train_job(self, job_id):
     return result.status
 
 
+@shared_task(name="worker.tasks.score_model", acks_late=True, time_limit=1800, soft_time_limit=1740)
+def score_model(version_id):
+    """Score a model version on the quality gate's test sample (webapp/checker/scoring.py)."""
+    from webapp.checker import scoring
+
+    return scoring.measure_by_id(version_id)
+
+
 def device_label(config):
     """The device ml will pick for this config, with the GPU's memory and, where the worker was
     given one GPU of several, its CUDA_VISIBLE_DEVICES index: "cuda (NVIDIA H100 80GB HBM3, 79 GiB; GPU 1)"."""

@@ -1,8 +1,23 @@
 // The review list: "tick all", and review buttons that update their rows in place (the form still
-// works without JavaScript: it posts and comes back to the same filtered page).
+// works without JavaScript: it posts and comes back to the same filtered page). The "By model" figures
+// are fetched again after each review, and every 30 seconds while the page is shown (others' reviews).
 "use strict";
 
+const SUMMARY_EVERY_MS = 30000;
+
+async function refreshSummary() {
+  const box = document.getElementById("summary-box");
+  if (!box) return;
+  try {
+    const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+    if (response.ok) box.innerHTML = await response.text();  // rendered and escaped by the server
+  } catch (error) {
+    // the figures stay as they were; the next refresh tries again
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setInterval(() => { if (document.visibilityState === "visible") refreshSummary(); }, SUMMARY_EVERY_MS);
   const form = document.getElementById("review-form");
   if (!form) return;
   const notice = document.getElementById("review-notice");
@@ -30,7 +45,7 @@ document.addEventListener("DOMContentLoaded", () => {
     who.className = "muted";
     who.textContent = row.reviewed_by;
     cell.replaceChildren(badge, " ", who);
-    cell.title = `by ${row.reviewed_by}, ${new Date(row.reviewed_at).toLocaleString()}`;
+    cell.title = `by ${row.reviewed_by}, ${row.reviewed_at.slice(0, 16).replace("T", " ")}`;  // ISO, as the page writes it
     tr.querySelector("input[name=ids]").checked = false;
   };
 
@@ -54,6 +69,7 @@ document.addEventListener("DOMContentLoaded", () => {
       answer.rows.forEach(show);
       tickAll.checked = false;
       say(answer.message, false);
+      refreshSummary();
     } catch (error) {
       say("The server could not be reached; nothing was saved.", true);
     }

@@ -21,7 +21,10 @@ document.addEventListener("securitypolicyviolation", event => window.cspViolatio
 def site(transactional_db, django_user_model):
     """A superuser (every page, the admin's too), a finished job with a loss curve, and a prediction."""
     django_user_model.objects.create_superuser("ada", "", PASSWORD)
-    version = ModelVersion.objects.create(name="odd-v1", method="odd", teacher="bundled-minilm", artifact_path="/x")
+    curve = {"threshold": [0.0, 0.5, 1.0], "precision": [0.25, 0.8, 1.0], "recall": [1.0, 0.7, 0.0]}
+    version = ModelVersion.objects.create(
+        name="odd-v1", method="odd", teacher="bundled-minilm", artifact_path="/x", metrics={"validation_curve": curve}
+    )
     prediction = Prediction.objects.create(
         text="you are a zebra", label="toxic", toxic_probability=0.9, model_version=version, source="page"
     )
@@ -42,7 +45,7 @@ def site(transactional_db, django_user_model):
     for job in jobs:
         for step in (1, 2):
             job.points.create(step=step, epoch=step / 2, loss=1 / step)
-    return {"job": jobs[0].pk, "jobs": [job.pk for job in jobs], "prediction": prediction.pk}
+    return {"job": jobs[0].pk, "jobs": [job.pk for job in jobs], "prediction": prediction.pk, "model": version.pk}
 
 
 def pages(site):
@@ -56,6 +59,8 @@ def pages(site):
         "/dashboard/compare/?" + "&".join(f"jobs={pk}" for pk in site["jobs"]),
         "/dashboard/predictions/",
         f"/dashboard/predictions/{prediction}/",
+        "/dashboard/models/",
+        f"/dashboard/models/{site['model']}/",
         "/api/v1/docs",
         "/admin/",
         "/admin/training/trainingjob/",

@@ -1,5 +1,8 @@
 """A real browser (Debian's Chromium through Playwright) on the review page: staff sign in, filter
-by text and verdict, relabel one row in place, relabel the ticked rows, and read the audit trail."""
+by text and verdict, relabel one row in place, relabel the ticked rows (the "By model" figures follow
+each review without a reload), and read the audit trail."""
+
+import re
 
 import pytest
 
@@ -47,17 +50,22 @@ def test_staff_filter_relabel_one_row_in_place_then_the_ticked_rows(live_server,
         page.click(f"#prediction-{first.pk} button[value='{first.pk}:non-toxic']")
         expect(page.locator(f"#prediction-{first.pk} td.reviewed")).to_contain_text("Non-toxic")
         in_place = page.evaluate("window.notReloaded === true")
+        figures = page.locator("#model-summary tbody tr")
+        expect(figures).to_contain_text(re.compile(r"1 \(33\s%\)\s+0\s% of 1"))
 
         for p in (predictions[0], predictions[2]):
             page.check(f"#prediction-{p.pk} input[name=ids]")
         page.click("#bulk-actions button[value=confirm]")
         expect(page.locator("#review-notice")).to_contain_text("2 predictions reviewed.")
+        expect(figures).to_contain_text(re.compile(r"3 \(100\s%\)\s+67\s% of 3"))
+        live_figures = page.evaluate("window.notReloaded === true")
 
         page.click(f"#prediction-{first.pk} a")
         trail = page.locator("#audit-trail tbody").inner_text()
 
     assert len(shown) == 3 and all("zebra" in row for row in shown)
     assert in_place, "the row changed without reloading the page"
+    assert live_figures, "the figures changed without reloading the page"
     states = {p.pk: (p.label, p.reviewed_label) for p in Prediction.objects.all()}
     assert states[predictions[1].pk] == ("toxic", "non-toxic")
     assert states[predictions[0].pk] == states[predictions[2].pk] == ("toxic", "toxic")

@@ -48,6 +48,23 @@ def test_train_prints_progress_lines_and_final_metrics_as_json(tmp_path, tiny_be
     assert "step 1/2" in err and "eval validation" in err
 
 
+def test_train_baseline_writes_a_run_that_predict_serves(tmp_path, data_dir):
+    out = tmp_path / "baseline"
+    code, stdout, err = run_cli(
+        "train", "--method", "baseline", "--dataset", data_dir, "--output", out, "--max-train-samples", 600,
+        "--max-eval-samples", 200, "--baseline-max-features", 5000,
+    )  # fmt: skip
+    assert code == 0, err
+    result = json.loads(stdout.strip().splitlines()[-1])
+    assert result["status"] == "succeeded" and result["method"] == "baseline" and "roc_auc" in result["test"]
+    assert "step 1/" in err and "eval validation" in err and " lr " not in err, "lbfgs has no learning rate"
+
+    code, stdout, err = run_cli("predict", "--model", out, "you stupid idiot", "thank you for the source")
+    assert code == 0, err
+    toxic, benign = (json.loads(line) for line in stdout.splitlines())
+    assert toxic["toxic_probability"] > benign["toxic_probability"]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -58,6 +75,7 @@ def test_train_prints_progress_lines_and_final_metrics_as_json(tmp_path, tiny_be
         (["predict", "--model", "./no/such/run", "hello"], "no such model directory"),
         (["predict", "--model", "./no/such/run"], "give TEXT arguments or --input CSV"),
         (["compare", "./no/such/run"], "not a finished run"),
+        (["train", "--method", "baseline", "--output", "x", "--baseline-c", "0"], "baseline_c: must be in (0.0"),
         ([], "required"),
     ],
 )

@@ -11,6 +11,7 @@ from ml.evaluate import (
     count_parameters,
     dir_size_bytes,
     evaluate_split,
+    pr_curve,
     predict_probs,
     tune_threshold,
 )
@@ -163,3 +164,17 @@ def test_dir_size_bytes_adds_up_nested_files(tmp_path):
     (tmp_path / "sub" / "b.bin").write_bytes(b"y" * 32)
 
     assert dir_size_bytes(tmp_path) == 42
+
+
+def test_the_pr_curve_has_101_points_and_matches_compute_metrics_at_each_threshold():
+    labels = [0, 0, 1, 1, 0, 1, 0, 1]
+    probs = [0.05, 0.42, 0.38, 0.91, 0.66, 0.5, 0.12, 0.77]
+    curve = pr_curve(labels, probs)
+
+    assert len(curve["threshold"]) == len(curve["precision"]) == len(curve["recall"]) == 101
+    for i in (0, 38, 42, 50, 70, 100):
+        at = compute_metrics(labels, probs, curve["threshold"][i])
+        assert curve["recall"][i] == pytest.approx(at["recall"], abs=1e-4)
+        called = sum(p >= curve["threshold"][i] for p in probs)
+        assert curve["precision"][i] == pytest.approx(at["precision"] if called else 1.0, abs=1e-4)
+    assert curve["recall"][0] == 1.0 and curve["recall"][100] == 0.0

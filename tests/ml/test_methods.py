@@ -10,15 +10,31 @@ from ml.methods import Method
 from ml.models import layer_map
 from ml.run import TrainResult, build_models
 
+TRANSFORMERS = tuple(name for name in METHODS if methods.get(name).build)
 
-def test_the_registry_holds_the_four_methods_each_with_what_the_rest_of_ml_reads():
-    assert methods.names() == METHODS == ("teacher", "odd", "even", "lora")
+
+def test_the_registry_holds_the_five_methods_each_with_what_the_rest_of_ml_reads():
+    assert methods.names() == METHODS == ("teacher", "odd", "even", "lora", "baseline")
+    assert TRANSFORMERS == ("teacher", "odd", "even", "lora")
     for method in methods.REGISTRY.values():
-        assert method.label and method.help and 0 < method.default_lr <= 1
-        assert method.loss_terms and set(method.groups) <= set(GROUPS)
+        assert method.label and method.help and method.loss_terms and set(method.groups) <= set(GROUPS)
         assert DEFAULT_LR[method.name] == method.default_lr == TrainConfig(method=method.name).lr
+        if method.name in TRANSFORMERS:
+            assert 0 < method.default_lr <= 1 and method.uses_teacher and method.runtime is None
     assert [name for name, method in methods.REGISTRY.items() if method.layers] == ["odd", "even"]
     assert methods.using("distillation") == ("odd", "even") and methods.using("lora") == ("lora",)
+    assert methods.using("training") == TRANSFORMERS and methods.using("baseline") == ("baseline",)
+    assert methods.using("data") == METHODS
+
+
+def test_the_baseline_reads_no_teacher_and_records_none():
+    baseline = methods.get("baseline")
+    assert not baseline.uses_teacher and baseline.default_lr is None and baseline.runtime == "sklearn"
+    cfg = TrainConfig(method="baseline", teacher="bert-base-uncased")
+    assert cfg.teacher == "none" and cfg.lr is None
+    with pytest.raises(ConfigError, match="baseline_c: must be in") as info:
+        TrainConfig(method="baseline", baseline_c=0, baseline_char_ngrams=1)
+    assert set(info.value.errors) == {"baseline_c", "baseline_char_ngrams"}
 
 
 def test_every_logged_loss_term_has_a_chart_label():
@@ -28,7 +44,7 @@ def test_every_logged_loss_term_has_a_chart_label():
 
 
 def test_an_unknown_method_is_a_config_error_that_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="must be one of teacher, odd, even, lora, got 'half'"):
+    with pytest.raises(ConfigError, match="must be one of teacher, odd, even, lora, baseline, got 'half'"):
         methods.get("half")
     with pytest.raises(ConfigError, match="student method"):
         layer_map(12, "teacher")
@@ -37,31 +53,35 @@ def test_an_unknown_method_is_a_config_error_that_lists_the_known_ones():
 def test_a_method_gives_either_a_builder_or_its_own_training():
     with pytest.raises(ValueError, match="exactly one"):
         Method("nothing", "no method", "builds nothing", default_lr=1e-3, loss_terms=("cls",))
+    with pytest.raises(ValueError, match="gives load and runtime too"):
+        Method("half", "half", "trains itself", default_lr=None, loss_terms=("cls",), train=lambda cfg: None)
 
 
 def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypatch, tmp_path):
     """A method like a TF-IDF baseline registers `train` and skips ml's transformer loop entirely."""
     calls = []
 
-    def train_baseline(cfg, on_progress, should_stop):
+    def train_words(cfg, on_progress, should_stop):
         calls.append((cfg.method, cfg.lr, on_progress, should_stop()))
         return TrainResult("succeeded", str(tmp_path), {"method": cfg.method})
 
-    baseline = Method(
-        "baseline",
+    words = Method(
+        "words",
         "word-count baseline",
         "a bag of words",
         default_lr=0.5,
         loss_terms=("cls",),
         groups=("advanced",),
-        train=train_baseline,
+        train=train_words,
+        load=lambda path, run, metrics, threshold: None,
+        runtime="words",
     )
-    monkeypatch.setitem(methods.REGISTRY, "baseline", baseline)
+    monkeypatch.setitem(methods.REGISTRY, "words", words)
 
-    result = ml.train({"method": "baseline", "output": str(tmp_path)}, should_stop=lambda: False)
+    result = ml.train({"method": "words", "output": str(tmp_path)}, should_stop=lambda: False)
 
-    assert result.metrics == {"method": "baseline"} and calls == [("baseline", 0.5, None, False)]
-    assert ("baseline", "word-count baseline") in methods.choices()
+    assert result.metrics == {"method": "words"} and calls == [("words", 0.5, None, False)]
+    assert ("words", "word-count baseline") in methods.choices()
 
 
 def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
@@ -76,7 +96,7 @@ def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
         TrainConfig(method="first-half", alpha_cls=0, alpha_div=0, alpha_cos=0)
 
 
-@pytest.mark.parametrize("name", METHODS)
+@pytest.mark.parametrize("name", TRANSFORMERS)
 def test_each_method_logs_exactly_its_registered_loss_terms(name, tiny_artifact_dir, data_dir):
     from accelerate import Accelerator
 

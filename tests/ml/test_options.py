@@ -73,7 +73,7 @@ def test_the_cli_has_a_flag_for_every_trainconfig_field():
     flags = train_flags()
     assert set(flags) == {option.name for option in options()}
     assert all(flags[name].option_strings == ["--" + name.replace("_", "-")] for name in flags)
-    assert flags["method"].choices == ("teacher", "odd", "even", "lora") and flags["method"].required
+    assert flags["method"].choices == ("teacher", "odd", "even", "lora", "baseline") and flags["method"].required
     assert "from 1 to 100; default 3" in flags["epochs"].help
 
 

@@ -27,6 +27,44 @@ def no_runtime_choice(settings):
     settings.RUNTIME_CHOICE = False
 
 
+@pytest.fixture(autouse=True)
+def gate_sample(settings, data_dir):
+    """The quality gate scores versions on 200 test comments of the real data (webapp/checker/scoring.py)."""
+    settings.TOXILAB_GATE_DATASET = str(data_dir)
+    settings.TOXILAB_GATE_TEST_COMMENTS = 200
+
+
+@pytest.fixture
+def scored(db):
+    """Store a version's scores on the gate's sample as given: the gate computes real figures from them.
+    `scored(version, f1=...)` picks probabilities for which the version's F1 at its threshold is about `f1`."""
+    from webapp.checker import scoring
+    from webapp.checker.models import SampleScores
+
+    def score(version, probabilities=None, labels=None, f1=None):
+        if probabilities is None:
+            labels, probabilities = scores_with_f1(f1, version.threshold)
+        SampleScores.objects.update_or_create(
+            model_version=version,
+            sample=scoring.sample_key(),
+            defaults={"labels": labels, "probabilities": probabilities, "runtime": version.runtime},
+        )
+        scoring.set_threshold(version, version.threshold)  # refreshes its serving F1
+        return scoring.figures(version)
+
+    return score
+
+
+def scores_with_f1(f1, threshold, positives=50, negatives=150):
+    """Labels and probabilities on which a classifier at `threshold` finds `hits` of `positives` toxic
+    comments and raises no false alarm: F1 = 2·hits / (positives + hits)."""
+    hits = round(f1 * positives / (2 - f1))
+    above, below = min(threshold + 0.05, 1.0), max(threshold - 0.05, 0.0)
+    labels = [1] * positives + [0] * negatives
+    probabilities = [above] * hits + [below] * (positives - hits) + [below] * negatives
+    return labels, probabilities
+
+
 @pytest.fixture
 def active_model(db, tiny_artifact_dir):
     """The tiny test model, registered and active (its verdicts are meaningless)."""

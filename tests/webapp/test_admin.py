@@ -38,13 +38,27 @@ def test_a_script_comment_is_escaped_in_the_list_and_the_detail_page(admin_clien
         assert "&lt;script&gt;alert(&quot;admin&quot;)&lt;/script&gt;" in content
 
 
-def test_the_activate_action_switches_the_active_model(admin_client, active_model):
+def test_the_activate_action_switches_the_active_model_through_the_gate(admin_client, active_model, scored):
     other = ModelVersion.objects.create(name="other", method="odd", teacher="t", artifact_path="/x")
+    scored(active_model, f1=0.8), scored(other, f1=0.8)
 
     response = admin_client.post("/admin/checker/modelversion/", {"action": "activate", "_selected_action": [other.pk]})
 
     assert response.status_code == 302
     assert ModelVersion.current() == other
+    assert other.promotions.get().source == "admin"
+
+
+def test_the_activate_action_refuses_what_the_gate_refuses(admin_client, active_model, scored):
+    worse = ModelVersion.objects.create(name="worse", method="odd", teacher="t", artifact_path="/x")
+    scored(active_model, f1=0.8), scored(worse, f1=0.7)
+
+    response = admin_client.post(
+        "/admin/checker/modelversion/", {"action": "activate", "_selected_action": [worse.pk]}, follow=True
+    )
+
+    assert ModelVersion.current() == active_model
+    assert "points under the active model" in response.content.decode()
 
 
 def test_the_activate_action_refuses_two_models_at_once(admin_client, active_model):

@@ -13,10 +13,13 @@ def test_it_judges_one_text_and_names_the_model(check_api, active_model):
     assert body["model"] == {
         "id": active_model.pk,
         "name": "tiny",
+        "display_name": "fine-tuned teacher “tiny”",
         "method": "teacher",
-        "teacher": active_model.teacher,
+        "teacher": "tiny-bert0",  # the last part of the teacher's directory, never a server path
         "created": body["model"]["created"],
         "runtime": "torch-fp32",
+        "threshold": active_model.threshold,
+        "test_f1": active_model.metrics["test_at_threshold"]["f1"],
     }
     [result] = body["results"]
     assert result["label"] in ("toxic", "non-toxic")

@@ -184,14 +184,14 @@ def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengt
 def test_a_failed_model_call_answers_500_json_and_the_next_check_is_served(check_api, active_model, monkeypatch):
     classify.active_model.predict(["load"])
     classifier = classify.active_model._classifier
-    real_predict = classifier.predict
+    real_predict = classifier.predict_proba
 
-    def predict(texts, **options):
+    def predict_proba(texts, **options):
         if "boom" in texts:
             raise RuntimeError("out of memory in the middle of a batch")
         return real_predict(texts, **options)
 
-    monkeypatch.setattr(classifier, "predict", predict)
+    monkeypatch.setattr(classifier, "predict_proba", predict_proba)
 
     failed = check_api({"texts": ["fine", "boom"]})
     assert failed.status_code == 500

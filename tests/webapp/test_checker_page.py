@@ -12,7 +12,8 @@ def test_it_shows_the_form_and_the_model_that_will_judge(client, active_model):
 
     assert response.status_code == 200
     assert b'<form id="check-form" method="post"' in response.content
-    assert b"Checked by <strong>tiny</strong>" in response.content
+    assert "Checked by <strong>fine-tuned teacher “tiny”</strong>, trained " in response.content.decode()
+    assert active_model.artifact_path not in response.content.decode()
 
 
 def test_it_gives_a_friendly_notice_when_no_model_is_active(client, db):
@@ -34,7 +35,8 @@ def test_a_plain_form_post_shows_the_verdict_probability_and_model(client, activ
     content = response.content.decode()
     assert f'data-label="{prediction.label}"' in content
     assert f"Toxic probability: <strong>{prediction.toxic_percent}</strong>" in content
-    assert "Judged by <strong>tiny</strong>" in content
+    assert "Judged by <strong>fine-tuned teacher “tiny”</strong>, trained " in content
+    assert active_model.teacher not in content and active_model.artifact_path not in content  # no server path
     assert "<html" in content
 
 

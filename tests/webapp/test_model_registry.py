@@ -10,9 +10,15 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from ml.inference import Classifier
-from webapp.checker.models import ModelVersion, Prediction
+from webapp.checker.models import ModelVersion, Prediction, Promotion
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def tiny_model_passes_the_gate(settings):
+    """These tests are about serving: the tiny model (F1 about 0.37 on the gate's sample) may be activated."""
+    settings.TOXILAB_PROMOTE_MIN_F1 = 0.2
 
 
 def test_register_model_reads_method_teacher_and_metrics_from_the_artifact(db, tiny_artifact_dir, capsys):
@@ -26,11 +32,14 @@ def test_register_model_reads_method_teacher_and_metrics_from_the_artifact(db, t
     assert "Registered model" in capsys.readouterr().out
 
 
-def test_register_model_with_activate_replaces_the_active_model(db, tiny_artifact_dir):
+def test_register_model_with_activate_replaces_the_active_model_through_the_gate(db, tiny_artifact_dir):
     call_command("register_model", str(tiny_artifact_dir), "--name", "old", "--activate")
     call_command("register_model", str(tiny_artifact_dir), "--name", "new", "--activate")
 
     assert list(ModelVersion.objects.filter(active=True).values_list("name", flat=True)) == ["new"]
+    new, old = Promotion.objects.all()
+    assert (new.model_version.name, new.previous.name, new.source, new.forced) == ("new", "old", "cli", False)
+    assert new.figures["candidate"]["f1"] == new.figures["active"]["f1"] > 0.2  # the same model, same comments
 
 
 def test_the_database_refuses_a_second_active_model(db):

@@ -9,6 +9,7 @@ import signal
 from channels.testing import WebsocketCommunicator
 from services import session_cookie, tiny_job_options, wait_until
 
+from webapp.checker import scoring
 from webapp.checker.models import ModelVersion
 from webapp.training import jobs, options
 from webapp.training.models import TrainingJob
@@ -80,6 +81,11 @@ def test_a_job_streams_its_loss_live_while_the_database_collects_it_and_register
     version = wait_until(lambda: fresh(job).model_version, what="the model to be registered")
     assert version == ModelVersion.objects.get(name=f"job-{job.pk}")
     assert version.artifact_path == job.output_dir and not version.active
+    scored = wait_until(
+        lambda: [m for m in log_of(job) if "scored on the gate's test sample" in m], what="the worker to score it"
+    )
+    assert len(scoring.scores_of(version).probabilities) == 200
+    assert f"test F1 {fresh(job).model_version.serving_f1:.4f}" in scored[0]
 
 
 def test_cancel_stops_a_running_job_within_a_few_steps_and_a_queued_one_never_starts(

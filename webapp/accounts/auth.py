@@ -1,6 +1,7 @@
 """Who may use the staff pages (dashboard, review) and the staff API: active staff users, by session or
-bearer token. Looking needs only staff; each action also needs its permission (webapp/accounts/permissions.py),
-which a token's user must have too. Apps import their checks from here."""
+bearer token. Looking at the dashboard needs only staff; reading stored predictions and each action also
+need their permission (webapp/accounts/permissions.py), which a token's user must have too. Apps import
+their checks from here."""
 
 from functools import wraps
 
@@ -97,7 +98,7 @@ def authorize(user, perm):
 
 
 def api_auth(perm=None):
-    """An endpoint's `auth=`: staff by token or session, with `perm` when the endpoint changes something."""
+    """An endpoint's `auth=`: staff by token or session, with `perm` when the endpoint needs one."""
     return [StaffToken(perm), StaffSession(perm)]
 
 

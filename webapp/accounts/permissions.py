@@ -1,12 +1,14 @@
-"""The staff roles: three groups of Django permissions. Staff without a group may look at the staff pages
-but change nothing; superusers may do everything. The permissions are declared on their models' Meta
+"""The staff roles: three groups of Django permissions. Staff without a group may look at the training
+dashboard but change nothing, and may not read the stored predictions (the comments end users checked):
+that takes checker.view_prediction, Django's own view permission, which the admin's prediction list
+honours too. Superusers may do everything. The permissions are declared on their models' Meta
 (checker.Prediction, checker.ModelVersion, training.TrainingJob); this is the one list of who gets which."""
 
 from django.apps import apps as installed_apps
 from django.contrib.auth.management import create_permissions
 
 GROUPS = {
-    "Reviewers": ["checker.review_prediction", "checker.export_prediction"],
+    "Reviewers": ["checker.view_prediction", "checker.review_prediction", "checker.export_prediction"],
     "Trainers": ["training.launch_trainingjob", "training.cancel_trainingjob", "training.retry_trainingjob"],
     # view_modelversion: the admin's model list, whose action also activates a model
     "Model owners": ["checker.promote_modelversion", "checker.view_modelversion"],
@@ -16,6 +18,17 @@ GROUPS = {
 def group_of(perm):
     """The group that grants `perm` ("app_label.codename"), for the message of a 403."""
     return next((name for name, perms in GROUPS.items() if perm in perms), None)
+
+
+def grant(apps, name, perm):
+    """Give the existing group `name` the permission `perm` too (a migration's upgrade of a group)."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    label, _, codename = perm.partition(".")
+    found = Permission.objects.filter(content_type__app_label=label, codename=codename).first()
+    group = Group.objects.filter(name=name).first()
+    if group is not None and found is not None:
+        group.permissions.add(found)
 
 
 def create_groups(apps=installed_apps, **kwargs):

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from webapp.checker import runtime_choice
-from webapp.checker.models import ModelVersion, Prediction
+from webapp.checker import gate, runtime_choice
+from webapp.checker.models import ModelVersion, Prediction, Promotion
 
 
 @admin.register(ModelVersion)
@@ -19,6 +19,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "candidate_f1",
         "runtime_note",
         "runtime_checked",
+        "threshold",
+        "serving_f1",
     ]
     actions = ["activate", "deactivate"]
 
@@ -37,7 +39,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         version = queryset.get()
         if version.runtime_checked is None:  # registered before runtimes were chosen: choose now
             runtime_choice.choose(version)
-        version.activate()
+        try:
+            gate.promote(version, request.user, Promotion.Source.ADMIN)
+        except (gate.AlreadyActive, gate.PromotionRefused) as exc:
+            self.message_user(request, f"{exc} (on the model's page in the dashboard).", messages.ERROR)
+            return
         self.message_user(request, f"{version} is now the active model.")
 
     @admin.action(description="Deactivate the selected models", permissions=["promote"])

@@ -3,12 +3,14 @@
 from datetime import datetime
 from typing import Literal
 
+from django.http import JsonResponse
 from ninja import Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictStr, field_validator, model_validator
 
-from webapp.checker import classify
+from webapp import ratelimit
+from webapp.checker import classify, flags
 from webapp.checker.models import ModelVersion, Prediction
 from webapp.json_body import require_json
 from webapp.ratelimit import ClientRateLimit
@@ -56,16 +58,36 @@ class CheckIn(Schema):
 class ModelOut(Schema):
     id: int
     name: str
+    display_name: str = Field(description="the name end users read: method and name")
     method: str
-    teacher: str
+    teacher: str = Field(description="the teacher's hub name, or the last part of its directory")
     created: datetime
     runtime: str = Field(description="the CPU runtime that answers: torch-fp32, torch-int8, onnx-fp32 or onnx-int8")
+    threshold: float = Field(description="a comment is toxic when its toxic_probability is at or above this")
+    test_f1: float | None = Field(
+        None, alias="quality_f1", description="test F1 at this threshold (the gate's test sample when scored)"
+    )
+
+    @staticmethod
+    def resolve_teacher(version):
+        return version.teacher_name
 
 
 class ResultOut(Schema):
     label: Literal["toxic", "non-toxic"]
     toxic_probability: float = Field(ge=0, le=1)
     prediction_id: int
+    flag_token: str = Field(description="send to POST /predictions/{prediction_id}/flag if the verdict is wrong")
+
+
+class FlagIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    token: StrictStr = Field(description="the `flag_token` that came with the verdict")
+
+
+class FlagOut(Schema):
+    prediction_id: int
+    flagged: bool
 
 
 class CheckOut(Schema):
@@ -87,6 +109,29 @@ def check(request, payload: CheckIn):
     texts = [payload.text] if payload.texts is None else payload.texts
     version, predictions = _check_or_503(texts)
     return {"model": version, "results": [_result(p) for p in predictions]}
+
+
+@router.post(
+    "/predictions/{prediction_id}/flag",
+    response={200: FlagOut, **{code: ErrorOut for code in (400, 403, 404, 415, 429)}},
+    summary="Say a verdict is wrong",
+)
+@decorate_view(require_json)
+def flag(request, prediction_id: int, payload: FlagIn):
+    """Flag a prediction for staff review, with the `flag_token` its check answered. No account is needed;
+    flags are rate-limited per address (apart from checks); another prediction's token is refused (403)."""
+    wait = ratelimit.retry_after(request, "flag")
+    if wait:
+        refusal = JsonResponse({"error": f"too many flags from your address; try again in {wait} seconds"}, status=429)
+        refusal["Retry-After"] = str(wait)
+        return refusal
+    try:
+        flags.flag(payload.token, prediction_id)
+    except flags.FlagRefused as exc:
+        raise HttpError(403, str(exc)) from None
+    except flags.FlagNotFound as exc:
+        raise HttpError(404, str(exc)) from None
+    return {"prediction_id": prediction_id, "flagged": True}
 
 
 @router.get("/model", response={200: ModelOut, 503: ErrorOut}, summary="The active model")
@@ -113,4 +158,5 @@ def _result(prediction):
         "label": prediction.label,
         "toxic_probability": prediction.toxic_probability,
         "prediction_id": prediction.pk,
+        "flag_token": flags.token_for(prediction),
     }

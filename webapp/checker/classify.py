@@ -41,7 +41,7 @@ class ActiveModel:
     (webapp/checker/batching.py), otherwise each waits for the lock in turn.
     """
 
-    COLUMNS = ("id", "name", "method", "teacher", "artifact_path", "created", "runtime")
+    COLUMNS = ("id", "name", "method", "teacher", "artifact_path", "created", "runtime", "threshold", "serving_f1")
 
     def __init__(self):
         self._lock = threading.Lock()  # loading, and the model itself when batching is off
@@ -49,7 +49,8 @@ class ActiveModel:
         self._row = self._version = self._classifier = None
 
     def predict(self, texts):
-        """(version, verdicts) of the active model, or NoActiveModel / ModelUnavailable / PredictionFailed."""
+        """(version, toxic-class probabilities) of the active model, or NoActiveModel / ModelUnavailable /
+        PredictionFailed. The version's threshold turns them into labels (a new threshold needs no reload)."""
         row = self._active_row()
         if row is None:
             raise NoActiveModel
@@ -75,7 +76,7 @@ class ActiveModel:
     @staticmethod
     def _call(classifier, texts):
         try:
-            return classifier.predict(texts, batch_size=max(settings.BATCH_MAX_SIZE, 32))
+            return classifier.predict_proba(texts, batch_size=max(settings.BATCH_MAX_SIZE, 32))
         except Exception as exc:
             log.exception("the model failed on a batch of %d texts", len(texts))
             raise PredictionFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -149,16 +150,16 @@ def _warm_up():
 
 def check(texts, source):
     """Judge `texts` with the active model; returns (version, saved Prediction rows) in input order."""
-    version, verdicts = active_model.predict(list(texts))
+    version, probabilities = active_model.predict(list(texts))
     rows = [
         Prediction(
             text=text,
-            label=verdict.label,
-            toxic_probability=verdict.toxic_probability,
+            label=version.label_for(probability),
+            toxic_probability=probability,
             model_version=version,
             source=source,
         )
-        for text, verdict in zip(texts, verdicts, strict=True)
+        for text, probability in zip(texts, probabilities, strict=True)
     ]
     if len(rows) == 1:  # one INSERT in autocommit: bulk_create would add a BEGIN and a COMMIT around it
         rows[0].save(force_insert=True)

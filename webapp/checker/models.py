@@ -1,9 +1,15 @@
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ml import methods
+
+DEFAULT_THRESHOLD = 0.5  # ml.evaluate.DEFAULT_THRESHOLD, for runs whose metrics.json tuned none
+# A probability this close to the serving threshold (either side) is shown to end users as uncertain.
+UNCERTAIN_BAND = 0.1
 
 
 class ModelVersion(models.Model):
@@ -30,6 +36,12 @@ class ModelVersion(models.Model):
     candidate_f1 = models.FloatField(null=True, blank=True, verbose_name="candidate test F1")
     runtime_note = models.CharField(max_length=300, blank=True)
     runtime_checked = models.DateTimeField(null=True, blank=True)
+    # The serving threshold: a comment is toxic when its probability is >= this. Registering sets it
+    # to the one tuned on validation (metrics.json "threshold"); model owners change it on the model's page.
+    threshold = models.FloatField(default=0.5)
+    # Test F1 at that threshold on the gate's test sample (webapp/checker/scoring.py), kept on the row
+    # so that the checker page shows it without reading the scores; None until the version is scored.
+    serving_f1 = models.FloatField(null=True, blank=True, verbose_name="test F1 at the serving threshold")
 
     class Meta:
         ordering = ["-created"]
@@ -52,6 +64,45 @@ class ModelVersion(models.Model):
         ModelVersion.objects.filter(active=True).exclude(pk=self.pk).update(active=False)
         ModelVersion.objects.filter(pk=self.pk).update(active=True)
         self.active = True
+
+    def label_for(self, probability):
+        """The verdict this version gives a toxic-class probability: toxic at or above its threshold."""
+        return Prediction.Label.TOXIC if probability >= self.threshold else Prediction.Label.NON_TOXIC
+
+    def is_uncertain(self, probability):
+        """Whether `probability` lies within UNCERTAIN_BAND of the threshold, on either side."""
+        return abs(probability - self.threshold) < UNCERTAIN_BAND
+
+    @property
+    def threshold_percent(self):
+        return f"{self.threshold:.1%}"
+
+    @property
+    def tuned_threshold(self):
+        """The threshold tuned on validation when the run was trained (0.5 for runs that have none)."""
+        return self.metrics.get("threshold", DEFAULT_THRESHOLD)
+
+    @property
+    def display_name(self):
+        """What end users read: the method and the name, never a server path."""
+        return f"{self.get_method_display()} “{PurePath(self.name).name}”"
+
+    @property
+    def teacher_name(self):
+        """The teacher as a hub name ("bundled-minilm") or the last part of a server path."""
+        return (
+            PurePath(self.teacher).name if "/" in self.teacher and self.teacher.startswith(("/", ".")) else self.teacher
+        )
+
+    @property
+    def quality_f1(self):
+        """The one quality figure end users see: test F1 at the serving threshold, from the gate's sample,
+        else from the run's own test split while the threshold is still the tuned one; else None."""
+        if self.serving_f1 is not None:
+            return self.serving_f1
+        if self.threshold == self.tuned_threshold:
+            return (self.metrics.get("test_at_threshold") or {}).get("f1")
+        return None
 
     @property
     def test_f1(self):
@@ -89,9 +140,13 @@ class Prediction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # End users' "Is this wrong?" on the checker (webapp/review/flags.py): how often, and since when.
+    flag_count = models.PositiveIntegerField(default=0)
+    first_flagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
+        # Reading predictions needs Django's own checker.view_prediction (the Reviewers group has it).
         permissions = [
             ("review_prediction", "Can confirm or relabel predictions"),
             ("export_prediction", "Can export predictions as CSV"),
@@ -105,7 +160,13 @@ class Prediction(models.Model):
             models.Index(fields=["toxic_probability", "id"], name="prediction_probability_id"),
             # Reviewed rows are few: the "reviewed" filter and the training export read this index.
             models.Index(fields=["-reviewed_at"], name="prediction_reviewed", condition=Q(reviewed_at__isnull=False)),
+            # Flagged rows are fewer still: the review page's "flagged" filter.
+            models.Index(
+                fields=["-first_flagged_at"], name="prediction_flagged", condition=Q(first_flagged_at__isnull=False)
+            ),
         ]
+        # Identical texts (duplicate groups) are found through a hash index on the text, PostgreSQL only:
+        # migration 0008_prediction_flags_undo_text_hash.
 
     def __str__(self):
         return f"{self.get_label_display()} ({self.toxic_percent}) #{self.pk}"
@@ -113,6 +174,11 @@ class Prediction(models.Model):
     @property
     def toxic_percent(self):
         return f"{self.toxic_probability:.1%}"
+
+    @property
+    def uncertain(self):
+        """Whether the probability lies within UNCERTAIN_BAND of its model's serving threshold."""
+        return self.model_version.is_uncertain(self.toxic_probability)
 
     @property
     def final_label(self):
@@ -125,11 +191,13 @@ class Prediction(models.Model):
 
 
 class PredictionReview(models.Model):
-    """One staff review of one prediction: the audit trail. Rows are only ever added."""
+    """One staff review of one prediction: the audit trail. Rows are only ever added: an undo is a row
+    of its own that names the review it undid."""
 
     class Action(models.TextChoices):
         CONFIRM = "confirm", "confirmed"
         RELABEL = "relabel", "relabelled"
+        UNDO = "undo", "undid a review"
 
     prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(
@@ -140,10 +208,63 @@ class PredictionReview(models.Model):
     # The label shown before this review (the model's verdict, or the previous reviewer's) and after.
     previous_label = models.CharField(max_length=10, choices=Prediction.Label.choices)
     label = models.CharField(max_length=10, choices=Prediction.Label.choices)
+    undoes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="undone_by", help_text="for an undo"
+    )
 
     class Meta:
         ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["reviewer", "-created"], name="review_reviewer_created")]
 
     def __str__(self):
         change = f"{self.previous_label} -> {self.label}"
         return f"{self.reviewer} {self.get_action_display()} #{self.prediction_id}: {change}"
+
+
+class SampleScores(models.Model):
+    """One version's toxic-class probabilities on the gate's fixed test sample (webapp/checker/scoring.py):
+    figures at any threshold, and comparisons between versions, come from these without running a model again."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="test_scores")
+    sample = models.CharField(max_length=600)  # scoring.sample_key(): the dataset, split, size and seed
+    labels = models.JSONField()
+    probabilities = models.JSONField()
+    runtime = models.CharField(max_length=16, choices=ModelVersion.Runtime.choices)
+    measured = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model_version", "sample"], name="one_score_set_per_sample")]
+
+    def __str__(self):
+        return f"{self.model_version} on {self.sample}"
+
+
+class Promotion(models.Model):
+    """One activation of a model version: who made it serve the checker, when, with which figures,
+    and, when the quality gate refused it and an owner forced it, the gate's reason."""
+
+    class Source(models.TextChoices):
+        DASHBOARD = "dashboard", "dashboard"
+        API = "api", "API"
+        CLI = "cli", "register_model"
+        ADMIN = "admin", "admin"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotions")
+    previous = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="promotions"
+    )
+    promoted_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    rollback = models.BooleanField(default=False)  # back to a version that had served before
+    figures = models.JSONField(default=dict, blank=True)  # webapp.checker.gate.Verdict.as_dict()
+    forced = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)  # why the gate refused it, when forced
+
+    class Meta:
+        ordering = ["-promoted_at", "-id"]
+
+    def __str__(self):
+        return f"{self.model_version} by {self.promoted_by or '?'} at {self.promoted_at:%Y-%m-%d %H:%M}"

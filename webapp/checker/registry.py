@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from ml.artifacts import read_metrics, read_run_info
 from ml.errors import ModelLoadError, one_line
-from webapp.checker.models import ModelVersion
+from webapp.checker.models import DEFAULT_THRESHOLD, ModelVersion
 
 
 class ArtifactError(Exception):
@@ -18,6 +18,9 @@ class ArtifactError(Exception):
 
 
 def register(directory, name=None, activate=False):
+    """A ModelVersion for the run directory, serving at the threshold its run tuned on validation.
+    `activate` switches to it at once, past the quality gate and without a Promotion row: for tests
+    and fixtures; people promote through webapp.checker.gate.promote (register_model --activate)."""
     path = Path(directory).resolve()
     try:
         read_run_info(path, required=True)  # a plain checkpoint is refused before loading anything
@@ -36,6 +39,7 @@ def register(directory, name=None, activate=False):
             teacher=info["teacher"],
             artifact_path=str(path),
             metrics=metrics,
+            threshold=metrics.get("threshold", DEFAULT_THRESHOLD),  # tuned on validation
             created=created if timezone.is_aware(created) else timezone.make_aware(created, UTC),
         )
         if activate:

@@ -1,8 +1,9 @@
+from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp import ratelimit
-from webapp.checker import classify
+from webapp.checker import classify, flags
 from webapp.checker.forms import CheckForm
 from webapp.checker.models import ModelVersion, Prediction
 
@@ -44,4 +45,27 @@ def _judge(request, form, context):
     except classify.PredictionFailed:
         context["failed"] = True
         return 500
+    context["flag_token"] = flags.token_for(context["prediction"])
     return 200
+
+
+@require_POST
+def flag(request):
+    """The "Is this wrong?" form under a verdict: the page's form (a thank-you page) or its script (JSON)."""
+    status, message = _flag(request)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return JsonResponse({"message": message} if status == 200 else {"error": message}, status=status)
+    return render(request, "checker/flagged.html", {"message": message, "ok": status == 200}, status=status)
+
+
+def _flag(request):
+    wait = ratelimit.retry_after(request, "flag")
+    if wait:
+        return 429, f"Too many flags from your address. Try again in {wait} second{'s' if wait != 1 else ''}."
+    try:
+        flags.flag(request.POST.get("token", ""))
+    except flags.FlagRefused as exc:
+        return 403, str(exc)
+    except flags.FlagNotFound as exc:
+        return 404, str(exc)
+    return 200, "Thank you: staff will look at this verdict again."

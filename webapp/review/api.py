@@ -2,8 +2,8 @@
 query parameters, seek-paginated), one prediction with its audit trail, and review actions.
 
 Same staff authentication as /api/v1/jobs (bearer token or staff session): 401 without
-credentials, 403 for users who are not staff (or, to review, lack checker.review_prediction), 400 naming
-the field for bad input.
+credentials, 403 for users who are not staff or lack checker.view_prediction (to review,
+checker.review_prediction), 400 naming the field for bad input.
 """
 
 from datetime import date, datetime
@@ -14,11 +14,12 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, model_validator
 
 from ml.errors import one_line
-from webapp.accounts.auth import API_AUTH, api_auth
-from webapp.checker.models import Prediction
+from webapp.accounts.auth import api_auth
+from webapp.checker.models import Prediction, PredictionReview
 from webapp.review import actions, filters, summary
 
-router = Router(tags=["prediction review"], auth=API_AUTH)
+router = Router(tags=["prediction review"], auth=api_auth("checker.view_prediction"))
+REVIEW_AUTH = api_auth("checker.review_prediction")
 Label = Literal["toxic", "non-toxic"]
 
 
@@ -31,7 +32,8 @@ class FilterParams(Schema):
     source: Literal["page", "api"] | None = None
     since: date | None = Field(None, description="checked on or after this day")
     until: date | None = Field(None, description="checked on or before this day")
-    reviewed: Literal["yes", "no", "relabelled"] | None = None
+    reviewed: Literal[tuple(filters.REVIEWED)] | None = None
+    flagged: Literal[tuple(filters.FLAGGED)] | None = Field(None, description="flagged wrong by end users")
     sort: Literal[tuple(filters.SORTS)] = "newest"
     limit: int = Field(filters.PAGE_SIZE, ge=1, le=200)
     after: str | None = Field(None, description="`next` of the previous answer")
@@ -50,6 +52,8 @@ class PredictionOut(Schema):
     final_label: Label
     reviewed_by: str | None
     reviewed_at: datetime | None
+    flag_count: int = Field(description="how often end users said the verdict is wrong")
+    first_flagged_at: datetime | None
 
     @staticmethod
     def resolve_reviewed_label(prediction):
@@ -63,9 +67,14 @@ class PredictionOut(Schema):
 class ReviewOut(Schema):
     reviewer: str | None
     created: datetime
-    action: Literal["confirm", "relabel"]
+    action: Literal[tuple(PredictionReview.Action.values)]
     previous_label: Label
     label: Label
+    undoes: datetime | None = Field(description="for an undo: when the review it took back was made")
+
+    @staticmethod
+    def resolve_undoes(row):
+        return row.undoes.created if row.undoes else None
 
     @staticmethod
     def resolve_reviewer(row):
@@ -77,7 +86,7 @@ class PredictionDetail(PredictionOut):
 
     @staticmethod
     def resolve_reviews(prediction):
-        return list(prediction.reviews.select_related("reviewer"))
+        return list(prediction.reviews.select_related("reviewer", "undoes"))
 
 
 class SummaryOut(Schema):
@@ -99,11 +108,13 @@ class PredictionPage(Schema):
 
 
 class ReviewIn(Schema):
-    """Either `{"label": "toxic" | "non-toxic"}` or `{"confirm": true}` (keep the label shown)."""
+    """Either `{"label": "toxic" | "non-toxic"}` or `{"confirm": true}` (keep the label shown); with
+    `"same_text": true`, every prediction of the same text gets the review too."""
 
     model_config = ConfigDict(extra="forbid")
     label: Label | None = None
     confirm: StrictBool | None = None
+    same_text: StrictBool = False
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -125,11 +136,16 @@ class BulkReviewOut(Schema):
     items: list[PredictionOut]
 
 
+class UndoOut(Schema):
+    undone: int = Field(description="predictions whose review was taken back")
+    items: list[PredictionOut]
+
+
 class ErrorOut(Schema):
     error: str
 
 
-ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409)}
 
 
 @router.get("/predictions", response={200: PredictionPage, **ERRORS}, summary="List stored predictions")
@@ -160,14 +176,27 @@ def predictions_summary(request, params: Query[FilterParams]):
 
 @router.post(
     "/predictions/review",
-    auth=api_auth("checker.review_prediction"),
+    auth=REVIEW_AUTH,
     response={200: BulkReviewOut, **ERRORS},
     summary=f"Confirm or relabel up to {actions.MAX_BULK} predictions at once",
 )
 def review_predictions(request, payload: BulkReviewIn):
-    count = _review(payload.ids, request.auth, payload.action)
-    items = Prediction.objects.filter(pk__in=payload.ids).select_related("reviewed_by").order_by("id")
-    return {"reviewed": count, "items": list(items)}
+    ids = _review(payload.ids, request.auth, payload)
+    return {"reviewed": len(ids), "items": _items(ids)}
+
+
+@router.post(
+    "/predictions/undo",
+    auth=REVIEW_AUTH,
+    response={200: UndoOut, **ERRORS},
+    summary="Undo your last review (409 when there is none, or someone reviewed one of them since)",
+)
+def undo_review(request):
+    try:
+        ids = actions.undo_last(request.auth)
+    except actions.ReviewError as exc:
+        raise HttpError(409, one_line(exc)) from None
+    return {"undone": len(ids), "items": _items(ids)}
 
 
 @router.get(
@@ -181,12 +210,12 @@ def get_prediction(request, prediction_id: int):
 
 @router.post(
     "/predictions/{prediction_id}/review",
-    auth=api_auth("checker.review_prediction"),
+    auth=REVIEW_AUTH,
     response={200: PredictionDetail, **ERRORS},
-    summary="Confirm or relabel one prediction",
+    summary="Confirm or relabel one prediction (with same_text: every prediction of its text)",
 )
 def review_prediction(request, prediction_id: int, payload: ReviewIn):
-    _review([_prediction(prediction_id).pk], request.auth, payload.action)
+    _review([_prediction(prediction_id).pk], request.auth, payload)
     return _prediction(prediction_id)
 
 
@@ -205,9 +234,13 @@ def _prediction(prediction_id):
     return prediction
 
 
-def _review(ids, user, action):
+def _items(ids):
+    return list(Prediction.objects.filter(pk__in=ids).select_related("reviewed_by").order_by("id"))
+
+
+def _review(ids, user, payload):
     try:
-        return actions.review(ids, user, action)
+        return actions.review(ids, user, payload.action, same_text=payload.same_text)
     except actions.PredictionNotFound as exc:
         raise HttpError(404, one_line(exc)) from None
     except actions.ReviewError as exc:

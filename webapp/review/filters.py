@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from webapp.checker.models import ModelVersion, Prediction
+from webapp.review.uncertainty import distance_to_threshold
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -27,10 +28,15 @@ SORTS = {
     "oldest": ("created", False),
     "most-toxic": ("toxic_probability", True),
     "least-toxic": ("toxic_probability", False),
+    # |probability - the version's serving threshold|, nearest first (webapp/review/uncertainty.py)
+    "most-uncertain": ("uncertainty", False),
 }
+ANNOTATIONS = {"uncertainty": distance_to_threshold}
+ISO_DAY = {"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "inputmode": "numeric", "size": 10}
 # `until` is inclusive: the filter ends at the next midnight, which the last day Python knows has none.
 LAST_DAY = date.max - timedelta(days=1)
 REVIEWED = {"yes": "reviewed", "no": "not reviewed", "relabelled": "relabelled by a reviewer"}
+FLAGGED = {"yes": "flagged wrong by users", "no": "not flagged"}
 
 
 class PredictionFilter(forms.Form):
@@ -56,15 +62,20 @@ class PredictionFilter(forms.Form):
         required=False,
         label="from date",
         validators=[MaxValueValidator(LAST_DAY)],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+        # A text field, not type=date: browsers show a date field in their own locale (mm/dd/yyyy).
+        widget=forms.DateInput(format="%Y-%m-%d", attrs=ISO_DAY),
     )
     until = forms.DateField(
         required=False,
         label="to date (inclusive)",
         validators=[MaxValueValidator(LAST_DAY)],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+        # A text field, not type=date: browsers show a date field in their own locale (mm/dd/yyyy).
+        widget=forms.DateInput(format="%Y-%m-%d", attrs=ISO_DAY),
     )
     reviewed = forms.ChoiceField(required=False, choices=[("", "reviewed or not"), *REVIEWED.items()])
+    flagged = forms.ChoiceField(required=False, choices=[("", "flagged or not"), *FLAGGED.items()])
     sort = forms.ChoiceField(required=False, choices=[(name, name.replace("-", " ")) for name in SORTS])
 
     def clean(self):
@@ -102,12 +113,33 @@ class PredictionFilter(forms.Form):
             rows = rows.filter(created__gte=_day_start(data["since"]))
         if data.get("until"):
             rows = rows.filter(created__lt=_day_start(data["until"] + timedelta(days=1)))
-        return _reviewed(rows, data.get("reviewed"))
+        if data.get("flagged"):
+            rows = rows.filter(first_flagged_at__isnull=data["flagged"] == "no")
+        return sortable(_reviewed(rows, data.get("reviewed")), data["sort"])
 
     def ordered(self):
         field, descending = SORTS[self.cleaned_data["sort"]]
         sign = "-" if descending else ""
         return self.queryset().order_by(f"{sign}{field}", f"{sign}id")
+
+    def neighbours(self, prediction):
+        """(previous, next): the matches just before and after `prediction` in this order, None at an end.
+        `prediction` itself need not match: a queue of unreviewed ones goes on from one just reviewed."""
+        sort = self.cleaned_data["sort"]
+        field, descending = SORTS[sort]
+        cursor = (getattr(sortable(Prediction.objects.filter(pk=prediction.pk), sort).get(), field), prediction.pk)
+        matches = self.queryset()
+        sign = "-" if descending else ""
+        back = "" if descending else "-"
+        after = matches.filter(_beyond(field, cursor, forwards=descending)).order_by(f"{sign}{field}", f"{sign}id")
+        before = matches.filter(_beyond(field, cursor, forwards=not descending)).order_by(f"{back}{field}", f"{back}id")
+        return before.first(), after.first()
+
+
+def sortable(rows, sort):
+    """`rows` with the value that `sort` orders by, when that is computed rather than a column."""
+    field = SORTS[sort][0]
+    return rows.annotate(**{field: ANNOTATIONS[field]()}) if field in ANNOTATIONS else rows
 
 
 def _reviewed(rows, which):

@@ -1,9 +1,12 @@
 """Per-model figures of the review page: predictions, share flagged toxic, share reviewed, and how
-often reviewers agreed with the model. One grouped query over the page's matches."""
+often reviewers agreed with the model. One grouped query over the page's matches. And how often each
+of a page's texts was checked (duplicate groups)."""
 
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
+
+from webapp.checker.models import Prediction
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,9 @@ def per_model(matches):
         )
         for row in rows
     ]
+
+
+def same_text_counts(texts):
+    """{text: number of predictions of exactly that text} for those of `texts` checked more than once."""
+    rows = Prediction.objects.filter(text__in=texts).order_by().values("text").annotate(n=Count("id"))
+    return {row["text"]: row["n"] for row in rows.filter(n__gt=1)}

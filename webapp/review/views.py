@@ -1,23 +1,35 @@
 """Staff review of stored predictions at /dashboard/predictions/: the filtered list with per-model
-figures, review actions (one row or the ticked ones), one prediction's audit trail, and the CSV export."""
+figures, review actions (one row, the ticked ones, or a text's group) and undo, one prediction's page
+with its audit trail and previous/next in the list's order, the review queue, and the CSV export.
+
+Reading needs checker.view_prediction, reviewing checker.review_prediction, exporting
+checker.export_prediction (the Reviewers group has all three)."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from webapp.accounts.auth import permission_required, staff_required
+from webapp.accounts.auth import permission_required
 from webapp.checker.models import Prediction
 from webapp.review import actions, export, filters, summary
 
+VIEW = "checker.view_prediction"
+REVIEW = "checker.review_prediction"
+CURSOR = ("after", "before")
+QUEUE_ORDERS = {"uncertain": "most-uncertain", "newest": "newest"}
+
 
 @require_GET
-@staff_required
+@permission_required(VIEW)
 def predictions(request):
     form = filters.PredictionFilter(request.GET)
-    context = {"form": form, "page": None, "summaries": [], "query": _query(request)}
+    context = {"form": form, "page": None, "summaries": [], "query": _query(request.GET)}
     if not form.is_valid():
         return render(request, "review/list.html", context, status=400)
     rows = form.queryset().select_related("model_version", "reviewed_by")
@@ -28,32 +40,98 @@ def predictions(request):
     except filters.BadCursor as exc:
         messages.error(request, str(exc))
         return redirect(f"{request.path}?{context['query']}")
+    _count_same_texts(context["page"].rows)
     context["summaries"] = summary.per_model(form.queryset())
+    context["queue_orders"] = QUEUE_ORDERS
     return render(request, "review/list.html", context)
 
 
+@require_GET
+@permission_required(VIEW)
+def summary_fragment(request):
+    """The list's "By model" table for these filters, which the list's script swaps in after each review."""
+    form = filters.PredictionFilter(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": form.first_error()}, status=400)
+    return render(request, "review/_summary.html", {"summaries": summary.per_model(form.queryset())})
+
+
+@require_GET
+@permission_required(VIEW)
+def queue(request):
+    """The review queue: the list's filters, unreviewed only, most uncertain (`order=uncertain`, the
+    default) or newest first; opens the first one's page, whose reviews then advance along the queue."""
+    order = request.GET.get("order", "uncertain")
+    if order not in QUEUE_ORDERS:
+        return JsonResponse({"error": f"order: must be one of {', '.join(QUEUE_ORDERS)}"}, status=400)
+    query = QueryDict(_query(request.GET), mutable=True)
+    query.pop("order", None)
+    query["reviewed"], query["sort"] = "no", QUEUE_ORDERS[order]
+    form = filters.PredictionFilter(query)
+    if not form.is_valid():
+        return JsonResponse({"error": form.first_error()}, status=400)
+    first = form.ordered().first()
+    if first is None:
+        messages.success(request, "Nothing is left to review with these filters.")
+        return redirect(f"{reverse('predictions')}?{query.urlencode()}")
+    return redirect(_page_of(first.pk, query.urlencode()))
+
+
+@require_GET
+@permission_required(VIEW)
+def prediction_detail(request, prediction_id):
+    prediction = get_object_or_404(Prediction.objects.select_related("model_version", "reviewed_by"), pk=prediction_id)
+    query = _query(request.GET)
+    form = filters.PredictionFilter(QueryDict(query))
+    previous, following = form.neighbours(prediction) if form.is_valid() else (None, None)
+    same_text = Prediction.objects.filter(text=prediction.text).exclude(pk=prediction.pk)
+    context = {
+        "prediction": prediction,
+        "reviews": prediction.reviews.select_related("reviewer", "undoes"),
+        "query": query,
+        "in_queue": form.is_valid() and form.cleaned_data.get("reviewed") == "no",
+        "sort": form.cleaned_data["sort"].replace("-", " ") if form.is_valid() else None,
+        "previous": previous,
+        "next": following,
+        "same_text_count": same_text.count(),
+        "same_text_ids": list(same_text.order_by("-created", "-id").values_list("pk", flat=True)[:20]),
+    }
+    return render(request, "review/detail.html", context)
+
+
 @require_POST
-@permission_required("checker.review_prediction")
+@permission_required(REVIEW)
 def review_selected(request):
-    """A row's button (`row` = "<id>:<action>") or a bulk button (`action`) on the ticked `ids`."""
+    """A row's button (`row` = "<id>:<action>") or a bulk button (`action`) on the ticked `ids`.
+    From a prediction's page: `same_text` labels every prediction of its text, and `advance` goes on
+    to the next prediction in the order of `query` (the list's filters) once the review is saved."""
     if request.POST.get("row"):
         pk, _, action = request.POST["row"].partition(":")
         ids = [pk]
     else:
         ids, action = request.POST.getlist("ids"), request.POST.get("action", "")
     try:
-        count = actions.review(ids, request.user, action)
+        ids = actions.review(ids, request.user, action, same_text=bool(request.POST.get("same_text")))
     except actions.ReviewError as exc:
         return _answer(request, error=str(exc))
-    return _answer(request, ids=ids, message=f"{count} prediction{'s' if count != 1 else ''} reviewed.")
+    message = f"{len(ids)} prediction{'s' if len(ids) != 1 else ''} reviewed."
+    if request.POST.get("advance") and request.POST.get("row"):
+        messages.success(request, message)
+        return redirect(_after(int(pk), request.POST.get("query", "")))
+    return _answer(request, ids=ids, message=message)
 
 
-@require_GET
-@staff_required
-def prediction_detail(request, prediction_id):
-    prediction = get_object_or_404(Prediction.objects.select_related("model_version", "reviewed_by"), pk=prediction_id)
-    reviews = prediction.reviews.select_related("reviewer")
-    return render(request, "review/detail.html", {"prediction": prediction, "reviews": reviews})
+@require_POST
+@permission_required(REVIEW)
+def undo(request):
+    """Undo this reviewer's last review, then show the (first) prediction it restored, in `query`'s order."""
+    try:
+        ids = actions.undo_last(request.user)
+    except actions.ReviewError as exc:
+        return _answer(request, error=str(exc))
+    message = f"Undid your last review of {len(ids)} prediction{'s' if len(ids) != 1 else ''}."
+    messages.success(request, message)
+    return redirect(_page_of(ids[0], request.POST.get("query", "")))
 
 
 @require_GET
@@ -70,8 +148,20 @@ def export_csv(request):
     return response
 
 
+def _after(prediction_id, query):
+    """The page of the prediction after `prediction_id` in `query`'s order, else the list at its end."""
+    form = filters.PredictionFilter(QueryDict(query))
+    prediction = Prediction.objects.filter(pk=prediction_id).first()
+    following = form.neighbours(prediction)[1] if form.is_valid() and prediction else None
+    return _page_of(following.pk, query) if following else f"{reverse('predictions')}?{query}"
+
+
+def _page_of(prediction_id, query):
+    return f"{reverse('prediction', args=[prediction_id])}?{query}"
+
+
 def _answer(request, ids=(), message="", error=""):
-    """JSON for the page's script, else a redirect back to the list the form came from."""
+    """JSON for the page's script, else a redirect back to the page the form came from."""
     if request.headers.get("X-Requested-With") == "fetch":
         if error:
             return JsonResponse({"error": error}, status=400)
@@ -93,14 +183,18 @@ def _row(prediction):
         "reviewed_label": prediction.reviewed_label,
         "final_label": prediction.final_label,
         "relabelled": prediction.relabelled,
-        "reviewed_by": prediction.reviewed_by.get_username(),
-        "reviewed_at": prediction.reviewed_at.isoformat(),
+        "reviewed_by": prediction.reviewed_by.get_username() if prediction.reviewed_by else "",
+        "reviewed_at": prediction.reviewed_at.isoformat() if prediction.reviewed_at else "",
     }
 
 
-def _query(request):
+def _count_same_texts(rows):
+    """Set `same_text_count` (predictions of the same text, itself included) on each row: one query."""
+    counts = summary.same_text_counts({row.text for row in rows})
+    for row in rows:
+        row.same_text_count = counts.get(row.text, 1)
+
+
+def _query(params):
     """The list's query string without its cursor, for the links that keep the filters."""
-    query = request.GET.copy()
-    for key in ("after", "before"):
-        query.pop(key, None)
-    return query.urlencode()
+    return urlencode([(key, value) for key, values in params.lists() for value in values if key not in CURSOR])

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from webapp.training.models import JobLogEntry, Promotion, TrainingJob
+from webapp.training.models import JobLogEntry, TrainingJob
 
 
 class JobLogInline(admin.TabularInline):
@@ -34,18 +34,6 @@ class TrainingJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "method"]
     search_fields = ["teacher", "dataset", "worker", "celery_task_id"]
     inlines = [JobLogInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
-    list_display = ["promoted_at", "model_version", "job", "promoted_by"]
-    list_select_related = ["model_version", "job", "promoted_by"]
 
     def has_add_permission(self, request):
         return False

@@ -16,7 +16,10 @@ from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
 
 from ml.config import get_option
 from webapp.accounts.auth import API_AUTH, api_auth, authorize
+from webapp.checker import gate
 from webapp.checker.api import ModelOut
+from webapp.checker.model_api import PromotionOut, RefusalOut
+from webapp.checker.models import Promotion
 from webapp.training import attempts, jobs
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import METHODS, OPTIONS, OptionError, validate
@@ -126,11 +129,13 @@ class HistoryOut(Schema):
     evaluations: list[EvaluationOut]
 
 
-class PromotionOut(Schema):
+class JobPromotionOut(PromotionOut):
     job: JobOut
-    model: ModelOut
-    promoted_by: str
-    promoted_at: datetime
+
+
+class JobPromoteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    force: StrictBool = Field(False, description="promote even if the quality gate refuses; the reason is stored")
 
 
 class ErrorOut(Schema):
@@ -220,17 +225,17 @@ def retry_job(request, job_id: int):
 
 @router.post(
     "/jobs/{job_id}/promote",
-    response={200: PromotionOut, 409: ErrorOut, **ERRORS},
-    summary="Make a succeeded job's model the checker's active model",
+    response={200: JobPromotionOut, 409: RefusalOut | ErrorOut, **ERRORS},
+    summary="Make a succeeded job's model the checker's active model, through the quality gate",
 )
-def promote_job(request, job_id: int):
-    promotion = _act(jobs.promote, job_id, request.auth)
-    return {
-        "job": _with_position(_job(job_id)),
-        "model": promotion.model_version,
-        "promoted_by": promotion.promoted_by.get_username(),
-        "promoted_at": promotion.promoted_at,
-    }
+def promote_job(request, job_id: int, payload: JobPromoteIn | None = None):
+    force = payload.force if payload else False
+    try:
+        promotion = _act(jobs.promote, job_id, request.auth, Promotion.Source.API, force=force)
+    except gate.PromotionRefused as exc:
+        return Status(409, {"error": str(exc), "verdict": exc.verdict.as_dict()})
+    promotion.job = _with_position(_job(job_id))
+    return promotion
 
 
 def _job(job_id):
@@ -249,11 +254,11 @@ def _teacher_job(job_id):
     return job
 
 
-def _act(action, job_id, user):
+def _act(action, job_id, user, *args, **options):
     """jobs.cancel, retry or promote on the job, by a user who has the action's permission (else 403)."""
     authorize(user, jobs.PERMISSIONS[action.__name__])
     try:
-        return action(_job(job_id), user)
+        return action(_job(job_id), user, *args, **options)
     except jobs.JobStateError as exc:
         raise HttpError(409, str(exc)) from exc
 

@@ -7,4 +7,4 @@ class TrainingConfig(AppConfig):
     verbose_name = "Training dashboard"
 
     def ready(self):
-        from webapp.training import signals  # noqa: F401  (connects the logout receiver)
+        from webapp.training import signals  # noqa: F401  (connects the logout and promotion receivers)

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from webapp.checker import runtime_choice
+from webapp.checker import runtime_choice, scoring
 from webapp.training import events, jobs
 from webapp.training.models import EvaluationResult, JobLogEntry, TrainingJob, TrainingMetric
 
@@ -127,7 +127,22 @@ def finish(attempt, result):
     version = _register(job)
     if version is not None and version.runtime_checked is None:
         runtime_choice.choose(version)  # seconds of measuring, after the job's lock is released
+    if version is not None:
+        _score(job, version)
     return job
+
+
+def _score(job, version):
+    """Score the new version on the gate's test sample now, so that promoting it compares at once."""
+    try:
+        scoring.measure(version)
+    except scoring.ScoringFailed as exc:
+        entry = job.log(f"{exc}; the gate scores it when it is promoted", level="warning")
+    else:
+        entry = job.log(
+            f"scored on the gate's test sample: test F1 {version.serving_f1:.4f} at threshold {version.threshold:.3f}"
+        )
+    events.publish_state(job, [entry])
 
 
 def recover_stale(restarted_worker=None):

@@ -14,12 +14,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from webapp.celery import SEND_RETRY_POLICY
 from webapp.celery import app as celery_app
+from webapp.checker import gate
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
 from webapp.review import dataset as reviewed_dataset
 from webapp.training import events
-from webapp.training.models import Promotion, TrainingJob
+from webapp.training.models import TrainingJob
 from webapp.training.options import OptionError
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,7 @@ PERMISSIONS = {
 TASK_NAME = "worker.tasks.train_job"
 
 
-# Sending a job's message gives up after about a second when the broker is down, rather than the
-# 20 s of Celery's default retries: the caller gets a prompt 503, and the job stays `failed`.
-SEND_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# A job whose message cannot be sent gets a prompt 503 and stays `failed` (SEND_RETRY_POLICY).
 
 
 class JobStateError(Exception):
@@ -255,19 +255,22 @@ def _latest(job):
 
 
 @transaction.atomic
-def promote(job, user):
-    """Make the job's model the checker's active model; recorded with who and when."""
+def promotable_model(job):
+    """The ModelVersion of a succeeded job (registering it on first use), for the gate to judge."""
     job = TrainingJob.objects.select_for_update().get(pk=job.pk)
     if job.status != TrainingJob.Status.SUCCEEDED:
         raise JobStateError(f"only a succeeded job can be promoted; this one is {job.status}")
-    version = job.model_version or _register(job)
-    if version.active:
-        raise JobStateError(f"model {version.name!r} is already the active model")
-    version.activate()
-    promotion = Promotion.objects.create(job=job, model_version=version, promoted_by=user)
-    entry = job.log(f"promoted by {user}: model {version.name!r} now serves the checker")
-    transaction.on_commit(lambda: events.publish_state(job, [entry]))
-    return promotion
+    return job.model_version or _register(job)
+
+
+def promote(job, user, source="dashboard", force=False):
+    """Make the job's model the checker's active model through the quality gate (webapp/checker/gate.py):
+    gate.PromotionRefused unless it passes or `force`. Recorded with who, when and the figures."""
+    version = promotable_model(job)
+    try:
+        return gate.promote(version, user, source, force=force)  # logged on the job by training.signals
+    except gate.AlreadyActive as exc:
+        raise JobStateError(str(exc)) from exc
 
 
 def register_model(job):

@@ -1,4 +1,4 @@
-"""Training jobs and what they leave behind: loss rows, evaluations, a log, promotions.
+"""Training jobs and what they leave behind: loss rows, evaluations, a log (promotions: checker.Promotion).
 
 A job's row is the truth about it. Its state changes only through webapp.training.jobs (staff
 actions) and webapp.training.attempts (the worker), never by assigning `status` directly.
@@ -229,17 +229,3 @@ class JobLogEntry(models.Model):
 
     def to_dict(self):
         return {"id": self.pk, "time": self.created.isoformat(), "level": self.level, "message": self.message}
-
-
-class Promotion(models.Model):
-    """Who made which job's model the active checker model, and when."""
-
-    job = models.ForeignKey(TrainingJob, on_delete=models.PROTECT, related_name="promotions")
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotions")
-    promoted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="promotions"
-    )
-    promoted_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-promoted_at"]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml import methods
@@ -12,6 +13,7 @@ from ml.config import options as ml_options
 from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
+from webapp.checker.models import Promotion
 from webapp.training import attempts, jobs
 from webapp.training import compare as comparison
 from webapp.training.forms import JobForm
@@ -75,7 +77,11 @@ def job_detail(request, job_id):
         "log_ids": [entry.pk for entry in log_entries],
         "config_rows": config_rows(job.config),
         "position": job.queue_position(),
-        "promotions": job.promotions.select_related("promoted_by", "model_version"),
+        "promotions": Promotion.objects.filter(model_version=job.model_version_id).select_related(
+            "promoted_by", "model_version"
+        )
+        if job.model_version_id
+        else [],
     }
     return render(request, "training/job.html", context)
 
@@ -93,9 +99,8 @@ def job_action(request, job_id, action):
         elif action == "retry":
             job = jobs.retry(job, request.user)
             messages.success(request, f"Job {job.pk} is queued with the same configuration.")
-        else:
-            promotion = jobs.promote(job, request.user)
-            messages.success(request, f"Model {promotion.model_version.name!r} now serves the checker.")
+        else:  # the model's page shows its figures beside the active model's before the owner promotes
+            return redirect(f"{reverse('model', args=[jobs.promotable_model(job).pk])}#promote")
     except jobs.JobStateError as exc:
         messages.error(request, f"Job {job.pk}: {exc}.")
     except jobs.QueueUnavailable as exc:

@@ -54,3 +54,15 @@ def finished_job(make_job, tiny_artifact_dir):
         started=timezone.now(),
         finished=timezone.now(),
     )
+
+
+@pytest.fixture
+def promotable_job(finished_job, settings):
+    """The finished job with its model registered and scored for real on the gate's sample, and a gate
+    whose minimum F1 the tiny model (F1 about 0.37 there) passes."""
+    from webapp.checker import scoring
+    from webapp.training import jobs
+
+    settings.TOXILAB_PROMOTE_MIN_F1 = 0.2
+    scoring.measure(jobs.register_model(finished_job))
+    return finished_job

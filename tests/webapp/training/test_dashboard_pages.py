@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from webapp.checker.models import ModelVersion
-from webapp.training.models import Promotion, TrainingMetric
+from webapp.checker.models import ModelVersion, Promotion
+from webapp.training import jobs
+from webapp.training.models import TrainingMetric
 
 PAGES = ["/dashboard/", "/dashboard/jobs/new/", "/dashboard/compare/"]
 
@@ -141,25 +142,38 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
     assert 'id="compare-chart"' in html
 
 
-def test_promote_makes_the_jobs_model_serve_the_checker_and_records_who_and_when(staff_client, staff, finished_job):
-    response = staff_client.post(f"/dashboard/jobs/{finished_job.pk}/promote/", follow=True)
+def test_promote_shows_the_models_figures_then_makes_it_serve_and_records_who_and_when(
+    staff_client, staff, promotable_job
+):
+    shown = staff_client.post(f"/dashboard/jobs/{promotable_job.pk}/promote/", follow=True)
+    assert ModelVersion.current() is None, "the job's button leads to the figures; promoting is the next click"
+    version = ModelVersion.objects.get(name=f"job-{promotable_job.pk}")
+    assert shown.redirect_chain[-1][0] == f"/dashboard/models/{version.pk}/#promote"
+    assert 'id="gate-figures"' in shown.content.decode() and 'id="activate-form"' in shown.content.decode()
 
-    version = ModelVersion.current()
-    assert version.name == f"job-{finished_job.pk}" and version.artifact_path == finished_job.output_dir
+    response = staff_client.post(f"/dashboard/models/{version.pk}/activate/", follow=True)
+
+    assert ModelVersion.current() == version and version.artifact_path == promotable_job.output_dir
     promotion = Promotion.objects.get()
-    assert (promotion.job, promotion.model_version, promotion.promoted_by) == (finished_job, version, staff)
+    assert (promotion.model_version, promotion.promoted_by, promotion.source) == (version, staff, "dashboard")
+    assert not promotion.forced and promotion.figures["candidate"]["f1"] == pytest.approx(version.serving_f1)
     assert timezone.now() - promotion.promoted_at < timedelta(minutes=1)
     assert "now serves the checker" in response.content.decode()
-    assert staff_client.get("/api/v1/model").json()["name"] == f"job-{finished_job.pk}"
-    assert finished_job.log_entries.last().message == (
-        f"promoted by ada: model 'job-{finished_job.pk}' now serves the checker"
+    assert staff_client.get("/api/v1/model").json()["name"] == f"job-{promotable_job.pk}"
+    assert promotable_job.log_entries.last().message == (
+        f"promoted by ada: model 'job-{promotable_job.pk}' now serves the checker"
     )
 
 
-def test_promote_switches_from_the_model_that_was_active(staff_client, finished_job, active_model):
-    staff_client.post(f"/dashboard/jobs/{finished_job.pk}/promote/")
+def test_promote_switches_from_the_model_that_was_active(staff_client, promotable_job, active_model):
+    from webapp.checker import scoring
+
+    scoring.measure(active_model)
+    version = jobs.register_model(promotable_job)
+    staff_client.post(f"/dashboard/models/{version.pk}/activate/")
     active_model.refresh_from_db()
-    assert not active_model.active and ModelVersion.current().name == f"job-{finished_job.pk}"
+    assert not active_model.active and ModelVersion.current().name == f"job-{promotable_job.pk}"
+    assert Promotion.objects.get().previous == active_model
 
 
 def test_a_button_the_jobs_state_does_not_allow_explains_why(staff_client, make_job):

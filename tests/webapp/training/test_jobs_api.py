@@ -6,8 +6,10 @@ import pytest
 from django.test import Client
 
 from webapp.accounts.models import ApiToken
-from webapp.checker.models import ModelVersion
-from webapp.training.models import Promotion, TrainingJob, TrainingMetric
+from webapp.checker import scoring
+from webapp.checker.models import ModelVersion, Promotion
+from webapp.training import jobs
+from webapp.training.models import TrainingJob, TrainingMetric
 
 
 @pytest.fixture
@@ -164,7 +166,8 @@ def test_an_unknown_job_is_a_404(api):
     assert response.status_code == 404 and response.json() == {"error": "no job with id 12345"}
 
 
-def test_cancel_retry_and_promote_follow_the_jobs_state(api, make_job, finished_job, staff):
+def test_cancel_retry_and_promote_follow_the_jobs_state(api, make_job, promotable_job, staff):
+    finished_job = promotable_job
     queued, failed = make_job(), make_job("failed")
 
     assert api("post", f"/jobs/{queued.pk}/cancel").json()["status"] == "cancelled"
@@ -190,7 +193,8 @@ def test_an_action_the_jobs_state_does_not_allow_is_a_409(api, make_job, status,
     assert response.status_code == 409 and response.json() == {"error": error}
 
 
-def test_promoting_the_model_that_is_already_active_is_a_409(api, finished_job):
+def test_promoting_the_model_that_is_already_active_is_a_409(api, promotable_job):
+    finished_job = promotable_job
     api("post", f"/jobs/{finished_job.pk}/promote")
     again = api("post", f"/jobs/{finished_job.pk}/promote")
     assert again.status_code == 409 and "already the active model" in again.json()["error"]
@@ -211,3 +215,17 @@ def test_the_jobs_api_is_in_the_same_openapi_description_as_the_checker(client, 
     assert "security" not in schema["paths"]["/api/v1/check"]["post"], "the checker stays public"
     job_in = schema["components"]["schemas"]["JobIn"]["properties"]
     assert {"method", "teacher", "dataset", "epochs", "batch_size", "lr", "max_train_samples"} <= set(job_in)
+
+
+def test_the_jobs_api_refuses_a_model_under_the_minimum_and_force_promotes_it(api, finished_job):
+    scoring.measure(jobs.register_model(finished_job))  # the tiny model: F1 about 0.37, under the default 0.5
+
+    refused = api("post", f"/jobs/{finished_job.pk}/promote")
+    forced = api("post", f"/jobs/{finished_job.pk}/promote", {"force": True})
+
+    assert refused.status_code == 409 and "is under the minimum 0.50" in refused.json()["error"]
+    assert refused.json()["verdict"]["candidate"]["n"] == 200
+    assert forced.status_code == 200 and forced.json()["forced"] and forced.json()["job"]["id"] == finished_job.pk
+    promotion = Promotion.objects.get()
+    assert "is under the minimum 0.50" in promotion.reason
+    assert "forced past the gate" in finished_job.log_entries.last().message

@@ -30,9 +30,11 @@ def test_the_launch_form_lists_the_registrys_methods_and_every_option(db):
     assert form.fields["teacher"].initial == DEFAULT_TEACHER and form.fields["dataset"].initial == DEFAULT_DATASET
     groups = {group["key"]: group["methods"] for group in form.groups()}
     assert groups == {
+        "data": "teacher odd even lora baseline",
         "training": "teacher odd even lora",
         "distillation": "odd even",
         "lora": "lora",
+        "baseline": "baseline",
         "advanced": "teacher odd even lora",
     }
 

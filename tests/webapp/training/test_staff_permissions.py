@@ -1,16 +1,17 @@
 """Staff roles: the Reviewers, Trainers and Model owners groups that migrate creates. Staff without a group
-may look but not export, review, launch or promote, on the pages, by session on the API or with a token;
-each group may do its own actions and no other, and the pages hide what a user may not do."""
+may look at the dashboard but not read predictions, export, review, launch or promote, on the pages, by
+session on the API or with a token; each group may do its own actions and no other, and the pages hide
+what a user may not do."""
 
 import json
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission, User
 
 from tests.support.accounts import staff_user
 from webapp.accounts.models import ApiToken
-from webapp.checker.models import ModelVersion, Prediction
-from webapp.training.models import Promotion, TrainingJob
+from webapp.checker.models import ModelVersion, Prediction, Promotion
+from webapp.training.models import TrainingJob
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_migrate_creates_the_three_groups_with_their_permissions(db):
     def perms(name):
         return {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
 
-    assert perms("Reviewers") == {"checker.review_prediction", "checker.export_prediction"}
+    assert perms("Reviewers") == {"checker.view_prediction", "checker.review_prediction", "checker.export_prediction"}
     assert perms("Trainers") == {
         "training.launch_trainingjob",
         "training.cancel_trainingjob",
@@ -62,7 +63,7 @@ def test_staff_without_a_group_may_look_but_not_export_review_launch_or_promote(
 ):
     client, token = sign_in()
     assert client.get("/dashboard/").status_code == 200
-    assert client.get("/dashboard/predictions/").status_code == 200
+    assert refused(client.get("/dashboard/predictions/"), "checker.view_prediction")
     assert client.get("/api/v1/jobs", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
     export = client.get("/dashboard/predictions/export.csv")
@@ -86,6 +87,8 @@ def test_staff_without_a_group_may_look_but_not_export_review_launch_or_promote(
 
 def test_pages_hide_the_actions_a_user_may_not_do(sign_in, prediction, finished_job):
     client, _ = sign_in()
+    may_read = Permission.objects.get(content_type__app_label="checker", codename="view_prediction")
+    User.objects.get(username="sam").user_permissions.add(may_read)
     assert "Launch a job" not in client.get("/dashboard/").content.decode()
     job_page = client.get(f"/dashboard/jobs/{finished_job.pk}/").content.decode()
     assert 'data-action="promote"' not in job_page and "Launch a copy" not in job_page
@@ -127,7 +130,8 @@ def test_a_trainer_may_launch_retry_and_cancel_but_not_promote(sign_in, make_job
     assert not Promotion.objects.exists()
 
 
-def test_a_model_owner_may_promote_but_not_export_review_or_launch(sign_in, prediction, finished_job, tiny_options):
+def test_a_model_owner_may_promote_but_not_export_review_or_launch(sign_in, prediction, promotable_job, tiny_options):
+    finished_job = promotable_job
     client, token = sign_in("Model owners")
     assert 'data-action="promote"' in client.get(f"/dashboard/jobs/{finished_job.pk}/").content.decode()
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.errors import one_line
-from webapp.checker import runtime_choice
-from webapp.checker.models import ModelVersion
+from webapp.checker import gate, runtime_choice, scoring
+from webapp.checker.models import ModelVersion, Promotion
 from webapp.checker.registry import ArtifactError, register
 
 
@@ -12,7 +12,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("directory")
         parser.add_argument("--name", help="name shown on the page and in the API (default: directory name)")
-        parser.add_argument("--activate", action="store_true", help="serve this model from now on")
+        parser.add_argument(
+            "--activate",
+            action="store_true",
+            help="serve this model from now on, if the quality gate passes it (scored here on the gate's test sample)",
+        )
+        parser.add_argument("--force", action="store_true", help="with --activate: activate even if the gate refuses")
         parser.add_argument(
             "--runtime",
             choices=["auto", *ModelVersion.Runtime.values],
@@ -21,12 +26,14 @@ class Command(BaseCommand):
             "is within 0.5 points of fp32 (measured now; TOXILAB_RUNTIME_CHOICE=0 skips)",
         )
 
-    def handle(self, directory, name, activate, runtime, **options):
+    def handle(self, directory, name, activate, runtime, force, **options):
         from ml.terminal import quiet_transformers
 
         quiet_transformers()  # no "Loading weights" bar on stderr
+        if force and not activate:
+            raise CommandError("--force only applies with --activate", returncode=2)
         try:
-            version = register(directory, name=name, activate=activate)
+            version = register(directory, name=name)
         except ArtifactError as exc:
             raise CommandError(one_line(exc), returncode=2) from exc
         if runtime == "auto":
@@ -35,8 +42,36 @@ class Command(BaseCommand):
             version.runtime, version.runtime_note = runtime, "set by register_model --runtime"
             version.save(update_fields=["runtime", "runtime_note"])
         f1 = "n/a" if version.test_f1 is None else f"{version.test_f1:.3f}"
-        state = "active" if version.active else "not active (use --activate or the admin)"
         self.stdout.write(
             f"Registered model {version.pk} {version.name!r}: {version.method} of {version.teacher}, "
-            f"test F1 {f1}; served by {version.runtime}; {state}."
+            f"test F1 {f1}; served by {version.runtime}."
         )
+        if activate:
+            self._activate(version, force)
+        else:
+            self.stdout.write("Not active: use --activate, or the model's page in the dashboard.")
+
+    def _activate(self, version, force):
+        """Score the candidate (and the active model if it never was) here, show both, then promote."""
+        active = ModelVersion.current()
+        for one in filter(None, [version, active]):
+            try:
+                scoring.measure(one)
+            except scoring.ScoringFailed as exc:
+                self.stderr.write(f"warning: {exc}")
+        verdict = gate.judge(version, active)
+        for label, figures in (("candidate", verdict.candidate), ("active", verdict.active)):
+            if figures:
+                self.stdout.write(
+                    f"{label} {figures['name']!r}: test F1 {figures['f1']:.4f}, precision {figures['precision']:.4f}, "
+                    f"recall {figures['recall']:.4f} at threshold {figures['threshold']:.3f} on {figures['n']} comments"
+                )
+        try:
+            promotion = gate.promote(version, None, Promotion.Source.CLI, force=force)
+        except gate.PromotionRefused as exc:
+            raise CommandError(
+                f"model {version.pk} is registered but not active: {exc.verdict.reason}; --force activates it anyway",
+                returncode=2,
+            ) from exc
+        forced = f" (forced past the gate: {promotion.reason})" if promotion.forced else ""
+        self.stdout.write(f"Model {version.pk} {version.name!r} is now active{forced}.")

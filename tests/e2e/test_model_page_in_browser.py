@@ -1,0 +1,62 @@
+"""A real browser (Debian's Chromium through Playwright): a model owner sees the model's validation PR
+curve with its serving threshold marked and changes the threshold; the checker then labels by it and
+draws the probability with that cutoff marked. Every request stays on the server, with no console error."""
+
+import pytest
+
+from tests.support import chromium
+from tests.support.accounts import staff_user
+from webapp.checker import scoring
+from webapp.checker.models import ModelVersion
+from webapp.checker.registry import register
+
+pytestmark = pytest.mark.slow
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def tiny(transactional_db, tiny_artifact_dir, settings, data_dir):
+    settings.TOXILAB_RATE_LIMIT = None
+    settings.TOXILAB_GATE_DATASET, settings.TOXILAB_GATE_TEST_COMMENTS = str(data_dir), 200
+    version = register(tiny_artifact_dir, name="tiny", activate=True)
+    scoring.measure(version)
+    staff_user("olga", password=PASSWORD, groups=["Model owners"])
+    return version
+
+
+def test_the_model_page_marks_the_threshold_and_the_checker_draws_the_cutoff(live_server, tiny):
+    with chromium.launch() as browser:
+        page = browser.new_page()
+        outside = chromium.keep_local(page, live_server.url)
+        errors = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.goto(f"{live_server.url}/dashboard/models/{tiny.pk}/")
+        page.fill("#id_username", "olga")
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+
+        curve = page.wait_for_selector("#pr-curve[data-marked]")
+        marked_at_tuned = curve.get_attribute("data-marked")
+        points = curve.get_attribute("data-points")
+        page.fill("#id_threshold", "0.9")
+        page.click("#threshold-form button:text('Set threshold')")
+        page.wait_for_selector(".messages li")
+        shown = page.inner_text("#serving-threshold")
+        marked_at_new = page.wait_for_selector("#pr-curve[data-marked]").get_attribute("data-marked")
+
+        page.goto(live_server.url + "/")
+        page.fill("#id_text", "Thanks for fixing the citation.")
+        page.click("#check-form button[type=submit]")
+        label = page.wait_for_selector("#result .verdict-label").inner_text()
+        bar = page.query_selector("#result .probability-bar").bounding_box()
+        cutoff = page.query_selector("#result .bar-cutoff").bounding_box()
+        model_line = page.inner_text("#result .verdict-model")
+
+    assert points == "101" and marked_at_tuned == f"{round(tiny.threshold, 2):.2f}"
+    assert shown == "0.900" and marked_at_new == "0.90"
+    assert ModelVersion.objects.get(pk=tiny.pk).threshold == 0.9
+    assert label == "Non-toxic", "the tiny model answers about 0.48, under the new cutoff"
+    centre = cutoff["x"] + cutoff["width"] / 2 - bar["x"]
+    assert centre == pytest.approx(0.9 * bar["width"], abs=3), "the cutoff is drawn at 90% of the bar"
+    assert "“tiny”" in model_line and "test F1" in model_line and "/" not in model_line
+    assert outside == [] and errors == []

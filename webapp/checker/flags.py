@@ -1,0 +1,53 @@
+"""End users' "Is this wrong?" on a verdict: a flag that puts the prediction before the reviewers.
+
+No account is needed, so a flag must prove that its sender was shown the verdict: each verdict comes with
+a token, the prediction's id signed with the site's secret (django.core.signing), and only that token
+flags that prediction. Flags are counted on the prediction (`flag_count`, `first_flagged_at`); the
+review page filters on them. The views rate-limit flags per client address (webapp.ratelimit, bucket
+"flag"), apart from checks.
+"""
+
+from datetime import timedelta
+
+from django.core import signing
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from webapp.checker.models import Prediction
+
+SALT = "toxilab.checker.flag"
+MAX_AGE = timedelta(days=7)  # a verdict older than this is checked again rather than flagged
+
+
+class FlagRefused(ValueError):
+    """The token does not allow flagging (forged, expired, or for another prediction)."""
+
+
+class FlagNotFound(LookupError):
+    """The token is genuine but its prediction is gone."""
+
+
+def token_for(prediction):
+    """The token that lets whoever was shown `prediction` flag it."""
+    return signing.dumps(prediction.pk, salt=SALT)
+
+
+def flag(token, prediction_id=None):
+    """Count one flag on the prediction that `token` names (which must be `prediction_id` if given);
+    returns its id."""
+    try:
+        pk = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+    except signing.SignatureExpired:
+        raise FlagRefused("token: this verdict is too old to flag; check the comment again") from None
+    except signing.BadSignature:
+        raise FlagRefused("token: not a token of a verdict from this site") from None
+    if not isinstance(pk, int) or (prediction_id is not None and pk != prediction_id):
+        raise FlagRefused(f"token: not the token of prediction {prediction_id}")
+    now = timezone.now()
+    updated = Prediction.objects.filter(pk=pk).update(
+        flag_count=F("flag_count") + 1, first_flagged_at=Coalesce(F("first_flagged_at"), Value(now))
+    )
+    if not updated:
+        raise FlagNotFound(f"no prediction with id {pk}")
+    return pk

@@ -1,0 +1,125 @@
+"""The quality gate: whether a model version may start serving the checker, and the one way to make it serve.
+
+The dashboard, the API (jobs and models) and `register_model --activate` all promote through
+`promote()`, so they follow the same rules. A candidate is refused when, on the gate's fixed test
+sample (webapp/checker/scoring.py) and at each version's own serving threshold:
+- its test F1 is under settings.TOXILAB_PROMOTE_MIN_F1;
+- it predicts a single class for every comment of the sample;
+- its F1 is more than settings.TOXILAB_PROMOTE_MAX_DROP points (1 point = 0.01 F1) under the active
+  model's. A rollback (to a version that has served before) skips this rule: it undoes a promotion.
+A version not scored on the sample yet cannot be judged: it is refused as "not measured" and queued
+for the worker to score. `force=True` promotes anyway and stores the refusal's reason with the promotion.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from webapp.checker import scoring
+from webapp.checker.models import ModelVersion, Promotion
+
+UNSCORED = "is not scored on the gate's test sample yet (a promotion queues it for the worker; try again then)"
+
+
+class AlreadyActive(Exception):
+    """The version already serves the checker."""
+
+
+class PromotionRefused(Exception):
+    """The gate refused the version; `verdict` holds the figures and every reason."""
+
+    def __init__(self, verdict):
+        self.verdict = verdict
+        super().__init__(f"promotion refused: {verdict.reason}; force it to promote anyway")
+
+
+@dataclass
+class Verdict:
+    """The candidate's and the active model's figures on the same comments, and why the gate refuses."""
+
+    sample: str
+    candidate: dict | None
+    active: dict | None
+    refusals: list[str] = field(default_factory=list)
+    unmeasured: list[ModelVersion] = field(default_factory=list)
+
+    @property
+    def passed(self):
+        return not self.refusals
+
+    @property
+    def reason(self):
+        return "; ".join(self.refusals)
+
+    def as_dict(self):
+        return {"sample": self.sample, "candidate": self.candidate, "active": self.active, "refusals": self.refusals}
+
+
+def judge(candidate, active=None, rollback=False):
+    """The gate's verdict on making `candidate` serve instead of `active` (None: no model serves)."""
+    verdict = Verdict(scoring.sample_key(), scoring.figures(candidate), active and scoring.figures(active))
+    min_f1, max_drop = settings.TOXILAB_PROMOTE_MIN_F1, settings.TOXILAB_PROMOTE_MAX_DROP
+    mine = verdict.candidate
+    if mine is None:
+        verdict.unmeasured.append(candidate)
+        verdict.refusals.append(f"{candidate.name!r} {UNSCORED}")
+        return verdict
+    if mine["f1"] < min_f1:
+        verdict.refusals.append(f"its test F1 {mine['f1']:.4f} is under the minimum {min_f1:.2f}")
+    if mine["predicted_toxic"] in (0, mine["n"]):
+        which = "non-toxic" if mine["predicted_toxic"] == 0 else "toxic"
+        verdict.refusals.append(f"it predicts a single class ({which}) for all {mine['n']} test comments")
+    if active is None or rollback:
+        return verdict
+    theirs = verdict.active
+    if theirs is None:
+        verdict.unmeasured.append(active)
+        verdict.refusals.append(f"the active model {active.name!r} {UNSCORED}")
+    elif (theirs["f1"] - mine["f1"]) * 100 > max_drop:
+        verdict.refusals.append(
+            f"its test F1 {mine['f1']:.4f} is {(theirs['f1'] - mine['f1']) * 100:.1f} points under the active "
+            f"model's {theirs['f1']:.4f} (at most {max_drop:g} allowed)"
+        )
+    return verdict
+
+
+def promote(version, user, source, force=False):
+    """Make `version` the active model if the gate passes it (or `force`); returns the Promotion.
+    AlreadyActive if it serves already; PromotionRefused with the verdict otherwise. A version the
+    gate could not judge for want of scores is queued for the worker to score, refused or forced."""
+    try:
+        promotion, verdict = _promote(version, user, source, force)
+    except PromotionRefused as exc:
+        promotion, verdict = None, exc.verdict
+    for unmeasured in verdict.unmeasured:
+        scoring.queue(unmeasured)
+    if promotion is None:
+        raise PromotionRefused(verdict)
+    return promotion
+
+
+@transaction.atomic
+def _promote(version, user, source, force):
+    locked = list(ModelVersion.objects.select_for_update().filter(Q(pk=version.pk) | Q(active=True)))
+    version = next(v for v in locked if v.pk == version.pk)
+    if version.active:
+        raise AlreadyActive(f"model {version.name!r} is already the active model")
+    active = next((v for v in locked if v.active), None)
+    rollback = version.promotions.exists()
+    verdict = judge(version, active, rollback=rollback)
+    if not verdict.passed and not force:
+        raise PromotionRefused(verdict)
+    version.activate()
+    promotion = Promotion.objects.create(
+        model_version=version,
+        previous=active,
+        promoted_by=user if user is not None and user.is_authenticated else None,
+        source=source,
+        rollback=rollback,
+        figures=verdict.as_dict(),
+        forced=not verdict.passed,
+        reason=verdict.reason,
+    )
+    return promotion, verdict

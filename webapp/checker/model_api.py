@@ -1,0 +1,148 @@
+"""The staff API for model versions at /api/v1/models: list, preview the gate, activate (promote or roll
+back) and set the serving threshold. Looking needs staff; changing needs the model owners' permission
+(checker.promote_modelversion), by session or token. A promotion the gate refuses is answered 409 with
+the reason and both versions' figures; `{"force": true}` promotes anyway and stores the reason."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field, StrictBool
+
+from webapp.accounts.auth import API_AUTH, api_auth
+from webapp.checker import gate, scoring
+from webapp.checker.api import ModelOut
+from webapp.checker.models import ModelVersion, Promotion
+
+router = Router(tags=["models"], auth=API_AUTH)
+PROMOTE = "checker.promote_modelversion"
+
+
+class FiguresOut(Schema):
+    version: int
+    name: str
+    threshold: float
+    n: int = Field(description="test comments in the gate's sample")
+    precision: float
+    recall: float
+    f1: float
+    predicted_toxic: int = Field(description="of those, how many the version calls toxic")
+
+
+class VerdictOut(Schema):
+    sample: str = Field(description="the test comments both versions were measured on")
+    candidate: FiguresOut | None
+    active: FiguresOut | None
+    refusals: list[str] = Field(description="why the gate refuses; empty when it passes")
+
+
+class PromotionOut(Schema):
+    id: int
+    model: ModelOut = Field(alias="model_version")
+    previous: int | None = Field(None, alias="previous_id")
+    promoted_by: str | None
+    promoted_at: datetime
+    source: str
+    rollback: bool
+    forced: bool
+    reason: str = Field(description="the gate's refusal that `force` overrode")
+    figures: dict
+
+    @staticmethod
+    def resolve_promoted_by(promotion):
+        return promotion.promoted_by.get_username() if promotion.promoted_by else None
+
+
+class VersionOut(ModelOut):
+    active: bool
+    tuned_threshold: float = Field(description="the threshold tuned on validation when it was trained")
+    artifact_path: str
+    promotions: list[PromotionOut]
+
+
+class ActivateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    force: StrictBool = Field(False, description="promote even if the quality gate refuses; the reason is stored")
+
+
+class ThresholdIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    threshold: float = Field(ge=0, le=1)
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+class RefusalOut(Schema):
+    error: str
+    verdict: VerdictOut
+
+
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
+
+
+def _history():
+    return Prefetch("promotions", Promotion.objects.select_related("promoted_by", "model_version"))
+
+
+@router.get("/models", response={200: list[VersionOut], **ERRORS}, summary="Every model version, newest first")
+def list_models(request):
+    return ModelVersion.objects.prefetch_related(_history())
+
+
+@router.get("/promotions", response={200: list[PromotionOut], **ERRORS}, summary="The promotion history, newest first")
+def list_promotions(request):
+    return Promotion.objects.select_related("promoted_by", "model_version")[:200]
+
+
+@router.get("/models/{version_id}", response={200: VersionOut, **ERRORS}, summary="One model version")
+def get_model(request, version_id: int):
+    return _version(version_id)
+
+
+@router.get(
+    "/models/{version_id}/gate",
+    response={200: VerdictOut, **ERRORS},
+    summary="What the quality gate says of activating it now, with its and the active model's figures",
+)
+def preview_gate(request, version_id: int):
+    version = _version(version_id)
+    active = ModelVersion.current()
+    return gate.judge(version, active if active != version else None, rollback=version.promotions.exists()).as_dict()
+
+
+@router.post(
+    "/models/{version_id}/activate",
+    auth=api_auth(PROMOTE),
+    response={200: PromotionOut, 409: RefusalOut, **ERRORS},
+    summary="Make it the checker's model: a promotion, or a rollback to an earlier version",
+)
+def activate(request, version_id: int, payload: ActivateIn | None = None):
+    force = payload.force if payload else False
+    try:
+        return gate.promote(_version(version_id), request.auth, Promotion.Source.API, force=force)
+    except gate.AlreadyActive as exc:
+        raise HttpError(409, str(exc)) from exc
+    except gate.PromotionRefused as exc:
+        return Status(409, {"error": str(exc), "verdict": exc.verdict.as_dict()})
+
+
+@router.put(
+    "/models/{version_id}/threshold",
+    auth=api_auth(PROMOTE),
+    response={200: VersionOut, **ERRORS},
+    summary="Set the serving threshold",
+)
+def set_threshold(request, version_id: int, payload: ThresholdIn):
+    version = _version(version_id)
+    scoring.set_threshold(version, payload.threshold)
+    return _version(version_id)
+
+
+def _version(version_id):
+    version = ModelVersion.objects.prefetch_related(_history()).filter(pk=version_id).first()
+    if version is None:
+        raise HttpError(404, f"no model version with id {version_id}")
+    return version

@@ -1,0 +1,97 @@
+"""The staff model pages: every version with the promotion history, and one version's page (figures at
+its threshold, the validation PR curve, the threshold form, the gate's verdict and the activate button).
+Looking needs staff; activating (promote or roll back) and changing the threshold need the model owners'
+permission, checked here as on the API."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from webapp.accounts.auth import permission_required, staff_required
+from webapp.checker import gate, scoring
+from webapp.checker.models import ModelVersion, Promotion
+
+PROMOTE = "checker.promote_modelversion"
+
+
+@require_GET
+@staff_required
+def model_list(request):
+    context = {
+        "versions": ModelVersion.objects.defer("metrics"),
+        "promotions": Promotion.objects.select_related("model_version", "previous", "promoted_by")[:100],
+        "served": set(Promotion.objects.values_list("model_version", flat=True)),
+    }
+    return render(request, "checker/models.html", context)
+
+
+@require_GET
+@staff_required
+def model_detail(request, version_id):
+    version = get_object_or_404(ModelVersion, pk=version_id)
+    active = ModelVersion.current()
+    scores = scoring.scores_of(version)
+    context = {
+        "version": version,
+        "active": active,
+        "figures": scoring.figures(version, scores),
+        "run_figures": version.metrics.get("test_at_threshold")
+        if version.threshold == version.tuned_threshold
+        else None,
+        "curve": version.metrics.get("validation_curve"),
+        "verdict": None if version.active else _verdict(version, active),
+        "promotions": version.promotions.select_related("model_version", "previous", "promoted_by"),
+    }
+    return render(request, "checker/model.html", context)
+
+
+def _verdict(version, active):
+    return gate.judge(version, active, rollback=version.promotions.exists())
+
+
+@require_POST
+@permission_required(PROMOTE)
+def activate(request, version_id):
+    """Promote or roll back through the gate; `force` (the form's confirm box) overrides a refusal."""
+    version = get_object_or_404(ModelVersion, pk=version_id)
+    try:
+        promotion = gate.promote(
+            version, request.user, Promotion.Source.DASHBOARD, force=bool(request.POST.get("force"))
+        )
+    except (gate.AlreadyActive, gate.PromotionRefused) as exc:
+        messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+    else:
+        what = "rolled back to" if promotion.rollback else "promoted"
+        forced = f" (forced past the gate: {promotion.reason})" if promotion.forced else ""
+        messages.success(request, f"{version.name!r} {what}: it now serves the checker{forced}.")
+    return redirect("model", version_id=version.pk)
+
+
+@require_POST
+@permission_required(PROMOTE)
+def set_threshold(request, version_id):
+    version = get_object_or_404(ModelVersion, pk=version_id)
+    try:
+        threshold = float(request.POST.get("threshold", ""))
+        scoring.set_threshold(version, threshold)
+    except ValueError as exc:
+        messages.error(request, f"Threshold not changed: {_reason(exc)}.")
+    else:
+        messages.success(
+            request, f"{version.name!r} now labels a comment toxic at a probability of {threshold:g} or more."
+        )
+    return redirect("model", version_id=version.pk)
+
+
+@require_POST
+@permission_required(PROMOTE)
+def score(request, version_id):
+    version = get_object_or_404(ModelVersion, pk=version_id)
+    scoring.queue(version)
+    messages.success(request, f"{version.name!r} is queued for the worker to score on the gate's test sample.")
+    return redirect("model", version_id=version.pk)
+
+
+def _reason(exc):
+    text = str(exc)
+    return "enter a number between 0 and 1" if text.startswith("could not convert") else text

@@ -1,0 +1,143 @@
+"""Each version's probabilities on one fixed test sample, so that versions are compared on the same comments.
+
+The runs' own metrics.json figures may come from different datasets or test subsets, and at other
+thresholds, so the quality gate (webapp/checker/gate.py) never compares those. Instead every version
+is scored once on the gate's sample: the test split of TOXILAB_GATE_DATASET (default: the server's TOXILAB_DATASET),
+subsampled to TOXILAB_GATE_TEST_COMMENTS comments (stratified, seed 42), by the runtime that serves
+it. Its probabilities are stored (SampleScores), keyed by the sample, and figures at any threshold are
+computed from them. The worker scores a job's model when the job ends; `register_model` scores in its
+own process; a promotion that finds a version unscored queues `worker.tasks.score_model`.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from webapp.checker.models import ModelVersion, SampleScores
+
+log = logging.getLogger(__name__)
+SEED = 42
+TASK_NAME = "worker.tasks.score_model"
+
+
+class ScoringFailed(Exception):
+    """The version or the sample cannot be loaded."""
+
+
+def sample_key():
+    """The gate's sample as text: what a SampleScores row was measured on."""
+    return f"{settings.TOXILAB_GATE_DATASET} test n={settings.TOXILAB_GATE_TEST_COMMENTS} seed={SEED}"
+
+
+def scores_of(version):
+    """The version's SampleScores on the current sample, or None when it has not been scored on it."""
+    return SampleScores.objects.filter(model_version=version, sample=sample_key()).first()
+
+
+def measure(version):
+    """Score `version` on the sample (once: an existing row is returned as it is). ScoringFailed
+    when its artifact or the dataset cannot be read."""
+    from ml import runtimes  # imports torch
+    from ml.data import load_splits
+    from ml.errors import ModelLoadError
+
+    key = sample_key()
+    found = SampleScores.objects.filter(model_version=version, sample=key).first()
+    if found is not None:
+        return found
+    try:
+        test = load_splits(
+            settings.TOXILAB_GATE_DATASET, max_eval_samples=settings.TOXILAB_GATE_TEST_COMMENTS, seed=SEED
+        ).test
+        classifier = runtimes.load(version.artifact_path, version.runtime)
+        probabilities = classifier.predict_proba(list(test["text"]))
+    except (ModelLoadError, OSError, ValueError, RuntimeError) as exc:
+        raise ScoringFailed(f"model {version.name!r} cannot be scored on {key}: {exc}") from exc
+    rows = SampleScores.objects.filter(model_version=version, sample=key)
+    with transaction.atomic():
+        SampleScores.objects.bulk_create(
+            [
+                SampleScores(
+                    model_version=version,
+                    sample=key,
+                    labels=[int(label) for label in test["label"]],
+                    probabilities=[round(float(p), 6) for p in probabilities],
+                    runtime=version.runtime,
+                )
+            ],
+            ignore_conflicts=True,  # another process scored it meanwhile: same figures
+        )
+    log.debug("model version %s scored on %s", version.pk, key)
+    scores = rows.get()
+    _save_serving_f1(version, scores)
+    return scores
+
+
+def figures(version, scores=None, threshold=None):
+    """Precision, recall and F1 of `version` at `threshold` (default: its own) on the gate's sample,
+    and how many comments it calls toxic; None when it has not been scored on the sample."""
+    from ml.evaluate import compute_metrics
+
+    scores = scores if scores is not None else scores_of(version)
+    if scores is None:
+        return None
+    threshold = version.threshold if threshold is None else threshold
+    metrics = compute_metrics(scores.labels, scores.probabilities, threshold)
+    return {
+        "version": version.pk,
+        "name": version.name,
+        "threshold": threshold,
+        "n": metrics["n"],
+        "precision": metrics["precision"],
+        "recall": metrics["recall"],
+        "f1": metrics["f1"],
+        "predicted_toxic": sum(p >= threshold for p in scores.probabilities),
+    }
+
+
+def set_threshold(version, threshold):
+    """Serve `version` at `threshold` from now on (the checker reads it on its next check)."""
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"the threshold must be between 0 and 1 (got {threshold})")
+    version.threshold = threshold
+    version.save(update_fields=["threshold"])
+    _save_serving_f1(version, scores_of(version))
+
+
+def _save_serving_f1(version, scores):
+    found = figures(version, scores) if scores is not None else None
+    version.serving_f1 = found and found["f1"]
+    version.save(update_fields=["serving_f1"])
+
+
+def queue(version):
+    """Ask the worker to score `version` (on the training queue, after the job it may be running).
+    A broker that cannot be reached is logged, not raised: the caller's answer stands, and asking
+    again queues it again."""
+    from webapp.celery import SEND_RETRY_POLICY
+    from webapp.celery import app as celery_app
+
+    try:
+        celery_app.send_task(
+            TASK_NAME,
+            args=[version.pk],
+            ignore_result=True,
+            queue=settings.TOXILAB_TRAINING_QUEUE,
+            retry_policy=SEND_RETRY_POLICY,
+        )
+    except Exception:
+        log.exception("could not queue the scoring of model version %s", version.pk)
+
+
+def measure_by_id(version_id):
+    """The worker's task body: score the version if it still exists; never raises ScoringFailed."""
+    version = ModelVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        return "gone"
+    try:
+        measure(version)
+    except ScoringFailed as exc:
+        log.warning("%s", exc)
+        return "failed"
+    return "scored"
