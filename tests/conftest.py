@@ -58,7 +58,7 @@ def trained_teacher_dir(data_dir, request) -> Path:
     """The bundled MiniLM fine-tuned on a real sample of wiki_toxic."""
     return cached_run(
         "teacher",
-        {"method": "teacher", "teacher": "bundled-minilm", "dataset": str(data_dir), "epochs": 2, **REAL_SAMPLE},
+        {"method": "teacher", "teacher": "bundled-minilm", "dataset": str(data_dir), **REAL_SAMPLE},
         request,
     )
 
