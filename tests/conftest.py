@@ -40,6 +40,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashing():
+    """Accounts created and checked in this process hash with one PBKDF2 iteration (Django's own advice
+    for tests); the servers and workers that tests start keep the real hashers."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    hasher = "tests.support.accounts.OneIterationPBKDF2PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=[hasher, *settings.PASSWORD_HASHERS]):
+        yield
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = paths.data_dir()
@@ -68,7 +80,7 @@ def trained_teacher_dir(data_dir, request) -> Path:
     """The bundled MiniLM fine-tuned on a real sample of wiki_toxic."""
     return cached_run(
         "teacher",
-        {"method": "teacher", "teacher": "bundled-minilm", "dataset": str(data_dir), "epochs": 2, **REAL_SAMPLE},
+        {"method": "teacher", "teacher": "bundled-minilm", "dataset": str(data_dir), **REAL_SAMPLE},
         request,
     )
 

@@ -77,7 +77,7 @@ def test_another_ports_page_is_refused_and_logout_closes_the_sites_own_socket(se
         assert page.evaluate(OPEN_SOCKET, socket_url) == "open"
         other_tab = page.context.new_page()  # the same session, logging out while the first page stays
         other_tab.goto(server.url + "/dashboard/")
-        other_tab.click("nav button:has-text('Log out')")
+        other_tab.click(".site-header button:has-text('Log out')")
         other_tab.wait_for_url("**/accounts/login/**")
 
         page.wait_for_function("() => window.closedWith === 4401", timeout=30_000)

@@ -12,7 +12,8 @@ from tests.support import paths
 from tests.support.tiny_bert import tiny_options
 
 # Small enough for a CI run on 2 cores, large enough for a real F1 well above the all-non-toxic 0.
-REAL_SAMPLE = {"max_train_samples": 800, "max_eval_samples": 400, "max_length": 64, "batch_size": 32}
+# The teacher and the students of the real runs all train on it (tests/conftest.py, tests/ml/test_real_runs.py).
+REAL_SAMPLE = {"max_train_samples": 800, "max_eval_samples": 400, "max_length": 64, "batch_size": 32, "epochs": 2}
 # The baseline trains in seconds on a larger sample (its F1 there is about 0.75).
 BASELINE_SAMPLE = {"max_train_samples": 1500, "max_eval_samples": 400, "baseline_max_features": 20_000}
 
@@ -64,4 +65,4 @@ def _on_the_terminal(request):
 
 
 def student_config(teacher_dir: Path, data_dir: Path, method: str) -> dict:
-    return {"method": method, "teacher": str(teacher_dir), "dataset": str(data_dir), "epochs": 2, **REAL_SAMPLE}
+    return {"method": method, "teacher": str(teacher_dir), "dataset": str(data_dir), **REAL_SAMPLE}

@@ -1,6 +1,6 @@
 """The dependency rule row by row: a student of a teacher job that has not finished waits, and is
 queued, failed or cancelled when its teacher ends; launching and finishing at once on two PostgreSQL
-connections leaves nothing waiting. (Through a real worker: tests/worker/test_job_dependencies.py.)"""
+connections leaves nothing waiting. (Through a real worker: tests/worker/test_waiting_jobs_run.py.)"""
 
 import json
 import threading
