@@ -5,8 +5,6 @@
 "use strict";
 
 const ACTIVE = new Set(["queued", "running"]);
-const TOTAL_COLOR = "#1d232a";
-const PALETTE = ["#2457c5", "#b3261e", "#1b7f3b", "#7a5b16", "#6b3fa0", "#00838f", "#c2185b", "#455a64"];
 
 function formatSeconds(value) {
   if (value === null || value === undefined) return "";
@@ -23,8 +21,9 @@ function readJson(id) {
 }
 
 class LossChart {
-  constructor(canvas, points, terms) {
+  constructor(canvas, points, terms, jobId) {
     this.canvas = canvas;
+    this.color = runColour(jobId);  // the run's colour on every page; terms differ by dash (run-colours.js)
     this.terms = terms;
     this.series = new Map();  // "loss" or a term -> its Chart.js dataset, created when its first value comes
     this.lastStep = 0;
@@ -45,9 +44,9 @@ class LossChart {
   dataset(key) {
     if (!this.series.has(key)) {
       const total = key === "loss";
-      const color = total ? TOTAL_COLOR : PALETTE[(this.series.size - 1) % PALETTE.length];  // "loss" comes first
-      const dataset = { label: termLabel(key, this.terms), data: [], borderColor: color,
-                        backgroundColor: color, borderWidth: total ? 2.5 : 1.5, pointRadius: 0 };
+      const dataset = { label: termLabel(key, this.terms), data: [], borderColor: this.color,
+                        backgroundColor: this.color, borderDash: termDash(key, this.terms),
+                        borderWidth: total ? 2.5 : 1.5, pointRadius: 0 };
       this.series.set(key, dataset);
       this.chart.data.datasets.push(dataset);
     }
@@ -79,7 +78,7 @@ class JobPage {
     this.root = root;
     this.jobId = root.dataset.jobId;
     this.status = root.dataset.status;
-    this.chart = new LossChart(document.getElementById("loss-chart"), readJson("points-data"), readJson("loss-terms"));
+    this.chart = new LossChart(document.getElementById("loss-chart"), readJson("points-data"), readJson("loss-terms"), this.jobId);
     this.evaluations = readJson("evaluations-data");
     this.logIds = new Set(readJson("log-ids"));
     this.retryDelay = 500;

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml import methods
-from ml.config import options as ml_options
 from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
@@ -16,7 +15,7 @@ from webapp.training import attempts, jobs
 from webapp.training import compare as comparison
 from webapp.training.forms import JobForm
 from webapp.training.models import TrainingJob, queue_positions
-from webapp.training.options import NAMES, default_lr
+from webapp.training.options import config_rows, default_lr
 
 
 @require_GET
@@ -106,31 +105,17 @@ def job_action(request, job_id, action):
 @require_GET
 @staff_required
 def compare(request):
-    chosen = comparison.chosen_jobs(request.GET.getlist("jobs"))
+    chosen, failed = comparison.split_failed(comparison.chosen_jobs(request.GET.getlist("jobs")))
+    curves = comparison.curves(chosen)
     context = {
         "jobs": chosen,
-        "rows_by_job": [(job, comparison.row(job)) for job in chosen],
+        "failed": failed,
+        "rows_by_job": comparison.rows(chosen),
+        "config_diff": comparison.config_diff(chosen),
         "columns": COMPARE_COLUMNS,
-        "curves": comparison.curves(chosen),
-        "loss_terms": LOSS_TERMS,
+        "curves": curves,
+        "series_labels": comparison.series_labels(curves),
         "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],
         "chosen_ids": {job.pk for job in chosen},
     }
     return render(request, "training/compare.html", context)
-
-
-def config_rows(config):
-    """(name, text, help) of a job's options in the form's order, numbers as people write them."""
-    helps = {option.name: option.help for option in ml_options()}
-    names = [name for name in NAMES if name in config] + sorted(set(config) - set(NAMES))
-    return [(name, _text(config[name]), helps.get(name, "")) for name in names]
-
-
-def _text(value):
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)

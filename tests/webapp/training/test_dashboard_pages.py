@@ -134,9 +134,9 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
         "ms/comment",
     ):
         assert heading in headings
-    rows = dict(page.context["rows_by_job"])
-    assert dict(rows[other])["layers"] == "3 (1,3,5)" and dict(rows[other])["F1"] == "0.5000"
-    assert dict(rows[finished_job])["F1"] == f"{finished_job.test_f1:.4f}"
+    rows = {job: {heading: text for heading, text, _ in row} for job, row in page.context["rows_by_job"]}
+    assert rows[other]["layers"] == "3 (1,3,5)" and rows[other]["F1"] == "0.5000"
+    assert rows[finished_job]["F1"] == f"{finished_job.test_f1:.4f}"
     assert page.context["curves"][other.pk] == {"loss": [[1, 1.0], [2, 0.5], [3, 1 / 3]]}
     assert 'id="compare-chart"' in html
 
