@@ -83,7 +83,16 @@ class JobPage {
     this.logIds = new Set(readJson("log-ids"));
     this.retryDelay = 500;
     this.renderEvaluations();
+    const duration = document.getElementById("job-duration");
+    this.started = duration.dataset.started ? new Date(duration.dataset.started) : null;
+    this.ticker = setInterval(() => this.tick(), 1000);
     if (ACTIVE.has(this.status)) this.connect();
+  }
+
+  // The duration of a running job counts up live from its start.
+  tick() {
+    if (this.status !== "running" || !this.started) return;
+    document.getElementById("job-duration").textContent = formatSeconds((Date.now() - this.started) / 1000);
   }
 
   connect() {
@@ -122,6 +131,11 @@ class JobPage {
       const badge = document.getElementById("job-status");
       badge.textContent = job.status + (job.cancel_requested && job.status === "running" ? " (stopping)" : "");
       badge.className = `badge ${job.status}`;
+      if (was !== job.status) document.querySelectorAll("ul.messages").forEach((flash) => flash.remove());  // stale now
+    }
+    if (job.started) {
+      this.started = new Date(job.started);
+      document.getElementById("job-started").textContent = job.started.slice(0, 19).replace("T", " ");
     }
     if (job.progress !== undefined) document.getElementById("job-progress").value = job.progress;
     if (job.step !== undefined) document.getElementById("job-step").textContent = `${job.step}/${job.total_steps ?? "?"}`;
@@ -185,4 +199,20 @@ class JobPage {
 document.addEventListener("DOMContentLoaded", () => {
   const root = document.getElementById("job");
   if (root) new JobPage(root);
+});
+
+// Cancel and promote ask first. Without JS the POST answers a confirmation page; with JS the same page's
+// form (the server's words, and promote's comparison with the active model) opens in a dialog instead.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-action=cancel], form[data-action=promote]")) return;
+  event.preventDefault();
+  const response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const question = page.getElementById("confirm-form");
+  if (!question) { form.submit(); return; }  // not a confirmation: let the server's page answer
+  const dialog = document.getElementById("confirm-dialog");
+  dialog.replaceChildren(page.querySelector("h1"), question);
+  dialog.querySelector("a").addEventListener("click", (click) => { click.preventDefault(); dialog.close(); });
+  dialog.showModal();
 });

@@ -11,9 +11,10 @@ from ml import methods
 from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
+from webapp.checker.models import ModelVersion
 from webapp.training import attempts, jobs
 from webapp.training import compare as comparison
-from webapp.training.forms import JobForm
+from webapp.training.forms import DescribeForm, JobForm
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import config_rows, default_lr
 
@@ -73,6 +74,7 @@ def job_detail(request, job_id):
         "log_entries": log_entries,
         "log_ids": [entry.pk for entry in log_entries],
         "config_rows": config_rows(job.config),
+        "describe_form": DescribeForm(instance=job),
         "position": job.queue_position(),
         "promotions": job.promotions.select_related("promoted_by", "model_version"),
     }
@@ -81,14 +83,37 @@ def job_detail(request, job_id):
 
 @require_POST
 @staff_required
+def describe(request, job_id):
+    """The name and note form of the job page."""
+    job = get_object_or_404(TrainingJob, pk=job_id)
+    form = DescribeForm(request.POST, instance=job)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Job {job.pk}: name and note saved.")
+    else:
+        errors = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in form.errors.items())
+        messages.error(request, f"Job {job.pk}: not saved ({errors}).")
+    return redirect("job", job_id=job.pk)
+
+
+@require_POST
+@staff_required
 def job_action(request, job_id, action):
     """The cancel, retry and promote buttons of the job page."""
     check_permission(request.user, jobs.PERMISSIONS[action])
-    job = get_object_or_404(TrainingJob, pk=job_id)
+    job = get_object_or_404(TrainingJob.objects.select_related("model_version"), pk=job_id)
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirm") != "yes":
+        return confirm_page(request, job, action)
     try:
         if action == "cancel":
+            was_running = job.status == TrainingJob.Status.RUNNING
             jobs.cancel(job, request.user)
-            messages.success(request, f"Job {job.pk}: cancelled or asked to stop.")
+            messages.success(
+                request,
+                f"Job {job.pk}: its worker was asked to stop; it ends cancelled after the current step."
+                if was_running
+                else f"Job {job.pk} is cancelled; it will not run.",
+            )
         elif action == "retry":
             job = jobs.retry(job, request.user)
             messages.success(request, f"Job {job.pk} is queued with the same configuration.")
@@ -100,6 +125,28 @@ def job_action(request, job_id, action):
     except jobs.QueueUnavailable as exc:
         messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
     return redirect("job", job_id=job.pk)
+
+
+CONFIRMED_ACTIONS = ("cancel", "promote")  # irreversible or user-visible: the button asks first
+
+
+def confirm_page(request, job, action):
+    """The confirmation step of cancel and promote: a page (or, with JS, the job page's dialog shows the
+    same form) whose button posts again with confirm=yes. Promote shows the candidate's test metrics
+    beside the active model's (templates/training/_promote_comparison.html, which the quality gate may enrich)."""
+    context = {"job": job, "action": action}
+    if action == "promote":
+        context["comparison"] = promote_comparison(job)
+    return render(request, "training/confirm.html", context)
+
+
+def promote_comparison(job):
+    """[(metric, candidate's test value, active model's)] from the stored test metrics of both."""
+    active = ModelVersion.objects.filter(active=True).first()
+    active_test = (active.metrics or {}).get("test", {}) if active else {}
+    candidate = job.test_metrics or {}
+    names = ("f1", "precision", "recall", "accuracy", "roc_auc")
+    return {"active": active, "rows": [(name, candidate.get(name), active_test.get(name)) for name in names]}
 
 
 @require_GET

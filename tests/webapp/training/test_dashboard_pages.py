@@ -142,7 +142,7 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
 
 
 def test_promote_makes_the_jobs_model_serve_the_checker_and_records_who_and_when(staff_client, staff, finished_job):
-    response = staff_client.post(f"/dashboard/jobs/{finished_job.pk}/promote/", follow=True)
+    response = staff_client.post(f"/dashboard/jobs/{finished_job.pk}/promote/", {"confirm": "yes"}, follow=True)
 
     version = ModelVersion.current()
     assert version.name == f"job-{finished_job.pk}" and version.artifact_path == finished_job.output_dir
@@ -157,13 +157,13 @@ def test_promote_makes_the_jobs_model_serve_the_checker_and_records_who_and_when
 
 
 def test_promote_switches_from_the_model_that_was_active(staff_client, finished_job, active_model):
-    staff_client.post(f"/dashboard/jobs/{finished_job.pk}/promote/")
+    staff_client.post(f"/dashboard/jobs/{finished_job.pk}/promote/", {"confirm": "yes"})
     active_model.refresh_from_db()
     assert not active_model.active and ModelVersion.current().name == f"job-{finished_job.pk}"
 
 
 def test_a_button_the_jobs_state_does_not_allow_explains_why(staff_client, make_job):
     job = make_job("running")
-    response = staff_client.post(f"/dashboard/jobs/{job.pk}/promote/", follow=True)
+    response = staff_client.post(f"/dashboard/jobs/{job.pk}/promote/", {"confirm": "yes"}, follow=True)
     assert "only a succeeded job can be promoted; this one is running" in response.content.decode()
     assert ModelVersion.current() is None
