@@ -73,10 +73,13 @@ def test_staff_launch_a_job_watch_its_loss_live_and_promote_it(dashboard, tiny_b
 
         page.wait_for_selector("h2:text('Final model')", timeout=120_000)  # the page reloads once it succeeded
         page.click("form[data-action=promote] button")
+        asked = page.wait_for_selector("#confirm-dialog[open] #promote-comparison").inner_text()  # asks first
+        page.click("#confirm-dialog button[type=submit]")
         notice = page.wait_for_selector(".messages li").inner_text()
 
     job = TrainingJob.objects.get()
     assert drawn_live > drawn_at_load, "points were added to the chart while the job was running"
     assert job.status == "succeeded" and job.points.count() == job.total_steps == 16
     assert ModelVersion.current().name == f"job-{job.pk}" and "now serves the checker" in notice
+    assert "no active model" in asked and f"job {job.pk}" in asked
     assert outside == []
