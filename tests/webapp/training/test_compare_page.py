@@ -97,3 +97,19 @@ def test_the_job_page_config_table_shows_only_the_options_its_method_reads(staff
 
     assert "lora_r" not in teacher_rows and "alpha_div" not in teacher_rows and "epochs" in teacher_rows
     assert student_rows["alpha_cls"] == "0.3333"
+
+
+def test_the_job_page_shows_the_compare_pages_size_and_speed_figures(staff_client, make_job):
+    metrics = {
+        "test": {"f1": 0.7},
+        "model_size_bytes": 90_900_000,
+        "latency": {"ms_per_comment_batch1": 12.34, "comments_per_s_batch32": 812.0},
+    }
+    job = make_job("succeeded", metrics=metrics)
+
+    job_page = staff_client.get(f"/dashboard/jobs/{job.pk}/").content.decode()
+    row = {heading: text for heading, text, _ in dict(compare.rows([job]))[job]}
+
+    assert (row["size MB"], row["ms/comment"], row["comments/s"]) == ("90.9", "12.3", "812")
+    assert "90.9 MB" in job_page and "12.3 ms/comment at batch size 1" in job_page
+    assert "812 comments/s at batch size 32" in job_page
