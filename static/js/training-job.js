@@ -5,8 +5,6 @@
 "use strict";
 
 const ACTIVE = new Set(["waiting", "queued", "running"]);
-const TOTAL_COLOR = "#1d232a";
-const PALETTE = ["#2457c5", "#b3261e", "#1b7f3b", "#7a5b16", "#6b3fa0", "#00838f", "#c2185b", "#455a64"];
 
 function formatSeconds(value) {
   if (value === null || value === undefined) return "";
@@ -23,8 +21,9 @@ function readJson(id) {
 }
 
 class LossChart {
-  constructor(canvas, points, terms) {
+  constructor(canvas, points, terms, jobId) {
     this.canvas = canvas;
+    this.color = runColour(jobId);  // the run's colour on every page; terms differ by dash (run-colours.js)
     this.terms = terms;
     this.series = new Map();  // "loss" or a term -> its Chart.js dataset, created when its first value comes
     this.lastStep = 0;
@@ -45,9 +44,9 @@ class LossChart {
   dataset(key) {
     if (!this.series.has(key)) {
       const total = key === "loss";
-      const color = total ? TOTAL_COLOR : PALETTE[(this.series.size - 1) % PALETTE.length];  // "loss" comes first
-      const dataset = { label: termLabel(key, this.terms), data: [], borderColor: color,
-                        backgroundColor: color, borderWidth: total ? 2.5 : 1.5, pointRadius: 0 };
+      const dataset = { label: termLabel(key, this.terms), data: [], borderColor: this.color,
+                        backgroundColor: this.color, borderDash: termDash(key, this.terms),
+                        borderWidth: total ? 2.5 : 1.5, pointRadius: 0 };
       this.series.set(key, dataset);
       this.chart.data.datasets.push(dataset);
     }
@@ -79,12 +78,21 @@ class JobPage {
     this.root = root;
     this.jobId = root.dataset.jobId;
     this.status = root.dataset.status;
-    this.chart = new LossChart(document.getElementById("loss-chart"), readJson("points-data"), readJson("loss-terms"));
+    this.chart = new LossChart(document.getElementById("loss-chart"), readJson("points-data"), readJson("loss-terms"), this.jobId);
     this.evaluations = readJson("evaluations-data");
     this.logIds = new Set(readJson("log-ids"));
     this.retryDelay = 500;
     this.renderEvaluations();
+    const duration = document.getElementById("job-duration");
+    this.started = duration.dataset.started ? new Date(duration.dataset.started) : null;
+    this.ticker = setInterval(() => this.tick(), 1000);
     if (ACTIVE.has(this.status)) this.connect();
+  }
+
+  // The duration of a running job counts up live from its start.
+  tick() {
+    if (this.status !== "running" || !this.started) return;
+    document.getElementById("job-duration").textContent = formatSeconds((Date.now() - this.started) / 1000);
   }
 
   connect() {
@@ -123,6 +131,11 @@ class JobPage {
       const badge = document.getElementById("job-status");
       badge.textContent = job.status + (job.cancel_requested && job.status === "running" ? " (stopping)" : "");
       badge.className = `badge ${job.status}`;
+      if (was !== job.status) document.querySelectorAll("ul.messages").forEach((flash) => flash.remove());  // stale now
+    }
+    if (job.started) {
+      this.started = new Date(job.started);
+      document.getElementById("job-started").textContent = job.started.slice(0, 19).replace("T", " ");
     }
     if (job.progress !== undefined) document.getElementById("job-progress").value = job.progress;
     if (job.step !== undefined) document.getElementById("job-step").textContent = `${job.step}/${job.total_steps ?? "?"}`;
@@ -186,4 +199,20 @@ class JobPage {
 document.addEventListener("DOMContentLoaded", () => {
   const root = document.getElementById("job");
   if (root) new JobPage(root);
+});
+
+// Cancel asks first. Without JS the POST answers a confirmation page; with JS the same page's form opens
+// in a dialog instead. (Promote leads to the model's page, which shows the gate's comparison first.)
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-action=cancel]")) return;
+  event.preventDefault();
+  const response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const question = page.getElementById("confirm-form");
+  if (!question) { form.submit(); return; }  // not a confirmation: let the server's page answer
+  const dialog = document.getElementById("confirm-dialog");
+  dialog.replaceChildren(page.querySelector("h1"), question);
+  dialog.querySelector("a").addEventListener("click", (click) => { click.preventDefault(); dialog.close(); });
+  dialog.showModal();
 });

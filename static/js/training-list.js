@@ -15,6 +15,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const response = await fetch(location.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
       if (response.ok) {
         box.innerHTML = await response.text();
+        paintRunSwatches(box);
         box.querySelectorAll("input[name=jobs]").forEach((input) => { input.checked = ticked.has(input.value); });
         box.dataset.refresh = box.querySelector("table[data-any-active='1']") ? interval : "";
       }

@@ -95,5 +95,5 @@ def test_the_charts_draw_every_loss_term_the_rows_carry(server, job):
 
     assert drawn == ["total loss", "cls (cross-entropy)", "made_up"]
     assert drawn_live == ["total loss", "cls (cross-entropy)", "made_up", "arrived_live"]
-    assert curves == ["loss", "cls", "made_up"] and shown == [[0.1, 0.1]]
+    assert curves == ["cls", "loss", "made_up"] and shown == [[0.1, 0.1]]
     assert outside == []

@@ -73,6 +73,8 @@ JobIn = create_model(
         StrictStr | None,
         Field(None, description=f"{get_option('dataset').help} on the server (default: the server's, TOXILAB_DATASET)"),
     ),
+    name=(StrictStr | None, Field(None, max_length=100, description="what to call the run (shown beside its id)")),
+    note=(StrictStr | None, Field(None, max_length=2000, description="a note on the run")),
     include_reviewed=(
         StrictBool | None,
         Field(None, description="add the staff-reviewed predictions (reviewer's label) to the training split"),
@@ -85,6 +87,8 @@ class JobOut(JobState):
     """The job's state (as its page and WebSocket show it) and what it was launched with."""
 
     method: str
+    name: str = Field(description="what staff call the run ('' if unnamed)")
+    note: str = Field(description="staff's note on the run")
     teacher: str
     teacher_job: int | None = Field(None, alias="teacher_job_id")
     dataset: str
@@ -160,6 +164,7 @@ def create_job(request, payload: JobIn):
     data.setdefault("teacher", settings.TOXILAB_TEACHER)
     data.setdefault("dataset", settings.TOXILAB_DATASET)
     include_reviewed = data.pop("include_reviewed", False)
+    described = {"name": data.pop("name", ""), "note": data.pop("note", "")}
     try:
         teacher_job = _teacher_job(data.pop("teacher_job", None))
         if teacher_job is not None:
@@ -169,7 +174,9 @@ def create_job(request, payload: JobIn):
     except OptionError as exc:
         return Status(400, {"error": str(exc), "field": exc.field, "fields": exc.errors})
     try:
-        job = jobs.launch(options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed)
+        job = jobs.launch(
+            options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed, **described
+        )
     except jobs.JobStateError as exc:  # the teacher job failed in the meantime
         raise HttpError(409, str(exc)) from exc
     return Status(201, _with_position(job))

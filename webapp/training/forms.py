@@ -4,6 +4,7 @@ from django.conf import settings
 from ml import methods
 from ml.config import DEFAULT_TEACHER, NO_TEACHER, get_option
 from webapp.training import jobs, options
+from webapp.training.models import TrainingJob
 from webapp.training.options import OPTIONS, OptionError
 
 OTHER_TEACHERS = ["bert-base-uncased"]
@@ -135,3 +136,12 @@ def _limits(option, step):
     if option.low is None:
         return {"step": step}
     return {"min": option.low, "max": option.high, "step": step}
+
+
+class DescribeForm(forms.ModelForm):
+    """A run's name and note, edited on its page."""
+
+    class Meta:
+        model = TrainingJob
+        fields = ["name", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}

@@ -65,7 +65,7 @@ def check_reviewed(options, include_reviewed):
 
 
 @transaction.atomic
-def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=False):
+def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=False, name="", note=""):
     """Store a job with options already checked by webapp.training.options.validate (and
     check_reviewed), and queue it once the row is committed (a worker must never receive the id of a
     row it cannot see); if the broker is down, QueueUnavailable leaves this function (or the
@@ -82,6 +82,8 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
         teacher=options["teacher"],
         dataset=options["dataset"],
         config=options,
+        name=name,
+        note=note,
         teacher_job=teacher_job,
         created_by=user,
         retry_of=retry_of,

@@ -33,6 +33,8 @@ class TrainingJob(models.Model):
     dataset = models.CharField(max_length=500)
     # The options ml.TrainConfig validated at launch (everything but `output`): a retry reuses them.
     config = models.JSONField()
+    name = models.CharField(max_length=100, blank=True, help_text="what staff call the run, shown beside its id")
+    note = models.TextField(max_length=2000, blank=True, help_text="staff's note on the run")
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     cancel_requested = models.BooleanField(default=False)
@@ -77,6 +79,11 @@ class TrainingJob(models.Model):
             models.Index(fields=["-created", "-id"], name="job_newest_first"),
             models.Index(fields=["status", "queued_at"], name="job_status_queued_at"),
         ]
+
+    @property
+    def title(self):
+        """`job 12` or `job 12 · wide student`: how lists and the compare page name a run."""
+        return f"job {self.pk} · {self.name}" if self.name else f"job {self.pk}"
 
     def __str__(self):
         return f"job {self.pk} ({self.method})"

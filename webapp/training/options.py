@@ -89,4 +89,39 @@ def default_lr(method):
     return entry.default_lr if entry else None
 
 
-__all__ = ["METHODS", "OPTIONS", "GROUPS", "NAMES", "Option", "OptionError", "validate", "default_lr", "group_methods"]
+__all__ = [
+    "METHODS",
+    "OPTIONS",
+    "GROUPS",
+    "NAMES",
+    "Option",
+    "OptionError",
+    "validate",
+    "default_lr",
+    "group_methods",
+    "config_text",
+    "config_rows",
+]
+
+
+def config_text(value):
+    """An option's value as people write it: floats to 4 significant digits (1/3 reads 0.3333)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def config_rows(config):
+    """(name, text, help) of a job's options in the form's order, numbers as people write them; only the
+    options of the option groups the job's method reads (ml.methods' `groups`)."""
+    specs = {option.name: option for option in options()}
+    method = methods.REGISTRY.get(config.get("method"))
+    groups = set(method.groups) | {"run"} if method else None
+    names = [name for name in NAMES if name in config] + sorted(set(config) - set(NAMES))
+    if groups is not None:
+        names = [name for name in names if name not in specs or specs[name].group in groups]
+    return [(name, config_text(config[name]), specs[name].help if name in specs else "") for name in names]

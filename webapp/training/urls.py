@@ -10,5 +10,6 @@ urlpatterns = [
         path(f"jobs/<int:job_id>/{action}/", views.job_action, {"action": action}, name=f"job-{action}")
         for action in ("cancel", "retry", "promote")
     ),
+    path("jobs/<int:job_id>/describe/", views.describe, name="job-describe"),
     path("compare/", views.compare, name="compare"),
 ]

@@ -9,16 +9,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml import methods
-from ml.config import options as ml_options
 from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker.models import Promotion
 from webapp.training import attempts, jobs
 from webapp.training import compare as comparison
-from webapp.training.forms import JobForm
+from webapp.training.forms import DescribeForm, JobForm
 from webapp.training.models import TrainingJob, queue_positions
-from webapp.training.options import NAMES, default_lr
+from webapp.training.options import config_rows, default_lr
 
 
 @require_GET
@@ -76,6 +75,7 @@ def job_detail(request, job_id):
         "log_entries": log_entries,
         "log_ids": [entry.pk for entry in log_entries],
         "config_rows": config_rows(job.config),
+        "describe_form": DescribeForm(instance=job),
         "position": job.queue_position(),
         "promotions": Promotion.objects.filter(model_version=job.model_version_id).select_related(
             "promoted_by", "model_version"
@@ -88,14 +88,37 @@ def job_detail(request, job_id):
 
 @require_POST
 @staff_required
+def describe(request, job_id):
+    """The name and note form of the job page."""
+    job = get_object_or_404(TrainingJob, pk=job_id)
+    form = DescribeForm(request.POST, instance=job)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Job {job.pk}: name and note saved.")
+    else:
+        errors = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in form.errors.items())
+        messages.error(request, f"Job {job.pk}: not saved ({errors}).")
+    return redirect("job", job_id=job.pk)
+
+
+@require_POST
+@staff_required
 def job_action(request, job_id, action):
     """The cancel, retry and promote buttons of the job page."""
     check_permission(request.user, jobs.PERMISSIONS[action])
-    job = get_object_or_404(TrainingJob, pk=job_id)
+    job = get_object_or_404(TrainingJob.objects.select_related("model_version"), pk=job_id)
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirm") != "yes":
+        return confirm_page(request, job, action)
     try:
         if action == "cancel":
+            was_running = job.status == TrainingJob.Status.RUNNING
             jobs.cancel(job, request.user)
-            messages.success(request, f"Job {job.pk}: cancelled or asked to stop.")
+            messages.success(
+                request,
+                f"Job {job.pk}: its worker was asked to stop; it ends cancelled after the current step."
+                if was_running
+                else f"Job {job.pk} is cancelled; it will not run.",
+            )
         elif action == "retry":
             job = jobs.retry(job, request.user)
             messages.success(request, f"Job {job.pk} is queued with the same configuration.")
@@ -108,34 +131,31 @@ def job_action(request, job_id, action):
     return redirect("job", job_id=job.pk)
 
 
+# Cancel is irreversible: its button asks first. Promote's question is the model's page, which shows
+# its figures beside the active model's and the quality gate's verdict before the owner promotes.
+CONFIRMED_ACTIONS = ("cancel",)
+
+
+def confirm_page(request, job, action):
+    """The confirmation step of cancel: a page (or, with JS, the job page's dialog shows the same form)
+    whose button posts again with confirm=yes."""
+    return render(request, "training/confirm.html", {"job": job, "action": action})
+
+
 @require_GET
 @staff_required
 def compare(request):
-    chosen = comparison.chosen_jobs(request.GET.getlist("jobs"))
+    chosen, failed = comparison.split_failed(comparison.chosen_jobs(request.GET.getlist("jobs")))
+    curves = comparison.curves(chosen)
     context = {
         "jobs": chosen,
-        "rows_by_job": [(job, comparison.row(job)) for job in chosen],
+        "failed": failed,
+        "rows_by_job": comparison.rows(chosen),
+        "config_diff": comparison.config_diff(chosen),
         "columns": COMPARE_COLUMNS,
-        "curves": comparison.curves(chosen),
-        "loss_terms": LOSS_TERMS,
+        "curves": curves,
+        "series_labels": comparison.series_labels(curves),
         "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],
         "chosen_ids": {job.pk for job in chosen},
     }
     return render(request, "training/compare.html", context)
-
-
-def config_rows(config):
-    """(name, text, help) of a job's options in the form's order, numbers as people write them."""
-    helps = {option.name: option.help for option in ml_options()}
-    names = [name for name in NAMES if name in config] + sorted(set(config) - set(NAMES))
-    return [(name, _text(config[name]), helps.get(name, "")) for name in names]
-
-
-def _text(value):
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)

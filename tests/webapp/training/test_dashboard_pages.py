@@ -136,9 +136,9 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
         "ms/comment",
     ):
         assert heading in headings
-    rows = dict(page.context["rows_by_job"])
-    assert dict(rows[other])["layers"] == "3 (1,3,5)" and dict(rows[other])["F1"] == "0.5000"
-    assert dict(rows[finished_job])["F1"] == f"{finished_job.test_f1:.4f}"
+    rows = {job: {heading: text for heading, text, _ in row} for job, row in page.context["rows_by_job"]}
+    assert rows[other]["layers"] == "3 (1,3,5)" and rows[other]["F1"] == "0.5000"
+    assert rows[finished_job]["F1"] == f"{finished_job.test_f1:.4f}"
     assert page.context["curves"][other.pk] == {"loss": [[1, 1.0], [2, 0.5], [3, 1 / 3]]}
     assert 'id="compare-chart"' in html
 
@@ -193,6 +193,6 @@ def test_promote_switches_from_the_model_that_was_active(staff_client, promotabl
 
 def test_a_button_the_jobs_state_does_not_allow_explains_why(staff_client, make_job):
     job = make_job("running")
-    response = staff_client.post(f"/dashboard/jobs/{job.pk}/promote/", follow=True)
+    response = staff_client.post(f"/dashboard/jobs/{job.pk}/promote/", {"confirm": "yes"}, follow=True)
     assert "only a succeeded job can be promoted; this one is running" in response.content.decode()
     assert ModelVersion.current() is None

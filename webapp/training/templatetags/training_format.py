@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import template
 
+from ml.reporting import compare_row
+
 register = template.Library()
 
 
@@ -24,3 +26,10 @@ def seconds(value):
 def thousands(value):
     """1016226 -> '1,016,226' (numbers as the study's tables print them)."""
     return f"{value:,}" if isinstance(value, int) else value
+
+
+@register.filter
+def figure(metrics, heading):
+    """The compare table's text for one column (ml.reporting.COMPARE_COLUMNS) of a run's metrics, so the
+    job page's size and speeds are the compare page's figures: `{{ job.metrics|figure:"size MB" }}`."""
+    return dict(compare_row(metrics or {}))[heading]

@@ -1,0 +1,57 @@
+"""Staff name a run and note why it exists: set at launch through the API or on the job page, and shown
+by the API, the job list and the compare page."""
+
+import json
+
+import pytest
+
+from webapp.accounts.models import ApiToken
+
+
+@pytest.fixture
+def api(client, staff):
+    token = ApiToken.issue(staff, name="ci")[1]
+
+    def call(method, path, body=None):
+        data = json.dumps(body) if body is not None else None
+        headers = {"Authorization": f"Bearer {token}"}
+        return getattr(client, method)(f"/api/v1{path}", data=data, content_type="application/json", headers=headers)
+
+    return call
+
+
+def test_a_name_and_note_given_at_launch_come_back_from_the_api(api, tiny_options):
+    created = api("post", "/jobs", {**tiny_options, "name": "wide student", "note": "alpha_cls 0.5 this time"})
+
+    assert created.status_code == 201, created.json()
+    read = api("get", f"/jobs/{created.json()['id']}").json()
+    assert (read["name"], read["note"]) == ("wide student", "alpha_cls 0.5 this time")
+
+
+def test_a_name_longer_than_100_characters_is_a_400(api, tiny_options):
+    response = api("post", "/jobs", {**tiny_options, "name": "x" * 101})
+
+    assert response.status_code == 400 and "name" in json.dumps(response.json())
+
+
+def test_staff_name_a_run_on_its_page_and_the_list_and_compare_page_show_it(staff_client, make_job):
+    job = make_job("succeeded")
+
+    staff_client.post(f"/dashboard/jobs/{job.pk}/describe/", {"name": "baseline again", "note": "seed 2"})
+
+    job.refresh_from_db()
+    assert (job.name, job.note) == ("baseline again", "seed 2")
+    assert "baseline again" in staff_client.get(f"/dashboard/jobs/{job.pk}/").content.decode()
+    assert "baseline again" in staff_client.get("/dashboard/").content.decode()
+    compare_page = staff_client.get(f"/dashboard/compare/?jobs={job.pk}").content.decode()
+    assert f"job {job.pk} · baseline again" in compare_page and "seed 2" in compare_page
+
+
+def test_a_too_long_name_on_the_page_is_refused_with_a_message(staff_client, make_job):
+    job = make_job("succeeded")
+
+    response = staff_client.post(f"/dashboard/jobs/{job.pk}/describe/", {"name": "x" * 101, "note": ""}, follow=True)
+
+    job.refresh_from_db()
+    assert job.name == "" and response.status_code == 200
+    assert any("not saved" in str(message) for message in response.context["messages"])
