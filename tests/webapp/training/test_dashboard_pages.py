@@ -152,7 +152,7 @@ def test_the_compare_page_shows_a_baseline_run_with_dashes_for_what_it_has_not(
     page = staff_client.get(f"/dashboard/compare/?jobs={finished_job.pk}&jobs={baseline.pk}")
 
     assert page.status_code == 200
-    row = dict(dict(page.context["rows_by_job"])[baseline])
+    row = {heading: text for heading, text, _best in dict(page.context["rows_by_job"])[baseline]}
     assert row["F1"] == f"{metrics['test']['f1']:.4f}" and row["layers"] == "—" and row["loss div"] == "—"
     assert page.context["curves"][baseline.pk] == {"loss": []}
 
