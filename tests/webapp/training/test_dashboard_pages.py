@@ -1,6 +1,7 @@
 """The dashboard's pages: who may see them, the job list, the job page, compare, and promote."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -196,3 +197,18 @@ def test_a_button_the_jobs_state_does_not_allow_explains_why(staff_client, make_
     response = staff_client.post(f"/dashboard/jobs/{job.pk}/promote/", {"confirm": "yes"}, follow=True)
     assert "only a succeeded job can be promoted; this one is running" in response.content.decode()
     assert ModelVersion.current() is None
+
+
+def test_a_finished_jobs_page_shows_its_confusion_matrix_and_validation_curve(staff_client, finished_job):
+    metrics = finished_job.metrics
+    (tn, fp), (fn, tp) = metrics["test_at_threshold"]["confusion_matrix"]
+
+    page = staff_client.get(f"/dashboard/jobs/{finished_job.pk}/")
+
+    html = page.content.decode()
+    matrix = html[html.index('id="confusion-matrix"') : html.index("</table>", html.index('id="confusion-matrix"'))]
+    cells = [int(cell) for cell in re.findall(r'<td class="num">(\d+)', matrix)]
+    assert cells == [tn, fp, fn, tp] and sum(cells) == metrics["test"]["n"]
+    curve = json.loads(html.split('<script id="curve-data" type="application/json">')[1].split("</script>")[0])
+    assert curve == metrics["validation_curve"] and len(curve["threshold"]) > 1
+    assert f'data-threshold="{metrics["threshold"]:.6f}" data-label="tuned threshold"' in html
