@@ -16,12 +16,17 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from ml.errors import ConfigError, RunDirError
+
+if TYPE_CHECKING:
+    from ml.config import TrainConfig
 
 MODEL_FILES = ("model.safetensors", "pytorch_model.bin")
 RUN_FILE, METRICS_FILE, HISTORY_FILE = "run.json", "metrics.json", "history.jsonl"
@@ -33,6 +38,25 @@ PREDICTIONS_FILE = "test_predictions.json"
 def check_output_free(output: Path) -> None:
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise ConfigError("output", f"{output} already exists and is not empty; choose another directory")
+
+
+def run_output(cfg: TrainConfig) -> Path:
+    """Where a run writes: cfg.output, else runs/METHOD-TIMESTAMP; refused if it already holds files."""
+    output = Path(cfg.output or f"runs/{cfg.method}-{datetime.now():%Y%m%d-%H%M%S}")
+    check_output_free(output)
+    return output
+
+
+def write_run_files(
+    tmp: Path, output: Path, cfg: TrainConfig, metrics: dict, history: list[dict], predictions: tuple | None
+) -> None:
+    """A run's files beside its model: run.json (its config), metrics.json, history.jsonl and, when there
+    are test predictions (texts, labels, probabilities), test_predictions.json."""
+    write_json(tmp / RUN_FILE, {**cfg.to_dict(), "output": str(output)})
+    write_json(tmp / METRICS_FILE, metrics)
+    write_history(tmp / HISTORY_FILE, history)
+    if predictions is not None:
+        write_predictions(tmp / PREDICTIONS_FILE, *predictions)
 
 
 @contextmanager
@@ -83,6 +107,25 @@ def read_predictions(run_dir: str | Path) -> dict | None:
 def read_run_info(run_dir: str | Path, required: bool = False) -> dict | None:
     """run.json of a ToxiLab run directory; None for a plain checkpoint (unless `required`)."""
     return _read_object(Path(run_dir) / RUN_FILE, required)
+
+
+def describe_run(path: Path, run: dict, metrics: dict, **facts: object) -> dict:
+    """A loaded model's Classifier.info: the run's identity and scores, then `facts` of the loaded model
+    (layers, parameters, adapter, quantized, runtime) over the defaults drawn from run.json and metrics.json."""
+    return {
+        "path": str(path),
+        "name": path.name,
+        "method": run.get("method"),
+        "teacher": run.get("teacher"),
+        "layers": None,
+        "layer_map": metrics.get("layer_map"),
+        "parameters": (metrics.get("parameters") or {}).get("total") or 0,
+        "created": metrics.get("finished_at"),
+        "test_f1": (metrics.get("test") or {}).get("f1"),
+        "adapter": False,
+        "quantized": False,
+        **facts,
+    }
 
 
 def read_metrics(run_dir: str | Path, required: bool = False) -> dict:

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from ml import methods
-from ml.artifacts import PREDICTIONS_FILE, atomic_dir, check_output_free, write_history, write_json, write_predictions
+from ml.artifacts import atomic_dir, describe_run, run_output, write_run_files
 from ml.config import TrainConfig
-from ml.data import load_splits
+from ml.data import load_run_splits
 from ml.errors import ModelLoadError, one_line
 from ml.evaluate import compute_metrics, dir_size_bytes, pr_curve, tune_threshold
 from ml.inference import Classifier, time_predictions
@@ -64,17 +64,8 @@ def train(
 
     on_progress = on_progress or (lambda progress: None)
     should_stop = should_stop or (lambda: False)
-    output = Path(cfg.output or f"runs/{cfg.method}-{datetime.now():%Y%m%d-%H%M%S}")
-    check_output_free(output)
-    splits = load_splits(
-        cfg.dataset,
-        text_column=cfg.text_column,
-        label_column=cfg.label_column,
-        max_train_samples=cfg.max_train_samples,
-        max_eval_samples=cfg.max_eval_samples,
-        seed=cfg.seed,
-        extra_train_file=cfg.extra_train_file,
-    )
+    output = run_output(cfg)
+    splits = load_run_splits(cfg)
     fit = _Fit(cfg, on_progress, should_stop)
     fit.run(list(splits.train["text"]), np.asarray(splits.train["label"]))
     metrics = fit.facts(splits.summary())
@@ -235,11 +226,7 @@ def _write_run(output: Path, cfg: TrainConfig, metrics: dict, fit: _Fit, test: t
             metrics["size_bytes"] = dir_size_bytes(tmp)
             metrics["model_size_bytes"] = (tmp / MODEL_FILE).stat().st_size
         metrics["save_seconds"] = round(time.perf_counter() - started, 3)
-        write_json(tmp / "run.json", {**cfg.to_dict(), "output": str(output)})
-        write_json(tmp / "metrics.json", metrics)
-        write_history(tmp / "history.jsonl", fit.history)
-        if test is not None:
-            write_predictions(tmp / PREDICTIONS_FILE, *test)
+        write_run_files(tmp, output, cfg, metrics, fit.history, test)
 
 
 class BaselineClassifier(Classifier):
@@ -272,18 +259,5 @@ def load(path: Path, run: dict, metrics: dict, threshold: float = 0.5) -> Baseli
         pipeline = joblib.load(file)
     except Exception as exc:  # unpickling a damaged file raises many untyped errors
         raise ModelLoadError(f"{file}: cannot load it ({one_line(exc)})") from exc
-    info = {
-        "path": str(path),
-        "name": path.name,
-        "method": run.get("method"),
-        "teacher": run.get("teacher"),
-        "layers": None,
-        "layer_map": None,
-        "parameters": (metrics.get("parameters") or {}).get("total") or 0,
-        "created": metrics.get("finished_at"),
-        "test_f1": (metrics.get("test") or {}).get("f1"),
-        "adapter": False,
-        "quantized": False,
-        "runtime": methods.get("baseline").runtime,
-    }
+    info = describe_run(path, run, metrics, runtime=methods.get("baseline").runtime)
     return BaselineClassifier(pipeline, info, threshold)

@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import datasets
 import numpy as np
@@ -22,6 +23,9 @@ import torch
 from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
 
 from ml.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from ml.config import TrainConfig
 
 SPLITS = ("train", "validation", "test")
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
@@ -72,6 +76,19 @@ def load_splits(
         splits["train"] = datasets.concatenate_datasets([splits["train"], _to_dataset(extra)])
         extra_rows = len(extra)
     return DataSplits(**splits, source=source, extra_train_rows=extra_rows)
+
+
+def load_run_splits(cfg: TrainConfig) -> DataSplits:
+    """load_splits as a run's config asks: its dataset, columns, sample caps, seed and extra rows."""
+    return load_splits(
+        cfg.dataset,
+        text_column=cfg.text_column,
+        label_column=cfg.label_column,
+        max_train_samples=cfg.max_train_samples,
+        max_eval_samples=cfg.max_eval_samples,
+        seed=cfg.seed,
+        extra_train_file=cfg.extra_train_file,
+    )
 
 
 def check_source(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ml.artifacts import has_model, read_metrics, read_run_info
+from ml.artifacts import describe_run, has_model, read_metrics, read_run_info
 from ml.errors import ModelLoadError, one_line
 from ml.models import LABELS, load_classifier
 
@@ -165,17 +165,12 @@ def _load_with_adapter(path: Path, run: dict):
 
 
 def _describe(path: Path, run: dict, metrics: dict, model, *, adapter: bool, quantized: bool) -> dict:
-    config = getattr(model, "config", None)
-    return {
-        "path": str(path),
-        "name": path.name,
-        "method": run.get("method"),
-        "teacher": run.get("teacher"),
-        "layers": getattr(config, "num_hidden_layers", None),
-        "layer_map": metrics.get("layer_map"),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "created": metrics.get("finished_at"),
-        "test_f1": (metrics.get("test") or {}).get("f1"),
-        "adapter": adapter,
-        "quantized": quantized,
-    }
+    return describe_run(
+        path,
+        run,
+        metrics,
+        layers=getattr(getattr(model, "config", None), "num_hidden_layers", None),
+        parameters=sum(p.numel() for p in model.parameters()),
+        adapter=adapter,
+        quantized=quantized,
+    )

@@ -12,9 +12,9 @@ from pathlib import Path
 import torch
 
 from ml import methods
-from ml.artifacts import PREDICTIONS_FILE, atomic_dir, check_output_free, write_history, write_json, write_predictions
+from ml.artifacts import atomic_dir, run_output, write_run_files
 from ml.config import TrainConfig
-from ml.data import load_splits, make_dataloader, tokenize_splits
+from ml.data import load_run_splits, make_dataloader, tokenize_splits
 from ml.errors import ConfigError, EvaluationInterrupted
 from ml.evaluate import compute_metrics, dir_size_bytes, pr_curve, predict_probs, tune_threshold
 from ml.inference import measure_latency
@@ -49,19 +49,10 @@ def train(
     if method.train is not None:  # a method that is not a transformer runs itself
         return method.train(cfg, on_progress=on_progress, should_stop=should_stop)
     _quiet_libraries()
-    output = Path(cfg.output or f"runs/{cfg.method}-{datetime.now():%Y%m%d-%H%M%S}")
-    check_output_free(output)
+    output = run_output(cfg)
     set_seed(cfg.seed)
     accelerator = Accelerator(cpu=cfg.cpu, mixed_precision=_mixed_precision(cfg))
-    splits = load_splits(
-        cfg.dataset,
-        text_column=cfg.text_column,
-        label_column=cfg.label_column,
-        max_train_samples=cfg.max_train_samples,
-        max_eval_samples=cfg.max_eval_samples,
-        seed=cfg.seed,
-        extra_train_file=cfg.extra_train_file,
-    )
+    splits = load_run_splits(cfg)
     _log_data(splits.summary())
     models = build_models(cfg)
     _log_models(cfg, models, accelerator)
@@ -206,11 +197,7 @@ def _write_run(
             metrics["size_bytes"] = dir_size_bytes(tmp)
             metrics["model_size_bytes"] = sum(p.stat().st_size for p in tmp.glob("*.safetensors"))
         metrics["save_seconds"] = round(time.perf_counter() - started, 3)
-        write_json(tmp / "run.json", {**cfg.to_dict(), "output": str(output)})
-        write_json(tmp / "metrics.json", metrics)
-        write_history(tmp / "history.jsonl", trainer.history)
-        if predictions is not None:
-            write_predictions(tmp / PREDICTIONS_FILE, *predictions)
+        write_run_files(tmp, output, cfg, metrics, trainer.history, predictions)
 
 
 def _last_epoch_loss(history: list[dict]) -> dict | None:

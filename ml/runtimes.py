@@ -73,7 +73,7 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
     """The ONNX file and the tokenizer only: the torch weights are never read (less memory, faster start)."""
     from transformers import AutoTokenizer
 
-    from ml.artifacts import read_run_info
+    from ml.artifacts import describe_run, read_metrics, read_run_info
     from ml.inference import Classifier
 
     run = read_run_info(path) or {}
@@ -81,13 +81,7 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
         tokenizer = AutoTokenizer.from_pretrained(str(path))
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{path}: cannot load its tokenizer ({exc})") from exc
-    info = {
-        "path": str(path),
-        "name": path.name,
-        "method": run.get("method"),
-        "teacher": run.get("teacher"),
-        "runtime": runtime,
-    }
+    info = describe_run(path, run, read_metrics(path), runtime=runtime)
     return Classifier(OnnxModel(file), tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
 
 
