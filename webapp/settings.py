@@ -34,27 +34,22 @@ def env_bool(name, default):
     raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}")
 
 
-def env_int(name, default, minimum=0):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer; got {value!r}") from None
-    if number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {number}")
-    return number
+def env_int(name, default, minimum=0, maximum=None):
+    return _env_number(name, default, int, "an integer", minimum, maximum)
 
 
 def env_float(name, default, minimum=0.0, maximum=None):
+    return _env_number(name, default, float, "a number", minimum, maximum)
+
+
+def _env_number(name, default, parse, kind, minimum, maximum):
     value = os.environ.get(name)
     if value is None:
         return default
     try:
-        number = float(value)
+        number = parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number; got {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {kind}; got {value!r}") from None
     if not (minimum <= number and (maximum is None or number <= maximum)):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise ImproperlyConfigured(f"{name} must be {bounds}; got {number}")

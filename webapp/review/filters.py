@@ -39,6 +39,18 @@ REVIEWED = {"yes": "reviewed", "no": "not reviewed", "relabelled": "relabelled b
 FLAGGED = {"yes": "flagged wrong by users", "no": "not flagged"}
 
 
+def iso_date_field(label):
+    """An optional YYYY-MM-DD day. A text field, not type=date: browsers show a date field in their own
+    locale (mm/dd/yyyy)."""
+    return forms.DateField(
+        required=False,
+        label=label,
+        validators=[MaxValueValidator(LAST_DAY)],
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs=ISO_DAY),
+    )
+
+
 class PredictionFilter(forms.Form):
     """Query parameters of /dashboard/predictions/, its export.csv, and GET /api/v1/predictions."""
 
@@ -58,22 +70,8 @@ class PredictionFilter(forms.Form):
     )
     model = forms.ModelChoiceField(queryset=ModelVersion.objects.all(), required=False, empty_label="any model")
     source = forms.ChoiceField(required=False, choices=[("", "page and API"), *Prediction.Source.choices])
-    since = forms.DateField(
-        required=False,
-        label="from date",
-        validators=[MaxValueValidator(LAST_DAY)],
-        input_formats=["%Y-%m-%d"],
-        # A text field, not type=date: browsers show a date field in their own locale (mm/dd/yyyy).
-        widget=forms.DateInput(format="%Y-%m-%d", attrs=ISO_DAY),
-    )
-    until = forms.DateField(
-        required=False,
-        label="to date (inclusive)",
-        validators=[MaxValueValidator(LAST_DAY)],
-        input_formats=["%Y-%m-%d"],
-        # A text field, not type=date: browsers show a date field in their own locale (mm/dd/yyyy).
-        widget=forms.DateInput(format="%Y-%m-%d", attrs=ISO_DAY),
-    )
+    since = iso_date_field("from date")
+    until = iso_date_field("to date (inclusive)")
     reviewed = forms.ChoiceField(required=False, choices=[("", "reviewed or not"), *REVIEWED.items()])
     flagged = forms.ChoiceField(required=False, choices=[("", "flagged or not"), *FLAGGED.items()])
     sort = forms.ChoiceField(required=False, choices=[(name, name.replace("-", " ")) for name in SORTS])
