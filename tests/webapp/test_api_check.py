@@ -77,4 +77,5 @@ def test_it_answers_503_for_the_active_model_when_there_is_none(client, db):
     response = client.get("/api/v1/model")
 
     assert response.status_code == 503
-    assert response.json() == {"error": "no model is active yet"}
+    assert response.json()["error"].startswith("no model is active yet; GET /first-model says")
+    assert response["Retry-After"] == "30"

@@ -71,7 +71,8 @@ def test_it_answers_503_when_no_model_is_active(check_api, db):
     response = check_api({"text": "hello"})
 
     assert response.status_code == 503
-    assert response.json() == {"error": "no model is active yet: staff must register and activate one"}
+    assert response.json()["error"].startswith("no model is active yet; GET /first-model says")
+    assert response["Retry-After"] == "30"
 
 
 def test_it_refuses_other_methods_on_check(client, db):

@@ -99,6 +99,8 @@ class ErrorOut(Schema):
     error: str
 
 
+NO_MODEL = "no model is active yet; GET /first-model says whether the first one is training and how far it is"
+NO_MODEL_RETRY_AFTER_S = 30
 ERRORS = {code: ErrorOut for code in (400, 413, 415, 429, 500, 503)}
 
 
@@ -107,7 +109,14 @@ ERRORS = {code: ErrorOut for code in (400, 413, 415, 429, 500, 503)}
 def check(request, payload: CheckIn):
     """Judge each text with the active model, store the predictions, and answer in input order."""
     texts = [payload.text] if payload.texts is None else payload.texts
-    version, predictions = _check_or_503(texts)
+    try:
+        version, predictions = classify.check(texts, Prediction.Source.API)
+    except classify.NoActiveModel:
+        return no_model()
+    except classify.ModelUnavailable:
+        raise HttpError(503, "the active model cannot be loaded") from None
+    except classify.PredictionFailed:
+        raise HttpError(500, "the model failed on the batch of checks that included this one; retry") from None
     return {"model": version, "results": [_result(p) for p in predictions]}
 
 
@@ -137,20 +146,15 @@ def flag(request, prediction_id: int, payload: FlagIn):
 @router.get("/model", response={200: ModelOut, 503: ErrorOut}, summary="The active model")
 def active_model(request):
     version = ModelVersion.current()
-    if version is None:
-        raise HttpError(503, "no model is active yet")
-    return version
+    return no_model() if version is None else version
 
 
-def _check_or_503(texts):
-    try:
-        return classify.check(texts, Prediction.Source.API)
-    except classify.NoActiveModel:
-        raise HttpError(503, "no model is active yet: staff must register and activate one") from None
-    except classify.ModelUnavailable:
-        raise HttpError(503, "the active model cannot be loaded") from None
-    except classify.PredictionFailed:
-        raise HttpError(500, "the model failed on the batch of checks that included this one; retry") from None
+def no_model():
+    """503 while no model serves: on a new database the first one is usually training (the starter,
+    webapp/training/starter.py), so the answer says where to see how far it is and when to retry."""
+    response = JsonResponse({"error": NO_MODEL}, status=503)
+    response["Retry-After"] = str(NO_MODEL_RETRY_AFTER_S)
+    return response
 
 
 def _result(prediction):
