@@ -21,6 +21,8 @@ COLUMNS = [
     "final_label",
     "reviewed_by",
     "reviewed_at",
+    "flag_count",
+    "first_flagged_at",
 ]
 FIELDS = [
     "id",
@@ -33,6 +35,8 @@ FIELDS = [
     "reviewed_label",
     "reviewed_by__username",
     "reviewed_at",
+    "flag_count",
+    "first_flagged_at",
 ]
 
 
@@ -67,9 +71,15 @@ def lines(ordered):
             record["reviewed_label"],
             final,
             record["reviewed_by__username"],
-            record["reviewed_at"].isoformat() if record["reviewed_at"] else "",
+            _iso(record["reviewed_at"]),
+            record["flag_count"],
+            _iso(record["first_flagged_at"]),
         ]
         yield writer.writerow([neutralise(cell) for cell in cells])
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else ""
 
 
 def chunks(line_iter, lines_per_chunk=200):

@@ -8,6 +8,7 @@ import warnings
 import pytest
 from django.conf import settings
 
+from webapp.checker import flags
 from webapp.checker.models import Prediction
 from webapp.review import actions, export
 
@@ -23,6 +24,8 @@ def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(
     high = make_prediction("rude comment", label="toxic", probability=0.97, version=versions[1], source="page")
     make_prediction("another rude one", label="toxic", probability=0.6)
     actions.review([high.pk], staff, "non-toxic")
+    flags.flag(flags.token_for(high), high.pk)
+    flags.flag(flags.token_for(high), high.pk)
 
     response = staff_client.get("/dashboard/predictions/export.csv", {"q": "comment", "sort": "most-toxic"})
 
@@ -41,8 +44,11 @@ def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(
         "reviewed_label": "non-toxic",
         "final_label": "non-toxic",
         "reviewed_by": "ada",
+        "flag_count": "2",
+        "first_flagged_at": Prediction.objects.get(pk=high.pk).first_flagged_at.isoformat(),
     }
     assert (rows[1]["reviewed_label"], rows[1]["final_label"], rows[1]["reviewed_by"]) == ("", "non-toxic", "")
+    assert (rows[1]["flag_count"], rows[1]["first_flagged_at"]) == ("0", "")
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
