@@ -6,8 +6,8 @@ import uuid
 import pytest
 
 from tests.support import chromium
+from tests.support.jobs import job_row
 from webapp.checker.models import ModelVersion, Prediction
-from webapp.training.models import TrainingJob
 
 REPORT_VIOLATIONS = """
 window.cspViolations = [];
@@ -27,20 +27,8 @@ def site(transactional_db, django_user_model):
     prediction = Prediction.objects.create(
         text="you are a zebra", label="toxic", toxic_probability=0.9, model_version=version, source="page"
     )
-    jobs = [
-        TrainingJob.objects.create(
-            method="teacher",
-            teacher="bundled-minilm",
-            dataset="owner/name",
-            config={},
-            status="succeeded",
-            celery_task_id=str(uuid.uuid4()),
-            step=2,
-            total_steps=2,
-            metrics={"test": {"f1": 0.5, "accuracy": 0.9}},
-        )
-        for _ in range(2)
-    ]
+    finished = {"step": 2, "total_steps": 2, "metrics": {"test": {"f1": 0.5, "accuracy": 0.9}}}
+    jobs = [job_row("succeeded", celery_task_id=str(uuid.uuid4()), **finished) for _ in range(2)]
     for job in jobs:
         for step in (1, 2):
             job.points.create(step=step, epoch=step / 2, loss=1 / step)

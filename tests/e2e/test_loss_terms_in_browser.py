@@ -7,25 +7,15 @@ import threading
 import pytest
 
 from tests.support import chromium
+from tests.support.jobs import job_row
 from webapp.training import events
-from webapp.training.models import TrainingJob
 
 LABELS = "() => Chart.getChart(document.getElementById('loss-chart')).data.datasets.map((d) => d.label)"
 
 
 @pytest.fixture
 def job(server):
-    job = TrainingJob.objects.create(
-        method="odd",
-        teacher="t",
-        dataset="d",
-        config={},
-        status="running",
-        attempts=1,
-        step=2,
-        total_steps=10,
-        worker="celery@test",
-    )
+    job = job_row("running", method="odd", attempts=1, step=2, total_steps=10, worker="celery@test")
     for step in (1, 2):
         job.points.create(step=step, epoch=step / 10, loss=1 / step, components={"cls": 1 / step, "made_up": 0.1})
     return job

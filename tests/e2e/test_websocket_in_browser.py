@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import chromium
 from tests.support.daphne import free_port
-from webapp.training.models import TrainingJob
+from tests.support.jobs import job_row
 
 OPEN_SOCKET = """url => new Promise(resolve => {
     const socket = new WebSocket(url);
@@ -40,14 +40,7 @@ def other_port():
 
 
 def test_another_ports_page_is_refused_and_logout_closes_the_sites_own_socket(server, other_port):
-    job = TrainingJob.objects.create(
-        method="teacher",
-        teacher="bundled-minilm",
-        dataset="owner/name",
-        config={},
-        status="running",
-        celery_task_id=str(uuid.uuid4()),
-    )
+    job = job_row("running", celery_task_id=str(uuid.uuid4()))
     socket_url = server.url.replace("http://", "ws://") + f"/ws/jobs/{job.pk}/"
     with chromium.launch() as browser:
         page = browser.new_context().new_page()
