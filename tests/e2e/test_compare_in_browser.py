@@ -4,12 +4,10 @@ and validation F1 are separate series, each run keeps its hashed colour, and the
 the same colour as the compare chart."""
 
 import pytest
-from services import daphne, require_real_services, service_env, unique_queue
 
 from tests.support import chromium
 from webapp.training.models import TrainingJob
 
-PASSWORD = "a-long-test-password"
 DATASETS = (
     "() => Chart.getChart(document.getElementById('compare-chart')).data.datasets"
     ".map((d) => ({label: d.label, colour: d.borderColor, points: d.data.map((p) => [p.x, p.y])}))"
@@ -19,17 +17,6 @@ OUTSIDE_THE_SCREEN = """() => [...document.querySelectorAll('body *')]
   .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
   .filter((e) => !e.closest('.scroll-x'))
   .map((e) => `${e.tagName}#${e.id}`)"""
-
-
-@pytest.fixture
-def server(transactional_db, tmp_path, django_user_model):
-    require_real_services()
-    server = daphne(service_env(tmp_path, unique_queue(), TOXILAB_JOB_STALE_AFTER_S="3600"), tmp_path / "daphne.log")
-    try:
-        django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -47,21 +34,13 @@ def runs(server):
     return teacher, student
 
 
-def log_in(page, url):
-    page.goto(url + "/dashboard/")
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(url + "/dashboard/")
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_compare_chart_shows_like_with_like_series(server, runs, width):
     teacher, student = runs
     with chromium.launch() as browser:
         page = browser.new_page(viewport={"width": width, "height": 900})
         outside = chromium.keep_local(page, server.url)
-        log_in(page, server.url)
+        chromium.log_in(page, server.url)
         list_colours = page.eval_on_selector_all(
             "#job-table [data-run-colour]",
             "els => els.map((e) => [e.dataset.runColour, getComputedStyle(e).backgroundColor])",

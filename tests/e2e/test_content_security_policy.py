@@ -6,10 +6,9 @@ import uuid
 import pytest
 
 from tests.support import chromium
+from tests.support.jobs import job_row
 from webapp.checker.models import ModelVersion, Prediction
-from webapp.training.models import TrainingJob
 
-PASSWORD = "a-long-test-password"
 REPORT_VIOLATIONS = """
 window.cspViolations = [];
 document.addEventListener("securitypolicyviolation", event => window.cspViolations.push(
@@ -20,7 +19,7 @@ document.addEventListener("securitypolicyviolation", event => window.cspViolatio
 @pytest.fixture
 def site(transactional_db, django_user_model):
     """A superuser (every page, the admin's too), a finished job with a loss curve, and a prediction."""
-    django_user_model.objects.create_superuser("ada", "", PASSWORD)
+    django_user_model.objects.create_superuser("ada", "", chromium.PASSWORD)
     curve = {"threshold": [0.0, 0.5, 1.0], "precision": [0.25, 0.8, 1.0], "recall": [1.0, 0.7, 0.0]}
     version = ModelVersion.objects.create(
         name="odd-v1", method="odd", teacher="bundled-minilm", artifact_path="/x", metrics={"validation_curve": curve}
@@ -28,20 +27,8 @@ def site(transactional_db, django_user_model):
     prediction = Prediction.objects.create(
         text="you are a zebra", label="toxic", toxic_probability=0.9, model_version=version, source="page"
     )
-    jobs = [
-        TrainingJob.objects.create(
-            method="teacher",
-            teacher="bundled-minilm",
-            dataset="owner/name",
-            config={},
-            status="succeeded",
-            celery_task_id=str(uuid.uuid4()),
-            step=2,
-            total_steps=2,
-            metrics={"test": {"f1": 0.5, "accuracy": 0.9}},
-        )
-        for _ in range(2)
-    ]
+    finished = {"step": 2, "total_steps": 2, "metrics": {"test": {"f1": 0.5, "accuracy": 0.9}}}
+    jobs = [job_row("succeeded", celery_task_id=str(uuid.uuid4()), **finished) for _ in range(2)]
     for job in jobs:
         for step in (1, 2):
             job.points.create(step=step, epoch=step / 2, loss=1 / step)
@@ -76,13 +63,9 @@ def test_every_page_sends_the_policy_and_breaks_none_of_its_rules(live_server, s
         console = []
         page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
 
-        first = page.goto(live_server.url + "/accounts/login/")
+        first = chromium.log_in(page, live_server.url, "/accounts/login/", lands_on="/dashboard/")
         policy = first.headers["content-security-policy"]
         assert "default-src 'self'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
-        page.fill("#id_username", "ada")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(live_server.url + "/dashboard/")
 
         violations = {}
         for path in ["/accounts/login/", *pages(site)]:

@@ -10,8 +10,6 @@ from tests.support.accounts import staff_user
 from webapp.checker.models import ModelVersion
 from webapp.training.models import TrainingJob
 
-PASSWORD = "a-long-test-password"
-
 
 @pytest.fixture
 def dashboard(transactional_db, settings, tmp_path):
@@ -22,7 +20,7 @@ def dashboard(transactional_db, settings, tmp_path):
     server = daphne(workers.env(), tmp_path / "daphne.log")
     try:
         workers.ensure()
-        staff_user("ada", password=PASSWORD, groups=["Trainers", "Model owners"])
+        staff_user("ada", password=chromium.PASSWORD, groups=["Trainers", "Model owners"])
         yield server
     finally:
         server.stop()
@@ -52,11 +50,7 @@ def test_staff_launch_a_job_watch_its_loss_live_and_promote_it(dashboard, tiny_b
         page = browser.new_page()
         outside = chromium.keep_local(page, dashboard.url)
 
-        page.goto(dashboard.url + "/dashboard/")
-        page.fill("#id_username", "ada")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(dashboard.url + "/dashboard/")
+        chromium.log_in(page, dashboard.url)
 
         page.click("text=Launch a job")
         fill_launch_form(page, tiny_bert_dir, data_dir)

@@ -4,20 +4,14 @@ option group is not sent (a map typed for custom and left behind does not refuse
 from tests.support import chromium
 from tests.support.accounts import staff_user
 
-PASSWORD = "a-long-test-password"
 SENT = "() => [...new FormData(document.getElementById('launch-form')).keys()]"
 
 
 def test_the_layer_map_is_shown_and_sent_for_the_custom_method_only(live_server, transactional_db):
-    staff_user("ada", password=PASSWORD, groups=["Trainers"])
+    staff_user("ada", password=chromium.PASSWORD, groups=["Trainers"])
     with chromium.launch() as browser:
         page = browser.new_page()
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("#id_username", "ada")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(live_server.url + "/dashboard/")
-        page.goto(live_server.url + "/dashboard/jobs/new/")
+        chromium.log_in(page, live_server.url, "/dashboard/jobs/new/")
 
         page.select_option("#id_method", "custom")
         assert page.is_visible("#id_layers") and page.is_visible("#id_temperature")

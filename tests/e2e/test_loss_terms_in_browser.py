@@ -5,52 +5,20 @@ one that first arrives live over the WebSocket."""
 import threading
 
 import pytest
-from services import daphne, require_real_services, service_env, unique_queue
 
 from tests.support import chromium
+from tests.support.jobs import job_row
 from webapp.training import events
-from webapp.training.models import TrainingJob
 
-PASSWORD = "a-long-test-password"
 LABELS = "() => Chart.getChart(document.getElementById('loss-chart')).data.datasets.map((d) => d.label)"
 
 
 @pytest.fixture
-def server(transactional_db, tmp_path, django_user_model):
-    """daphne on this test's database; no worker, so the running job below is never recovered as stale."""
-    require_real_services()
-    server = daphne(service_env(tmp_path, unique_queue(), TOXILAB_JOB_STALE_AFTER_S="3600"), tmp_path / "daphne.log")
-    try:
-        django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def job(server):
-    job = TrainingJob.objects.create(
-        method="odd",
-        teacher="t",
-        dataset="d",
-        config={},
-        status="running",
-        attempts=1,
-        step=2,
-        total_steps=10,
-        worker="celery@test",
-    )
+    job = job_row("running", method="odd", attempts=1, step=2, total_steps=10, worker="celery@test")
     for step in (1, 2):
         job.points.create(step=step, epoch=step / 10, loss=1 / step, components={"cls": 1 / step, "made_up": 0.1})
     return job
-
-
-def log_in(page, url):
-    page.goto(url + "/dashboard/")
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(url + "/dashboard/")
 
 
 def publish(job_id, **data):
@@ -64,7 +32,7 @@ def test_the_charts_draw_every_loss_term_the_rows_carry(server, job):
     with chromium.launch() as browser:
         page = browser.new_page()
         outside = chromium.keep_local(page, server.url)
-        log_in(page, server.url)
+        chromium.log_in(page, server.url)
 
         page.goto(f"{server.url}/dashboard/jobs/{job.pk}/")
         page.wait_for_function("() => document.getElementById('live-state').textContent === 'live'", timeout=30_000)

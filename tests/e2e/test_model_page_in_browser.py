@@ -11,7 +11,6 @@ from webapp.checker.models import ModelVersion
 from webapp.checker.registry import register
 
 pytestmark = pytest.mark.slow
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def tiny(transactional_db, tiny_artifact_dir, settings, data_dir):
     settings.TOXILAB_GATE_DATASET, settings.TOXILAB_GATE_TEST_COMMENTS = str(data_dir), 200
     version = register(tiny_artifact_dir, name="tiny", activate=True)
     scoring.measure(version)
-    staff_user("olga", password=PASSWORD, groups=["Model owners"])
+    staff_user("olga", password=chromium.PASSWORD, groups=["Model owners"])
     return version
 
 
@@ -30,10 +29,7 @@ def test_the_model_page_marks_the_threshold_and_the_checker_draws_the_cutoff(liv
         outside = chromium.keep_local(page, live_server.url)
         errors = []
         page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        page.goto(f"{live_server.url}/dashboard/models/{tiny.pk}/")
-        page.fill("#id_username", "olga")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
+        chromium.log_in(page, live_server.url, f"/dashboard/models/{tiny.pk}/", username="olga")
 
         curve = page.wait_for_selector("#pr-curve[data-marked]")
         marked_at_tuned = curve.get_attribute("data-marked")

@@ -10,12 +10,10 @@ from tests.support import chromium
 from tests.support.accounts import staff_user
 from webapp.checker.models import ModelVersion, Prediction
 
-PASSWORD = "a-long-test-password"
-
 
 @pytest.fixture
 def predictions(transactional_db):
-    staff_user("ada", password=PASSWORD, groups=["Reviewers"])
+    staff_user("ada", password=chromium.PASSWORD, groups=["Reviewers"])
     version = ModelVersion.objects.create(name="odd-v1", method="odd", teacher="bundled-minilm", artifact_path="/x")
     texts = [
         ("you are a zebra idiot", "toxic", 0.91),
@@ -35,10 +33,7 @@ def test_staff_filter_relabel_one_row_in_place_then_the_ticked_rows(live_server,
 
     with chromium.launch() as browser:
         page = browser.new_page()
-        page.goto(live_server.url + "/dashboard/predictions/")
-        page.fill("#id_username", "ada")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
+        chromium.log_in(page, live_server.url, "/dashboard/predictions/")
 
         page.fill("#id_q", "zebra")
         page.select_option("#id_label", "toxic")

@@ -2,24 +2,10 @@
 series per seed's run, the comparisons in words, and no script error (the page's CSP included)."""
 
 import pytest
-from services import daphne, require_real_services, service_env, unique_queue
 
 from tests.support import chromium
 from webapp.studies.models import Study, StudyRun
 from webapp.training.models import TrainingJob
-
-PASSWORD = "a-long-test-password"
-
-
-@pytest.fixture
-def server(transactional_db, tmp_path, django_user_model):
-    require_real_services()
-    server = daphne(service_env(tmp_path, unique_queue()), tmp_path / "daphne.log")
-    try:
-        django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -40,10 +26,7 @@ def test_the_study_page_draws_a_chart_per_method_with_a_curve_per_seed(server, s
         page = browser.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         outside = chromium.keep_local(page, server.url)
-        page.goto(server.url + "/dashboard/studies/")
-        page.fill("#id_username", "ada")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
+        chromium.log_in(page, server.url, "/dashboard/studies/")
         page.goto(f"{server.url}/dashboard/studies/{study.pk}/")
         page.wait_for_function("() => document.querySelectorAll('canvas[data-series]').length === 2", timeout=30_000)
         series = page.eval_on_selector_all(

@@ -6,30 +6,17 @@ import threading
 import uuid
 
 import pytest
-from services import daphne, require_real_services, service_env, unique_queue
 
 from tests.support import chromium
 from tests.support.daphne import free_port
-from webapp.training.models import TrainingJob
+from tests.support.jobs import job_row
 
-PASSWORD = "a-long-test-password"
 OPEN_SOCKET = """url => new Promise(resolve => {
     const socket = new WebSocket(url);
     window.closedWith = null;
     socket.onmessage = () => resolve("open");
     socket.onclose = event => { window.closedWith = event.code; resolve("closed " + event.code); };
 })"""
-
-
-@pytest.fixture
-def server(transactional_db, tmp_path, django_user_model):
-    require_real_services()
-    django_user_model.objects.create_user("ada", password=PASSWORD, is_staff=True)
-    site = daphne(service_env(tmp_path / "artifacts", unique_queue()), tmp_path / "daphne.log")
-    try:
-        yield site
-    finally:
-        site.stop()
 
 
 @pytest.fixture
@@ -53,22 +40,11 @@ def other_port():
 
 
 def test_another_ports_page_is_refused_and_logout_closes_the_sites_own_socket(server, other_port):
-    job = TrainingJob.objects.create(
-        method="teacher",
-        teacher="bundled-minilm",
-        dataset="owner/name",
-        config={},
-        status="running",
-        celery_task_id=str(uuid.uuid4()),
-    )
+    job = job_row("running", celery_task_id=str(uuid.uuid4()))
     socket_url = server.url.replace("http://", "ws://") + f"/ws/jobs/{job.pk}/"
     with chromium.launch() as browser:
         page = browser.new_context().new_page()
-        page.goto(server.url + "/dashboard/")
-        page.fill("#id_username", "ada")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(server.url + "/dashboard/")
+        chromium.log_in(page, server.url)
 
         elsewhere = page.context.new_page()
         elsewhere.goto(other_port + "/")

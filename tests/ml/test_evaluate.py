@@ -4,7 +4,7 @@ import json
 
 import pytest
 import torch
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertForSequenceClassification
 
 from ml.evaluate import (
     compute_metrics,
@@ -15,22 +15,14 @@ from ml.evaluate import (
     predict_probs,
     tune_threshold,
 )
+from tests.support.tiny_bert import tiny_bert as random_bert
 
 LABELS = [1, 1, 1, 0, 0, 0, 0, 0, 1, 0]
 PROBS = [0.9, 0.6, 0.3, 0.7, 0.2, 0.1, 0.4, 0.05, 0.8, 0.55]
 
 
 def tiny_bert() -> BertForSequenceClassification:
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=100,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        num_labels=2,
-    )
-    return BertForSequenceClassification(config)
+    return random_bert(layers=2, vocab_size=100, max_positions=512)
 
 
 def tiny_loader(rows: int = 7, batch_size: int = 3) -> torch.utils.data.DataLoader:

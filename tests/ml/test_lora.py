@@ -4,20 +4,11 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification
 
 from ml.lora import apply_lora
+from tests.support.tiny_bert import tiny_bert
 
 
 def tiny_model():
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=100,
-        hidden_size=16,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=32,
-        num_labels=2,
-    )
-    return BertForSequenceClassification(config)
+    return tiny_bert(layers=2, vocab_size=100, hidden_size=16, max_positions=32)
 
 
 def wrapped():

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright
+    from playwright.sync_api import Browser, Page, Playwright, Response
 
 ARGS = [
     "--headless",
@@ -26,6 +26,8 @@ ARGS = [
     "--disable-sync",
 ]
 NAMES = ("chromium", "chromium-browser")
+# The password of the accounts that the browser tests sign in with.
+PASSWORD = "a-long-test-password"
 
 
 def executable() -> str | None:
@@ -76,6 +78,24 @@ def launch() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def log_in(
+    page: Page,
+    url: str,
+    path: str = "/dashboard/",
+    username: str = "ada",
+    password: str = PASSWORD,
+    lands_on: str | None = None,
+) -> Response | None:
+    """Open `path` on the site at `url`, sign in through the login form it leads to, and wait for the page
+    the site then shows (`lands_on`, by default `path` itself). Returns the response to opening `path`."""
+    response = page.goto(url + path)
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(url + (lands_on or path))
+    return response
 
 
 def keep_local(page: Page, base_url: str) -> list[str]:

@@ -7,6 +7,13 @@ from django.test import Client
 from webapp.checker.models import Prediction
 
 
+def assert_refused(response, status, message):
+    """The page answered `status` with `message` and stored no prediction."""
+    assert response.status_code == status
+    assert message in response.content
+    assert not Prediction.objects.exists()
+
+
 def test_it_shows_the_form_and_the_model_that_will_judge(client, active_model):
     response = client.get("/")
 
@@ -21,9 +28,7 @@ def test_it_gives_a_friendly_notice_when_no_model_is_active(client, db):
     post = client.post("/", {"text": "hello"})
 
     assert b"No model is active yet" in page.content
-    assert post.status_code == 503
-    assert b"No model is active yet, so this comment was not checked." in post.content
-    assert not Prediction.objects.exists()
+    assert_refused(post, 503, b"No model is active yet, so this comment was not checked.")
 
 
 def test_a_plain_form_post_shows_the_verdict_probability_and_model(client, active_model):
@@ -50,19 +55,13 @@ def test_the_script_gets_only_the_result_fragment(client, active_model):
 
 @pytest.mark.parametrize("form", [{"text": ""}, {"text": "   \n  "}, {}])
 def test_it_rejects_an_empty_comment_with_a_clear_message(client, active_model, form):
-    response = client.post("/", form)
-
-    assert response.status_code == 400
-    assert b"Enter a comment to check." in response.content
-    assert not Prediction.objects.exists()
+    assert_refused(client.post("/", form), 400, b"Enter a comment to check.")
 
 
 def test_it_rejects_a_comment_over_5000_characters_and_says_how_long_it_is(client, active_model):
     response = client.post("/", {"text": "x" * 5001})
 
-    assert response.status_code == 400
-    assert b"A comment can be at most 5000 characters (this one has 5001)." in response.content
-    assert not Prediction.objects.exists()
+    assert_refused(response, 400, b"A comment can be at most 5000 characters (this one has 5001).")
 
 
 def test_it_renders_a_script_comment_inert(client, active_model):

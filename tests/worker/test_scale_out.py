@@ -1,39 +1,10 @@
 """Scale-out: two real worker processes (as two GPUs or two machines would run them, each with its
 own node name) consume one training queue, and two queued jobs run at the same time, one on each."""
 
-import uuid
-
-import pytest
-from services import (
-    require_real_services,
-    service_env,
-    settle_database,
-    start_celery_worker,
-    tiny_job_options,
-    unique_queue,
-    wait_until,
-)
+from services import tiny_job_options, wait_until
 
 from webapp.training import jobs, options
 from webapp.training.models import TrainingJob
-
-
-@pytest.fixture
-def two_workers(transactional_db, settings, tmp_path):
-    require_real_services()
-    queue, artifacts = unique_queue(), tmp_path / "artifacts"
-    settings.TOXILAB_TRAINING_QUEUE, settings.TOXILAB_ARTIFACTS_DIR = queue, artifacts
-    env = service_env(artifacts, queue)
-    tag = uuid.uuid4().hex[:6]
-    workers = [start_celery_worker(env, tmp_path / f"gpu{i}.log", name=f"gpu{i}-{tag}@%h") for i in (0, 1)]
-    try:
-        for worker in workers:
-            worker.wait_for_log(" ready.", timeout=90)
-        yield workers
-    finally:
-        for worker in workers:
-            worker.stop()
-        settle_database()  # the backends of a worker killed at the end may still hold locks
 
 
 def test_two_queued_jobs_run_in_parallel_on_two_workers_and_each_job_names_its_worker(

@@ -2,32 +2,11 @@
 that seed's teacher, jobs run on both workers at once, and the finished study answers its results
 and paired-bootstrap comparisons from the runs' own test predictions."""
 
-import uuid
-
-import pytest
-from services import require_real_services, service_env, settle_database, start_celery_worker, unique_queue, wait_until
+from services import wait_until
 
 from tests.support.tiny_bert import tiny_options
 from webapp.studies import results
 from webapp.studies.models import Study
-
-
-@pytest.fixture
-def two_workers(transactional_db, settings, tmp_path):
-    require_real_services()
-    queue, artifacts = unique_queue(), tmp_path / "artifacts"
-    settings.TOXILAB_TRAINING_QUEUE, settings.TOXILAB_ARTIFACTS_DIR = queue, artifacts
-    tag = uuid.uuid4().hex[:6]
-    env = service_env(artifacts, queue)
-    workers = [start_celery_worker(env, tmp_path / f"w{i}.log", name=f"study{i}-{tag}@%h") for i in (0, 1)]
-    try:
-        for worker in workers:
-            worker.wait_for_log(" ready.", timeout=90)
-        yield workers
-    finally:
-        for worker in workers:
-            worker.stop()
-        settle_database()
 
 
 def test_a_study_of_two_seeds_and_three_methods_runs_on_two_workers_at_once(
@@ -59,7 +38,7 @@ def test_a_study_of_two_seeds_and_three_methods_runs_on_two_workers_at_once(
         if job["method"] != "teacher":
             teacher = teachers[job["seed"]]
             assert job["teacher_job"] == teacher["id"] and job["started"] >= teacher["finished"]
-    assert {job["worker"].split("-")[0] for job in jobs} == {"study0", "study1"}
+    assert {job["worker"].split("-")[0] for job in jobs} == {"gpu0", "gpu1"}
     overlapping = [
         (a, b)
         for a in jobs

@@ -1,5 +1,6 @@
 """Fixtures of the training dashboard and API tests: staff, a signed-in user who is not staff,
-valid tiny-job options, and jobs in every state (rows only: no worker runs here)."""
+valid tiny-job options, jobs in every state (rows only: no worker runs here), and the database as it
+was before a migration, for the tests of that migration."""
 
 import json
 import uuid
@@ -7,6 +8,7 @@ import uuid
 import pytest
 from services import tiny_job_options
 
+from tests.support.migrations import migrate, migrate_to_latest
 from webapp.training.models import TrainingJob
 
 
@@ -66,3 +68,13 @@ def promotable_job(finished_job, settings):
     settings.TOXILAB_PROMOTE_MIN_F1 = 0.2
     scoring.measure(jobs.register_model(finished_job))
     return finished_job
+
+
+@pytest.fixture
+def old_schema(transactional_db, request):
+    """The models of the database as it was before the migration under test (its module's BEFORE);
+    migrated forward to the latest again at the end."""
+    try:
+        yield migrate(request.module.BEFORE)
+    finally:
+        migrate_to_latest()

@@ -1,26 +1,9 @@
 """Migration 0003 folds the per-term loss columns into `components` and keeps every stored value."""
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from tests.support.migrations import migrate
 
 BEFORE = [("training", "0002_job_reviewed_rows")]
 AFTER = [("training", "0003_metric_components")]
-
-
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-@pytest.fixture
-def old_schema(transactional_db):
-    """The database as it was before the migration; migrated forward again at the end."""
-    try:
-        yield migrate(BEFORE)
-    finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 def old_rows(apps):

@@ -1,27 +1,10 @@
 """Migrations checker 0007 and training 0008: registered versions serve at their tuned threshold, and the
 job promotions become the first rows of checker.Promotion, the history of every activation (and back)."""
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from tests.support.migrations import migrate
 
 BEFORE = [("checker", "0006_staff_permissions"), ("training", "0007_job_waiting_for_teacher")]
 AFTER = [("checker", "0007_gate_threshold_scores_promotions"), ("training", "0008_move_promotions_to_checker")]
-
-
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-@pytest.fixture
-def old_schema(transactional_db):
-    """The database as it was before the migrations; migrated forward again at the end."""
-    try:
-        yield migrate(BEFORE)
-    finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 def old_rows(apps):
