@@ -1,6 +1,6 @@
 """Every page, found in the URLconf (tests/support/pages.py), in a real Chromium at a phone's 390 px and
-a laptop's 1280 px: nothing makes the page scroll sideways, and every button and header link is a
-tap target of 44 px at least."""
+a laptop's 1280 px: nothing makes the page scroll sideways, and every button, header link and checkbox
+(through its label) is a tap target of 44 px at least."""
 
 import pytest
 
@@ -24,10 +24,12 @@ OVERFLOW = """() => {
   return { scrollWidth: document.documentElement.scrollWidth, innerWidth: width, culprits: culprits.slice(0, 4) };
 }"""
 
-SMALL_TARGETS = """() => [...document.querySelectorAll(
-    ".site-header a, .site-header button, main button, main .button, main input[type=submit]")]
+SMALL_TARGETS = """() => [...document.querySelectorAll(`.site-header a, .site-header button, main button,
+    main .button, main input[type=submit], main input[type=checkbox]`)]
   .filter((e) => e.offsetParent !== null)
-  .map((e) => [e.textContent.trim() || e.getAttribute("aria-label"), e.getBoundingClientRect()])
+  .map((e) => [e.closest("label") || e, e])  // a checkbox is tapped through its label
+  .map(([e, control]) => [e.textContent.trim() || control.getAttribute("aria-label") || control.name,
+    e.getBoundingClientRect()])
   .filter(([, box]) => box.width < 44 || box.height < 44)
   .map(([text, box]) => `${text} (${Math.round(box.width)}x${Math.round(box.height)})`)"""
 
