@@ -260,7 +260,6 @@ def session_cookie(client, user):
 
     client.force_login(user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def job_socket(job_id, cookie):
