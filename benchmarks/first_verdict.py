@@ -4,7 +4,8 @@
 
 Starts `python -m webapp.launcher` as `make run` does, on a throw-away SQLite database and artifacts
 directory (REDIS_URL unset: the embedded Redis), then polls GET /first-model until a model serves and
-POST /api/v1/check answers; with --student, goes on until the starter's student has ended. Prints
+POST /api/v1/check answers; with --student, goes on until the starter has judged its student (promoted
+through the quality gate, or refused) or the student failed. Prints
 one JSON object. The machine may be shared: quote load_average_1m with the figures.
 """
 
@@ -20,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+ENDED = ("succeeded", "failed", "cancelled")
 
 
 def get_json(url, body=None):
@@ -68,9 +70,14 @@ def main():
                     figures["first_model"] = verdict.get("model")
                     if not args.student:
                         break
-            if "first_verdict_s" in figures and args.student and _student_ended(work):
-                figures["student_ended_s"] = round(time.monotonic() - start, 1)
-                break
+            if "first_verdict_s" in figures and args.student:
+                student = _student(work)
+                if student["status"] in ENDED:
+                    figures.setdefault("student_ended_s", round(time.monotonic() - start, 1))
+                if student["judged"] or student["status"] in ("failed", "cancelled"):
+                    figures["student_judged_s"] = round(time.monotonic() - start, 1)
+                    figures["student"] = student
+                    break
             time.sleep(1)
     finally:
         figures["load_average_1m_at_end"] = os.getloadavg()[0]
@@ -84,17 +91,34 @@ def main():
             proc.wait()
 
 
-def _student_ended(work):
+def _student(work):
+    """The starter's student job: its status, test F1, and whether the starter has judged it yet: promoted
+    (a promotion of its model version) or refused (a line in its log)."""
     import sqlite3
 
     db = sqlite3.connect(work / "db.sqlite3")
     try:
-        row = db.execute(
-            "SELECT j.status FROM training_starter s JOIN training_trainingjob j ON j.id = s.student_job_id"
+        job = db.execute(
+            "SELECT j.id, j.status, j.model_version_id, j.metrics FROM training_starter s"
+            " JOIN training_trainingjob j ON j.id = s.student_job_id"
+        ).fetchone()
+        if job is None:
+            return {"status": None, "judged": False}
+        promoted = db.execute("SELECT 1 FROM checker_promotion WHERE model_version_id = ?", (job[2],)).fetchone()
+        refusal = db.execute(
+            "SELECT message FROM training_joblogentry WHERE job_id = ? AND message LIKE 'not promoted by the starter%'",
+            (job[0],),
         ).fetchone()
     finally:
         db.close()
-    return row is not None and row[0] in ("succeeded", "failed", "cancelled")
+    test = (json.loads(job[3] or "{}").get("test") or {}) if job[3] else {}
+    return {
+        "status": job[1],
+        "judged": bool(promoted or refusal),
+        "promoted": bool(promoted),
+        "refusal": refusal[0] if refusal else None,
+        "test_f1": test.get("f1"),
+    }
 
 
 if __name__ == "__main__":
