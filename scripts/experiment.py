@@ -54,6 +54,7 @@ def main() -> int:
     os.environ["TOXILAB_ARTIFACTS_DIR"] = str(out / "artifacts")
     os.environ["TOXILAB_TRAINING_QUEUE"] = "experiment"
     os.environ["TOXILAB_RUNTIME_CHOICE"] = "0"  # no serving-runtime measurement after each job
+    os.environ["TOXILAB_STARTER"] = "0"  # the study's database never serves: no first model to train
     from webapp import launcher
 
     children, redis_dir = [], None
