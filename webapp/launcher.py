@@ -181,15 +181,9 @@ def start_first_model():
     """On a database with no model, the starter queues a first one (once per database; TOXILAB_STARTER=0: never)."""
     from webapp.training import starter
 
-    row = starter.start()
-    if row is None:
-        return
-    if row.baseline_job_id is None:
-        print(f"No model yet, and the starter cannot train one: {row.blocked}.", flush=True)
-    else:
-        print(
-            f"No model yet: the starter queued job {row.baseline_job_id}, a first model the checker serves.", flush=True
-        )
+    message = starter.announce(starter.start())
+    if message:
+        print(message, flush=True)
 
 
 def ensure_staff_account():

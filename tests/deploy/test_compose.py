@@ -58,10 +58,14 @@ def test_it_runs_redis_7_with_a_healthcheck(services):
     assert "ping" in redis["healthcheck"]["test"]
 
 
-def test_the_web_server_migrates_on_start_and_is_healthy_only_when_healthz_says_so(services):
+def test_the_web_server_migrates_starts_the_first_model_and_is_healthy_only_when_healthz_says_so(services):
     web = services["web"]
 
-    assert re.search(r"manage\.py migrate .*&& exec python -m daphne", " ".join(web["command"]))
+    assert re.search(
+        r"manage\.py migrate .*&& python manage\.py start_first_model && exec python -m daphne",
+        " ".join(web["command"]),
+    )
+    assert environment(web)["TOXILAB_STARTER"] == "${TOXILAB_STARTER:-1}"
     # daphne's --proxy-headers believes the leftmost X-Forwarded-For address, which clients write
     assert "--proxy-headers" not in " ".join(web["command"])
     assert environment(web)["TOXILAB_PROXY_HOPS"] == "${TOXILAB_PROXY_HOPS:-0}"

@@ -1,6 +1,7 @@
 """The starter: a database with no model gets one from its first start, with no manual step.
 
-`start()` (called by `make run`'s launcher after migrating) queues, once per database, a baseline job
+`start()` (called by `make run`'s launcher after migrating, and by `manage.py start_first_model` where
+another process manager starts the web server, as docker-compose does) queues, once per database, a baseline job
 on TOXILAB_DATASET, then a teacher job and an odd-layer student waiting for that teacher (the job
 dependency rule of webapp.training.jobs). The one worker takes them in that order. When a job ends the
 worker calls `job_ended`: the baseline then serves the checker, and the student replaces it only if
@@ -59,6 +60,15 @@ def start():
         starter.baseline_job = starter.baseline_job or exc.job
     starter.save()
     return starter
+
+
+def announce(row):
+    """What a start says of the starter's row (None: it did nothing), in one line for the console."""
+    if row is None:
+        return None
+    if row.baseline_job_id is None:
+        return f"No model yet, and the starter cannot train one: {row.blocked}."
+    return f"No model yet: the starter queued job {row.baseline_job_id}, a first model the checker serves."
 
 
 def stage_options(method, teacher=None):

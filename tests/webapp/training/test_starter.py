@@ -2,7 +2,10 @@
 odd-layer student waiting for it, once per database, unless TOXILAB_STARTER=0; meanwhile the checker
 page says what is happening in plain words, with its form disabled."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from webapp.checker.registry import register
 from webapp.training import starter
@@ -91,3 +94,14 @@ def test_with_the_starter_off_and_no_model_the_page_points_staff_to_the_dashboar
 
     assert "Staff can train one from the dashboard" in page and "manage.py" not in page
     assert client.post("/first-model").status_code == 405
+
+
+def test_manage_py_start_first_model_queues_it_once_for_servers_not_started_by_make_run(starter_on):
+    out = io.StringIO()
+    call_command("start_first_model", stdout=out)
+    call_command("start_first_model", stdout=out)
+
+    first, again = out.getvalue().splitlines()
+    row = Starter.objects.get()
+    assert first == f"No model yet: the starter queued job {row.baseline_job_id}, a first model the checker serves."
+    assert again.startswith("Nothing to start") and TrainingJob.objects.count() == 3
