@@ -232,6 +232,11 @@ def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
 
 
+def transformer_names() -> tuple[str, ...]:
+    """The methods that train a transformer through ml's loop: all but those that train themselves (baseline)."""
+    return tuple(name for name, method in REGISTRY.items() if method.train is None)
+
+
 def choices() -> list[tuple[str, str]]:
     """(name, label) of every method: the web app's model choices read this, so a new method needs no migration."""
     return [(method.name, method.label) for method in REGISTRY.values()]

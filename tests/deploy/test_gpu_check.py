@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.methods import names as method_names
+from ml.methods import transformer_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,7 @@ def test_without_a_gpu_it_falls_back_to_the_cpu_and_prints_every_figure(assets, 
     report = json.loads(proc.stdout)
     assert report == json.loads((tmp_path / "r.json").read_text())
     assert (report["device"], report["card"], report["mixed_precision"]) == ("cpu", None, "no")
-    assert set(report["samples_per_s"]) == set(report["peak_gpu_memory_mib"]) == set(method_names())
+    assert set(report["samples_per_s"]) == set(report["peak_gpu_memory_mib"]) == set(transformer_names())
     assert all(rate > 0 for rate in report["samples_per_s"].values())
     assert all(row["device"] == "cpu" for row in report["throughput"].values())
     assert set(report["peak_gpu_memory_mib"].values()) == {None}
