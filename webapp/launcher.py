@@ -297,16 +297,26 @@ def _kill_group(proc):
 
 
 def stop_all(children):
-    """Stop the web server and worker first, Redis last; kill whatever is left of each group."""
+    """Stop the web server and worker together, Redis last (they use it to the end); kill whatever
+    is left of each group. Stopping them together bounds a stop at two STOP_TIMEOUTs."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-    for name, proc in reversed(children):
+    _stop_together([(name, proc) for name, proc in children if name != "redis"])
+    _stop_together([(name, proc) for name, proc in children if name == "redis"])
+
+
+def _stop_together(children):
+    """SIGTERM to each group leader at once (Celery's master stops its own pool), then STOP_TIMEOUT for
+    all of them together before their groups are killed."""
+    for _, proc in children:
         if proc.poll() is None:
-            proc.terminate()  # the group leader only: Celery's master stops its own pool
-            try:
-                proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                print(f"{name} did not stop within {STOP_TIMEOUT}s; killing it", file=sys.stderr, flush=True)
+            proc.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for name, proc in children:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop within {STOP_TIMEOUT}s; killing it", file=sys.stderr, flush=True)
         _kill_group(proc)
         proc.wait()
 
