@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.launcher import fresh_run_env
+
 ROOT = Path(__file__).resolve().parents[2]
 FENCE = re.compile(r"^(<!-- readme: skip -->\n)?```(sh|bash)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 README_URL = "http://127.0.0.1:8000"
@@ -91,17 +93,9 @@ def launch(work: Path, env: dict, log: Path) -> subprocess.Popen:
 @pytest.mark.slow
 def test_the_readme_runs_verbatim_on_a_fresh_install(scratch, tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_NAME")}
-    env.update(
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
-        PYTHONUNBUFFERED="1",
-        # The first model, as on a newcomer's fresh `make run`: the baseline only, since the starter's
-        # teacher and student would take the worker's two cores for minutes of the README's own jobs.
-        TOXILAB_STARTER="1",
-        TOXILAB_STARTER_STUDENT_SAMPLES="0",
-    )
+    # The first model, as on a newcomer's fresh `make run`: the baseline only, since the starter's
+    # teacher and student would take the worker's two cores for minutes of the README's own jobs.
+    env = fresh_run_env(tmp_path, port, PYTHONUNBUFFERED="1", TOXILAB_STARTER="1", TOXILAB_STARTER_STUDENT_SAMPLES="0")
     blocks = readme_blocks((ROOT / "README.md").read_text())
     assert len(blocks) >= 4
     log = tmp_path / "launcher.log"

@@ -16,6 +16,7 @@ import pytest
 from services import tiny_job_options
 
 from tests.support.daphne import free_port
+from tests.support.launcher import fresh_run_env
 from webapp.launcher import STOP_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,19 +81,16 @@ def stop(how, proc):
 def launcher_env(tmp_path, port):
     """As `make run` on a fresh checkout: DEBUG, SECRET_KEY and TOXILAB_HTTPS unset (the key is made
     under tmp_path instead of var/)."""
-    unset = ("REDIS_URL", "TEST_DATABASE_NAME", "DEBUG", "SECRET_KEY", "TOXILAB_HTTPS")
-    env = {k: v for k, v in os.environ.items() if k not in unset}
-    env.update(
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    return fresh_run_env(
+        tmp_path,
+        port,
+        unset=("DEBUG", "SECRET_KEY", "TOXILAB_HTTPS"),
         TOXILAB_SECRET_KEY_FILE=str(tmp_path / "secret_key"),
         DJANGO_SUPERUSER_USERNAME="boss",
         DJANGO_SUPERUSER_PASSWORD="pw-long-enough",
-        TOXILAB_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
         OMP_NUM_THREADS="1",
         TOKENIZERS_PARALLELISM="false",
     )
-    return env
 
 
 def start_launcher(tmp_path, port, command=None):
