@@ -175,7 +175,7 @@ def render(data: dict, out: Path) -> str:
     lines = [
         "# Results: a study of teacher, odd/even students, LoRA and the baseline on wiki_toxic",
         "",
-        f"Made by `make experiment` on {datetime.now(UTC):%Y-%m-%d} from study {data['id']} "
+        f"Made by `make experiment` on {datetime.now(UTC):%Y-%m-%d} at commit {_commit()} from study {data['id']} "
         f"({os.cpu_count()} CPU cores, torch {torch.__version__}, Python {platform.python_version()}, "
         f"workers {', '.join(devices) or '—'}); status {data['status']}, "
         f"{data['progress']['succeeded']}/{data['progress']['total']} jobs succeeded.",
@@ -212,6 +212,13 @@ def render(data: dict, out: Path) -> str:
         f"Written from the study's export, `{_shown(out)}/study.json` (and `study.csv`).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    import subprocess
+
+    found = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    return found.stdout.strip() or "unknown"
 
 
 def _shown(path: Path) -> str:
