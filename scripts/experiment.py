@@ -5,7 +5,7 @@ then docs/RESULTS.md written from the study's own export.
 The study lives in its own SQLite database under --out (with its runs), with an embedded Redis
 unless REDIS_URL is set. Run it again after an interruption and it resumes: succeeded jobs are
 kept, jobs left queued or running are sent again, failed or cancelled ones are retried. The sample
-is sized for about 90 minutes on 2 CPU cores (an estimate from the single-seed experiment's times).
+is sized for about 90 minutes on 2 CPU cores (measured: 80 minutes on 2 cores shared with CI runs, README).
 """
 
 from __future__ import annotations
