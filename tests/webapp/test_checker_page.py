@@ -19,7 +19,8 @@ def test_it_shows_the_form_and_the_model_that_will_judge(client, active_model):
 
     assert response.status_code == 200
     assert b'<form id="check-form" method="post"' in response.content
-    assert "Checked by <strong>fine-tuned teacher “tiny”</strong>, trained " in response.content.decode()
+    trained = f"trained {active_model.created:%Y-%m-%d}"  # ISO, as the verdict and every staff page write dates
+    assert f"Checked by <strong>fine-tuned teacher “tiny”</strong>, {trained}" in response.content.decode()
     assert active_model.artifact_path not in response.content.decode()
 
 
