@@ -30,7 +30,7 @@ RESAMPLES = 2000
 
 
 def transformers(names):
-    return [name for name in names if ml_methods.REGISTRY[name].train is None]
+    return [name for name in names if name in ml_methods.transformer_names()]
 
 
 def pairs(names):
