@@ -21,7 +21,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ENDED = ("succeeded", "failed", "cancelled")
+STOPPED = ("failed", "cancelled")
+ENDED = ("succeeded", *STOPPED)
 
 
 def get_json(url, body=None):
@@ -74,7 +75,7 @@ def main():
                 student = _student(work)
                 if student["status"] in ENDED:
                     figures.setdefault("student_ended_s", round(time.monotonic() - start, 1))
-                if student["judged"] or student["status"] in ("failed", "cancelled"):
+                if student["judged"] or student["status"] in STOPPED:
                     figures["student_judged_s"] = round(time.monotonic() - start, 1)
                     figures["student"] = student
                     break
@@ -111,7 +112,7 @@ def _student(work):
         ).fetchone()
     finally:
         db.close()
-    test = (json.loads(job[3] or "{}").get("test") or {}) if job[3] else {}
+    test = json.loads(job[3] or "{}").get("test") or {}
     return {
         "status": job[1],
         "judged": bool(promoted or refusal),
