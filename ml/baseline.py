@@ -236,6 +236,7 @@ class BaselineClassifier(Classifier):
         self.model, self.tokenizer, self.info = pipeline, None, info
         self.max_length = None  # TF-IDF reads the whole comment
         self.threshold = threshold
+        self.batch_limit = None  # a text's probability never depends on its batch-mates
 
     def predict_proba(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[float]:
         if isinstance(texts, str):

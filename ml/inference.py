@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
 from ml.artifacts import describe_run, has_model, read_metrics, read_run_info
@@ -16,6 +17,12 @@ from ml.models import LABELS, load_classifier
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
+
+# A batch of texts sorted by token length is split where its padding would pass this share of its
+# real tokens:
+# at one thread, padding a random mix of comments to the longest costs more than batching saves
+# (fp32: 76 comments/s in batches of 32 by arrival, 152 split this way; docs/BENCHMARKS.md).
+PADDING_BUDGET = 0.25
 
 
 @dataclass(frozen=True)
@@ -26,14 +33,28 @@ class Prediction:
 
 class Classifier:
     """A loaded model with its tokenizer. Use `Classifier.load(dir)`; `predict` is thread-compatible
-    for reading (no state changes after load)."""
+    for reading (no state changes after load).
 
-    def __init__(self, model, tokenizer, info: dict, max_length: int = 128, threshold: float = 0.5):
+    `batch_limit` is the most texts one forward pass may hold; 1 for dynamic int8 (torch.ao or ONNX
+    Runtime), which scales the activations of the whole batch, padding included, by one factor, so
+    that a text's probability would depend on the texts beside it (by up to 0.15 on the odd student).
+    """
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        info: dict,
+        max_length: int = 128,
+        threshold: float = 0.5,
+        batch_limit: int | None = None,
+    ):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.info = info
         self.max_length: int | None = max_length  # None: a model that reads whole comments (the baseline)
         self.threshold = threshold
+        self.batch_limit = batch_limit
 
     @classmethod
     def load(
@@ -68,36 +89,84 @@ class Classifier:
         info = _describe(path, run, metrics, model, adapter=adapter, quantized=quantize)
         if quantize:
             model = quantize_int8(model)
-        return cls(model, tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
+        limit = 1 if quantize else None
+        return cls(
+            model, tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold, batch_limit=limit
+        )
 
     @torch.inference_mode()
     def predict_proba(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[float]:
-        """Toxic-class probability per text, in input order. Batches group texts of similar length.
+        """Toxic-class probability per text, in input order. Texts are sorted by token length and run
+        in batches of at most `batch_size` (and batch_limit), split where padding would pass PADDING_BUDGET
+        of the real tokens.
 
         `on_batch(done, total)`, when given, is called after every batch (progress of long passes)."""
         if isinstance(texts, str):
             raise TypeError("predict takes a list of texts, not a single string")
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
+        lengths = [len(ids) for ids in encoded["input_ids"]]
         probs = [0.0] * len(texts)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            enc = self.tokenizer(
-                [texts[i] for i in chunk],
-                truncation=True,
-                max_length=self.max_length,
-                padding=True,
-                return_tensors="pt",
-            )
-            logits = self.model(**enc).logits.float()
+        done = 0
+        for chunk in length_batches(lengths, min(batch_size, self.batch_limit or batch_size)):
+            logits = self.model(**self._padded(encoded, chunk)).logits.float()
             for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist(), strict=True):
                 probs[i] = p
+            done += len(chunk)
             if on_batch is not None:
-                on_batch(start + len(chunk), len(texts))
+                on_batch(done, len(texts))
         return probs
+
+    def _padded(self, encoded, chunk: list[int]) -> dict[str, torch.Tensor]:
+        """The texts `chunk` of `encoded` as tensors padded to the longest of them.
+
+        Our own rather than the tokenizer's `pad`: with its conversion to tensors, that took a quarter
+        of the serving thread's time under load (py-spy at 32 clients, docs/BENCHMARKS.md)."""
+        lengths = [len(encoded["input_ids"][i]) for i in chunk]
+        width = max(lengths)
+        if min(lengths) == width:  # nothing to pad: one text, as int8 runtimes always run
+            return {
+                key: torch.from_numpy(np.array([rows[i] for i in chunk], dtype=np.int64))
+                for key, rows in encoded.items()
+            }
+        left = self.tokenizer.padding_side == "left"
+        pads = {"input_ids": self.tokenizer.pad_token_id, "token_type_ids": self.tokenizer.pad_token_type_id}
+        tensors = {}
+        for key, rows in encoded.items():
+            pad = pads.get(key) or 0  # attention_mask: 0
+            array = np.full((len(chunk), width), pad, dtype=np.int64)
+            for row, i in enumerate(chunk):
+                values = rows[i]
+                if left:
+                    array[row, width - len(values) :] = values
+                else:
+                    array[row, : len(values)] = values
+            tensors[key] = torch.from_numpy(array)
+        return tensors
 
     def predict(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[Prediction]:
         probs = self.predict_proba(texts, batch_size, on_batch=on_batch)
         return [Prediction(LABELS[int(p >= self.threshold)], p) for p in probs]
+
+
+def length_batches(lengths: list[int], batch_size: int, padding_budget: float = PADDING_BUDGET) -> list[list[int]]:
+    """Indices of `lengths` (token counts) in batches: shortest first, each at most `batch_size` long,
+    and closed before the padding to its longest text would pass `padding_budget` of its real tokens."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches: list[list[int]] = []
+    tokens = 0
+    for i in order:
+        batch = batches[-1] if batches else None
+        if (
+            batch is None
+            or len(batch) >= batch_size
+            or (len(batch) + 1) * lengths[i] > (1 + padding_budget) * (tokens + lengths[i])
+        ):
+            batches.append([i])
+            tokens = lengths[i]
+        else:
+            batch.append(i)
+            tokens += lengths[i]
+    return batches
 
 
 def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:

@@ -52,6 +52,7 @@ def load(path, runtime: str = FP32, threshold: float = 0.5):
         except Exception as exc:  # the exporter and the quantiser raise many untyped errors
             raise ModelLoadError(f"{path}: cannot export it to ONNX ({type(exc).__name__}: {exc})") from exc
         classifier.model = OnnxModel(file)
+        classifier.batch_limit = batch_limit(runtime)
     classifier.info["runtime"] = runtime
     return classifier
 
@@ -82,7 +83,13 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{path}: cannot load its tokenizer ({exc})") from exc
     info = describe_run(path, run, read_metrics(path), runtime=runtime)
-    return Classifier(OnnxModel(file), tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold)
+    max_length = run.get("max_length", 128)
+    return Classifier(OnnxModel(file), tokenizer, info, max_length, threshold, batch_limit=batch_limit(runtime))
+
+
+def batch_limit(runtime: str) -> int | None:
+    """Classifier.batch_limit of `runtime`: one text per pass for dynamic int8 (see Classifier)."""
+    return 1 if runtime in (TORCH_INT8, ONNX_INT8) else None
 
 
 class OnnxModel:

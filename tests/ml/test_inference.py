@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from ml.errors import ModelLoadError
-from ml.inference import Classifier
+from ml.inference import Classifier, length_batches
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +18,28 @@ def test_predictions_keep_input_order_whatever_the_batch_size(classifier):
     one_by_one = [classifier.predict_proba([t])[0] for t in texts]
     batched = classifier.predict_proba(texts, batch_size=8)
     assert batched == pytest.approx(one_by_one, abs=1e-5)
+
+
+def test_texts_are_padded_as_the_tokenizer_pads_them(classifier):
+    texts = ["ok", "You are wrong.", "a long comment about the article " * 30]
+    encoded = classifier.tokenizer(texts, truncation=True, max_length=classifier.max_length)
+
+    ours = classifier._padded(encoded, [2, 0, 1])
+    theirs = classifier.tokenizer.pad(
+        {key: [rows[i] for i in (2, 0, 1)] for key, rows in encoded.items()}, return_tensors="pt"
+    )
+
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        assert ours[key].tolist() == theirs[key].tolist()
+
+
+def test_batches_hold_texts_of_like_length_up_to_the_batch_size():
+    lengths = [40, 10, 128, 11, 10, 41, 12, 126]
+
+    assert length_batches(lengths, 32) == [[1, 4, 3, 6], [0, 5], [7, 2]]  # 12 pads 10 by 20%; 40 would by 300%
+    assert length_batches(lengths, 2) == [[1, 4], [3, 6], [0, 5], [7, 2]]
+    assert length_batches(lengths, 32, padding_budget=0.0) == [[1, 4], [3], [6], [0], [5], [7], [2]]
 
 
 def test_labels_follow_the_threshold(classifier):

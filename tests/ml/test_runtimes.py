@@ -52,3 +52,22 @@ def test_compare_f1_scores_both_runtimes_on_the_same_test_comments(run_dir):
     assert check["texts"] == 32  # the tiny run's max_eval_samples
     assert check["runtime_f1"] == pytest.approx(check["fp32_f1"], abs=1e-9)
     assert check["within_tolerance"] is True
+
+
+@pytest.mark.parametrize("runtime", [runtimes.TORCH_INT8, runtimes.ONNX_INT8])
+def test_an_int8_verdict_does_not_depend_on_the_texts_beside_it(run_dir, runtime):
+    """Dynamic int8 scales a whole batch's activations by one factor: each text runs alone, so a
+    check's probability is the same whoever else's comments arrive with it."""
+    classifier = runtimes.load(run_dir, runtime)
+    texts = [*TEXTS, "a long comment about the article " * 30, "Stop it!!!"]
+    alone = [classifier.predict_proba([text])[0] for text in texts]
+
+    assert classifier.batch_limit == 1
+    assert classifier.predict_proba(texts, batch_size=32) == alone
+    classifier.batch_limit = None  # what batching them would do instead
+    assert classifier.predict_proba(texts, batch_size=32) != alone
+
+
+@pytest.mark.parametrize("runtime", [runtimes.FP32, runtimes.ONNX_FP32])
+def test_fp32_runtimes_batch_freely(run_dir, runtime):
+    assert runtimes.load(run_dir, runtime).batch_limit is None
