@@ -128,22 +128,20 @@ def test_a_failing_batch_fails_only_its_own_requests_and_the_batcher_keeps_servi
     assert batcher.run("m", ["after"], max_size=32) == ["m:after"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengths(active_model, settings):
-    """Real padding: a 3-token text shares a forward pass with texts padded to the model's length limit."""
-    settings.BATCH_MAX_SIZE = 32
-    texts = [
-        "ok",
-        "You are wrong.",
-        "thanks for the edit " * 5,
-        "a long comment about the article " * 30,
-        "Stop it!!!",
-        "I disagree with this change because the source does not say that " * 3,
-    ]
-    classify.active_model.predict(["load"])
-    classifier = classify.active_model._classifier
-    alone = {text: classifier.predict([text])[0].toxic_probability for text in texts}
-    sizes = []
+TEXTS_OF_MANY_LENGTHS = [
+    "ok",
+    "You are wrong.",
+    "thanks for the edit " * 5,
+    "a long comment about the article " * 30,
+    "Stop it!!!",
+    "I disagree with this change because the source does not say that " * 3,
+]
+
+
+def checks_that_queue_behind_a_held_call(texts):
+    """Check each of `texts` from a thread of its own while a first check holds the model, so that all
+    of them queue; then release it. Returns (the size of every model call, {text: probability})."""
+    sizes, answers = [], {}
     real_call = classify.active_model._batcher._call
     held = threading.Event()
 
@@ -153,17 +151,15 @@ def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengt
             held.wait(DEADLINE_S)  # the first call holds the model until the others have queued
         return real_call(key, batch)
 
+    def check(text):
+        try:
+            _, [row] = classify.check([text], "api")
+            answers[text] = row.toxic_probability
+        finally:
+            connection.close()  # this thread's own connection, or the test database cannot be dropped
+
     classify.active_model._batcher._call = call
     try:
-        answers = {}
-
-        def check(text):
-            try:
-                _, [row] = classify.check([text], "api")
-                answers[text] = row.toxic_probability
-            finally:
-                connection.close()  # this thread's own connection, or the test database cannot be dropped
-
         threads = [threading.Thread(target=check, args=(text,)) for text in ["gate", *texts]]
         threads[0].start()
         wait_until(lambda: sizes)
@@ -175,10 +171,37 @@ def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengt
             thread.join(DEADLINE_S)
     finally:
         classify.active_model._batcher._call = real_call
+    return sizes, answers
 
-    assert sizes == [1, len(texts)]
-    for text in texts:
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengths(active_model, settings):
+    """Real padding: a 3-token text shares a forward pass with texts padded to the model's length limit."""
+    settings.BATCH_MAX_SIZE = 32
+    classify.active_model.predict(["load"])
+    classifier = classify.active_model._classifier
+    alone = {text: classifier.predict([text])[0].toxic_probability for text in TEXTS_OF_MANY_LENGTHS}
+
+    sizes, answers = checks_that_queue_behind_a_held_call(TEXTS_OF_MANY_LENGTHS)
+
+    assert sizes == [1, len(TEXTS_OF_MANY_LENGTHS)]
+    for text in TEXTS_OF_MANY_LENGTHS:
         assert answers[text] == pytest.approx(alone[text], abs=1e-5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_model_that_runs_one_text_per_pass_serves_queued_checks_in_turn(active_model, settings):
+    """An int8 runtime (batch_limit 1): gathering checks would only make each wait for all the others."""
+    settings.BATCH_MAX_SIZE = 32
+    classify.active_model.predict(["load"])
+    classify.active_model._classifier.batch_limit = 1
+    try:
+        sizes, answers = checks_that_queue_behind_a_held_call(TEXTS_OF_MANY_LENGTHS)
+    finally:
+        classify.active_model._classifier.batch_limit = None
+
+    assert sizes == [1] * (1 + len(TEXTS_OF_MANY_LENGTHS))
+    assert answers.keys() == {"gate", *TEXTS_OF_MANY_LENGTHS}
 
 
 def test_a_failed_model_call_answers_500_json_and_the_next_check_is_served(check_api, active_model, monkeypatch):

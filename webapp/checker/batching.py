@@ -22,12 +22,15 @@ from collections import deque
 
 
 class Request:
+    """One caller's texts; `done` is set when its result or error is in (each caller waits on its own,
+    so that a finished batch wakes its own senders only, not every thread waiting)."""
+
     __slots__ = ("key", "texts", "result", "error", "done")
 
     def __init__(self, key, texts):
         self.key, self.texts = key, texts
         self.result = self.error = None
-        self.done = False
+        self.done = threading.Event()
 
 
 class Batcher:
@@ -54,9 +57,8 @@ class Batcher:
                 self._thread.start()
             self._max_size, self._max_wait = max_size, max_wait
             self._queue.append(request)
-            self._changed.notify_all()
-            while not request.done:
-                self._changed.wait()
+            self._changed.notify()  # the model thread, the only one waiting on it
+        request.done.wait()
         if request.error is not None:
             raise request.error
         return request.result
@@ -68,8 +70,6 @@ class Batcher:
                     self._changed.wait()
                 batch = self._take(self._max_size, self._max_wait)
             self._serve(batch)
-            with self._changed:
-                self._changed.notify_all()
 
     def _take(self, max_size, max_wait):
         """The batch to run now, under the lock: queued requests for the first one's model, FIFO."""
@@ -108,4 +108,4 @@ class Batcher:
         self.batches += 1
         self.requests += len(batch)
         for request in batch:
-            request.done = True
+            request.done.set()

@@ -60,8 +60,10 @@ class ActiveModel:
             version, classifier = self._version, self._classifier
             if settings.BATCH_MAX_SIZE == 1:
                 return version, self._call(classifier, texts)
-        wait = settings.BATCH_MAX_WAIT_MS / 1000
-        return version, self._batcher.run(classifier, texts, settings.BATCH_MAX_SIZE, wait)
+        # A runtime that runs one text per pass (int8) gains nothing from gathered requests, whose
+        # every sender would wait for the whole gathering: the model thread then serves them in turn.
+        size = min(settings.BATCH_MAX_SIZE, classifier.batch_limit or settings.BATCH_MAX_SIZE)
+        return version, self._batcher.run(classifier, texts, size, settings.BATCH_MAX_WAIT_MS / 1000)
 
     def holds(self, version):
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
