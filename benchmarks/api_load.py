@@ -1,13 +1,14 @@
 """Latency and throughput of POST /api/v1/check against the same model called in-process.
 
     .venv/bin/python benchmarks/api_load.py --model runs/odd [--levels 1,8,32,64] [--runtimes onnx-int8]
-        [--database-url postgres://...] [--redis-url redis://...] [--overhead]
+        [--database-url postgres://...] [--redis-url redis://...] [--processes 2] [--overhead]
 
 By default, the load sweep: for each server in turn (PyTorch fp32 and each of --runtimes, each
 unbatched, as before batching, then with TOXILAB_BATCH_MAX_SIZE=--batch-size), 1, 8, 32 and
 64 concurrent clients, each sending single texts one after another on its own keep-alive
 connection; checks/s and p50/p95/p99 latency per level, and the web process's RSS (now and peak)
-after its heaviest level. Also the same runtime's in-process throughput at batch 1 and batch 32
+after its heaviest level (with --processes N, N web processes behind one port, `python -m
+webapp.serve`, and their RSS summed). Also the same runtime's in-process throughput at batch 1 and batch 32
 on the same comments, by the wall clock and per CPU-second of the calling thread (which load from
 other processes inflates far less): the physical limit of the server.
 
@@ -63,6 +64,7 @@ def main():
     parser.add_argument("--runtimes", default="onnx-int8", help="comma-separated runtimes measured besides fp32")
     parser.add_argument("--batch-size", type=int, default=32, help="TOXILAB_BATCH_MAX_SIZE of the batched server")
     parser.add_argument("--per-client", type=int, default=8, help="requests per client (at least --requests in all)")
+    parser.add_argument("--processes", type=int, default=1, help="web processes of each server in the sweep")
     parser.add_argument("--overhead", action="store_true", help="the web layer's overhead instead of the sweep")
     args = parser.parse_args()
     if not args.overhead:
@@ -117,6 +119,7 @@ def sweep(args):
         "redis": bool(args.redis_url),
         "load_average_1m": os.getloadavg()[0],
         "levels": levels,
+        "web_processes": args.processes,
         "in_process": in_process(args.model, runtimes, texts[:256]),
         "servers": {},
     }
@@ -124,14 +127,14 @@ def sweep(args):
         extra = {"TOXILAB_BATCH_MAX_SIZE": str(batch_size), "TOXILAB_WEB_THREADS": str(max(levels))}
         with (
             tempfile.TemporaryDirectory() as tmp,
-            server(webapp(args.model, args.database_url, args.redis_url, tmp, runtime, extra)) as port,
+            server(webapp(args.model, args.database_url, args.redis_url, tmp, runtime, extra), args.processes) as port,
         ):
             client(port)([texts[0]])
             out = result["servers"][name] = {"runtime": runtime, "batch_max_size": batch_size}
             for clients in levels:
                 count = max(args.requests, clients * args.per_client)
                 out[f"clients_{clients}"] = concurrent(port, [[texts[i % len(texts)]] for i in range(count)], clients)
-            out["web_process_rss_mib"] = rss_mib(server.last_pid)
+            out["web_process_rss_mib"] = rss_mib(server.last_pids)
     result["load_average_1m_after"] = os.getloadavg()[0]
     return result
 
@@ -155,18 +158,29 @@ def in_process(model_dir, names, texts):
         classifier.predict(texts, batch_size=32)
         batch32 = (len(texts) / (time.perf_counter() - wall), len(texts) / (time.thread_time() - cpu))
         out[name] = {
+            "batch_limit": classifier.batch_limit,
             "comments_per_s_batch1": round(batch1[0], 1),
             "comments_per_cpu_s_batch1": round(batch1[1], 1),
             "comments_per_s_batch32": round(batch32[0], 1),
             "comments_per_cpu_s_batch32": round(batch32[1], 1),
         }
+        if classifier.batch_limit is not None:  # what batches would give if verdicts could depend on batch-mates
+            classifier.batch_limit = None
+            wall = time.perf_counter()
+            classifier.predict(texts, batch_size=32)
+            out[name]["comments_per_s_batch32_unlimited"] = round(len(texts) / (time.perf_counter() - wall), 1)
     return out
 
 
-def rss_mib(pid):
-    """Resident memory of a process now and at its peak (VmHWM), in MiB."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return {"now": int(fields["VmRSS"].split()[0]) // 1024, "peak": int(fields["VmHWM"].split()[0]) // 1024}
+def rss_mib(pids):
+    """Resident memory of the processes now and at their peak (VmHWM), summed, in MiB."""
+    total = {"now": 0, "peak": 0}
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        fields = dict(line.split(":", 1) for line in status if ":" in line)
+        total["now"] += int(fields["VmRSS"].split()[0]) // 1024
+        total["peak"] += int(fields["VmHWM"].split()[0]) // 1024
+    return total
 
 
 def read_comments(path, count):
@@ -284,14 +298,48 @@ def bare_asgi(model_dir):
 
 
 @contextmanager
-def server(app_and_env):
-    """daphne serving an ASGI application on a free port, given (application, env): yields the port."""
+def server(app_and_env, processes=1):
+    """daphne serving an ASGI application on a free port, given (application, env): yields the port.
+    With processes > 1, `python -m webapp.serve` runs that many behind the port (the webapp only)."""
     from tests.support import daphne
 
     application, env = app_and_env
+    if processes > 1:
+        with served(env, processes) as port:
+            yield port
+        return
     with daphne.serving(env, application=application, timeout=180) as running:  # it loads and warms its model first
-        server.last_pid = running.proc.pid
+        server.last_pids = [running.proc.pid]
         yield running.port
+
+
+@contextmanager
+def served(env, processes):
+    """`python -m webapp.serve --processes N` on a free port, yielded once every process listens (each
+    loads and warms its model first: connections opened earlier would all go to the first one up)."""
+    import signal
+
+    from tests.support import daphne
+
+    port = daphne.free_port()
+    with tempfile.NamedTemporaryFile("w+b", suffix=".log") as log:
+        command = [sys.executable, "-m", "webapp.serve", "--processes", str(processes), "--port", str(port)]
+        env = {**env, "LOG_LEVEL": "INFO"}  # for the warm-up's line, just before each process listens
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while Path(log.name).read_bytes().count(b"warmed up model version") < processes:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"webapp.serve did not start:\n{Path(log.name).read_text()[-2000:]}")
+                time.sleep(0.2)
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            server.last_pids = [int(pid) for pid in children]
+            yield port
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(60)
 
 
 if __name__ == "__main__":
