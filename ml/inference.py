@@ -19,9 +19,8 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
 # A batch of texts sorted by token length is split where its padding would pass this share of its
-# real tokens:
-# at one thread, padding a random mix of comments to the longest costs more than batching saves
-# (fp32: 76 comments/s in batches of 32 by arrival, 152 split this way; docs/BENCHMARKS.md).
+# real tokens: at one thread, padding a random mix of comments to the longest costs more than
+# batching saves (fp32: 76 comments/s in batches of 32 by arrival, 152 split this way; docs/BENCHMARKS.md).
 PADDING_BUDGET = 0.25
 
 
@@ -103,6 +102,8 @@ class Classifier:
         `on_batch(done, total)`, when given, is called after every batch (progress of long passes)."""
         if isinstance(texts, str):
             raise TypeError("predict takes a list of texts, not a single string")
+        if not texts:
+            return []
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
         lengths = [len(ids) for ids in encoded["input_ids"]]
         probs = [0.0] * len(texts)

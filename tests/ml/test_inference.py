@@ -20,6 +20,10 @@ def test_predictions_keep_input_order_whatever_the_batch_size(classifier):
     assert batched == pytest.approx(one_by_one, abs=1e-5)
 
 
+def test_no_texts_give_no_probabilities(classifier):
+    assert classifier.predict_proba([]) == []
+
+
 def test_texts_are_padded_as_the_tokenizer_pads_them(classifier):
     texts = ["ok", "You are wrong.", "a long comment about the article " * 30]
     encoded = classifier.tokenizer(texts, truncation=True, max_length=classifier.max_length)
