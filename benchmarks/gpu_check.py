@@ -194,8 +194,7 @@ def _own_options(name: str) -> dict:
     every teacher here has; its speed is that of any 2-layer student)."""
     from ml import methods
 
-    method = methods.get(name)
-    return {"layers": "0,1"} if "layers" in method.groups and method.layers is None else {}
+    return {"layers": "0,1"} if methods.get(name).needs_layer_map else {}
 
 
 def train_run(method: str, teacher: str, data: Path, output: Path, cuda: bool, **options) -> dict:

@@ -348,7 +348,7 @@ class _Checker:
     def layer_map(self, method: methods.Method) -> None:
         """The `layers` option belongs to the methods that read it (custom), which need it."""
         given = self.cfg.layers is not None
-        reads = "layers" in method.groups
+        reads = method.needs_layer_map
         if given and not reads:
             readers = ", ".join(methods.using("layers"))
             self.fail("layers", f"only the {readers} method reads a layer map, not {method.name}")

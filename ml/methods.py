@@ -74,6 +74,11 @@ class Method:
     def is_student(self) -> bool:
         return "distillation" in self.groups
 
+    @property
+    def needs_layer_map(self) -> bool:
+        """A student whose teacher layers are an option (custom), not fixed by the method (odd, even)."""
+        return "layers" in self.groups
+
 
 def build_teacher(cfg) -> Built:
     from ml.evaluate import count_parameters

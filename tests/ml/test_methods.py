@@ -18,7 +18,7 @@ def test_the_registry_holds_the_methods_each_with_what_the_rest_of_ml_reads():
     assert TRANSFORMERS == ("teacher", "odd", "even", "first-half", "last-half", "custom", "lora")
     for method in methods.REGISTRY.values():
         assert method.label and method.help and method.loss_terms and set(method.groups) <= set(GROUPS)
-        layers = [0] if "layers" in method.groups else None  # the custom student's map is an option
+        layers = [0] if method.needs_layer_map else None  # the custom student's map is an option
         assert DEFAULT_LR[method.name] == method.default_lr == TrainConfig(method=method.name, layers=layers).lr
         if method.name in TRANSFORMERS:
             assert 0 < method.default_lr <= 1 and method.uses_teacher and method.runtime is None
