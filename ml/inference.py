@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # real tokens: at one thread, padding a random mix of comments to the longest costs more than
 # batching saves (fp32: 76 comments/s in batches of 32 by arrival, 152 split this way; docs/BENCHMARKS.md).
 PADDING_BUDGET = 0.25
+# Classifier.batch_limit of dynamic int8 (torch.ao or ONNX Runtime): one text per forward pass (see Classifier).
+INT8_BATCH_LIMIT = 1
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Classifier:
         info = _describe(path, run, metrics, model, adapter=adapter, quantized=quantize)
         if quantize:
             model = quantize_int8(model)
-        limit = 1 if quantize else None
+        limit = INT8_BATCH_LIMIT if quantize else None
         return cls(
             model, tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold, batch_limit=limit
         )
@@ -120,8 +122,8 @@ class Classifier:
     def _padded(self, encoded, chunk: list[int]) -> dict[str, torch.Tensor]:
         """The texts `chunk` of `encoded` as tensors padded to the longest of them.
 
-        Our own rather than the tokenizer's `pad`: with its conversion to tensors, that took a quarter
-        of the serving thread's time under load (py-spy at 32 clients, docs/BENCHMARKS.md)."""
+        Our own rather than the tokenizer's `pad`: with its conversion to tensors, that was 29% of the
+        serving thread's samples holding the GIL at 32 clients (py-spy --gil, docs/BENCHMARKS.md)."""
         lengths = [len(encoded["input_ids"][i]) for i in chunk]
         width = max(lengths)
         if min(lengths) == width:  # nothing to pad: one text, as int8 runtimes always run
@@ -129,18 +131,13 @@ class Classifier:
                 key: torch.from_numpy(np.array([rows[i] for i in chunk], dtype=np.int64))
                 for key, rows in encoded.items()
             }
-        left = self.tokenizer.padding_side == "left"
+        starts = [width - n if self.tokenizer.padding_side == "left" else 0 for n in lengths]
         pads = {"input_ids": self.tokenizer.pad_token_id, "token_type_ids": self.tokenizer.pad_token_type_id}
         tensors = {}
         for key, rows in encoded.items():
-            pad = pads.get(key) or 0  # attention_mask: 0
-            array = np.full((len(chunk), width), pad, dtype=np.int64)
-            for row, i in enumerate(chunk):
-                values = rows[i]
-                if left:
-                    array[row, width - len(values) :] = values
-                else:
-                    array[row, : len(values)] = values
+            array = np.full((len(chunk), width), pads.get(key) or 0, dtype=np.int64)  # attention_mask: 0
+            for row, (i, start, n) in enumerate(zip(chunk, starts, lengths, strict=True)):
+                array[row, start : start + n] = rows[i]
             tensors[key] = torch.from_numpy(array)
         return tensors
 

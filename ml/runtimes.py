@@ -89,7 +89,9 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
 
 def batch_limit(runtime: str) -> int | None:
     """Classifier.batch_limit of `runtime`: one text per pass for dynamic int8 (see Classifier)."""
-    return 1 if runtime in (TORCH_INT8, ONNX_INT8) else None
+    from ml.inference import INT8_BATCH_LIMIT
+
+    return INT8_BATCH_LIMIT if runtime in (TORCH_INT8, ONNX_INT8) else None
 
 
 class OnnxModel:

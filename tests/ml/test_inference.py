@@ -24,7 +24,9 @@ def test_no_texts_give_no_probabilities(classifier):
     assert classifier.predict_proba([]) == []
 
 
-def test_texts_are_padded_as_the_tokenizer_pads_them(classifier):
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_texts_are_padded_as_the_tokenizer_pads_them(classifier, side, monkeypatch):
+    monkeypatch.setattr(classifier.tokenizer, "padding_side", side)
     texts = ["ok", "You are wrong.", "a long comment about the article " * 30]
     encoded = classifier.tokenizer(texts, truncation=True, max_length=classifier.max_length)
 
@@ -41,7 +43,8 @@ def test_texts_are_padded_as_the_tokenizer_pads_them(classifier):
 def test_batches_hold_texts_of_like_length_up_to_the_batch_size():
     lengths = [40, 10, 128, 11, 10, 41, 12, 126]
 
-    assert length_batches(lengths, 32) == [[1, 4, 3, 6], [0, 5], [7, 2]]  # 12 pads 10 by 20%; 40 would by 300%
+    # 12 joins 10, 10, 11 (5 padding tokens on 43 real: 12%); 40 would not (117 on 83: 141%)
+    assert length_batches(lengths, 32) == [[1, 4, 3, 6], [0, 5], [7, 2]]
     assert length_batches(lengths, 2) == [[1, 4], [3, 6], [0, 5], [7, 2]]
     assert length_batches(lengths, 32, padding_budget=0.0) == [[1, 4], [3], [6], [0], [5], [7], [2]]
 
