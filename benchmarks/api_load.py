@@ -318,8 +318,6 @@ def server(app_and_env, processes=1):
 def served(env, processes):
     """`python -m webapp.serve --processes N` on a free port, yielded once every process listens (each
     loads and warms its model first: connections opened earlier would all go to the first one up)."""
-    import signal
-
     from tests.support import daphne
 
     port = daphne.free_port()
@@ -339,8 +337,7 @@ def served(env, processes):
             server.last_pids = [int(pid) for pid in children]
             yield port
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(60)
+            daphne.stop(proc, timeout=60)
 
 
 if __name__ == "__main__":

@@ -82,12 +82,13 @@ def serving(
         )
         yield Server(port, proc)
     finally:
-        _stop(proc)
+        stop(proc)
         if log_path:
             log.close()
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop `proc`'s process group (started with start_new_session): SIGTERM, then SIGKILL after `timeout` s."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout)

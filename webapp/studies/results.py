@@ -30,7 +30,8 @@ RESAMPLES = 2000
 
 
 def transformers(names):
-    return [name for name in names if name in ml_methods.transformer_names()]
+    known = ml_methods.transformer_names()
+    return [name for name in names if name in known]
 
 
 def pairs(names):
