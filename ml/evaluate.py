@@ -23,9 +23,9 @@ from sklearn.metrics import (
 )
 from torch.utils.data import DataLoader
 
+from ml.names import DEFAULT_THRESHOLD
 from ml.progress import OnBatch
 
-DEFAULT_THRESHOLD = 0.5
 CURVE_POINTS = 101  # thresholds 0, 0.01, ..., 1: a curve small enough to keep in metrics.json
 
 

@@ -13,7 +13,8 @@ import torch
 
 from ml.artifacts import describe_run, has_model, read_metrics, read_run_info
 from ml.errors import ModelLoadError, one_line
-from ml.models import LABELS, load_classifier
+from ml.models import load_classifier
+from ml.names import LABELS
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

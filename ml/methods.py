@@ -15,6 +15,7 @@ from typing import Any
 
 from ml.errors import ConfigError
 from ml.models import even_layers, first_half_layers, last_half_layers, odd_layers
+from ml.names import SKLEARN
 
 # Option groups every transformer method reads; see ml.config.GROUPS.
 COMMON_GROUPS = ("data", "training", "advanced")
@@ -219,7 +220,7 @@ REGISTRY: dict[str, Method] = {
             groups=("data", "baseline"),
             train=train_baseline,
             load=load_baseline,
-            runtime="sklearn",
+            runtime=SKLEARN,
         ),
     )
 }

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ml.errors import ConfigError, ModelLoadError, one_line
+from ml.names import LABELS
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 BUNDLED_NAMES = ("bundled-minilm", "bundled", "all-minilm-l6-v2", "minilm")
-LABELS = {0: "non-toxic", 1: "toxic"}
 _LAYER_KEY = re.compile(r"^(.*\.layer\.)(\d+)(\..*)$")
 # A Hugging Face model id: 'name' or 'owner/name', letters, digits, '-', '_' and '.', at most 96 each.
 _HUB_MODEL_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")

@@ -18,12 +18,9 @@ from types import SimpleNamespace
 import torch
 
 from ml.errors import ModelLoadError
+from ml.names import FP32, ONNX_FP32, ONNX_INT8, TORCH_INT8
+from ml.names import TRANSFORMER_RUNTIMES as RUNTIMES  # a method that is not a transformer has its own
 
-FP32 = "torch-fp32"
-TORCH_INT8 = "torch-int8"
-ONNX_FP32 = "onnx-fp32"
-ONNX_INT8 = "onnx-int8"
-RUNTIMES = (FP32, TORCH_INT8, ONNX_FP32, ONNX_INT8)  # a method that is not a transformer has its own
 # The one served when its test F1 holds: the fastest of the four in benchmarks/runtimes.py
 # (docs/BENCHMARKS.md). The others stay loadable for that benchmark and for comparison.
 CANDIDATE = ONNX_INT8
