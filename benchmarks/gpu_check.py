@@ -5,7 +5,7 @@
 
 `prepare` writes the bundled MiniLM at half precision (about 45 MB: the transfer limit) with its
 tokenizer, and a random sample of the real data, into an ignored folder. `run` then measures, with
-ml's own defaults (mixed precision "auto": bf16 where the card supports it, else fp16):
+ml's own defaults (precision "auto": bf16 where the card supports it, else fp16):
 
 - throughput: samples/s of 100 training batches of 32 at max_length 128 for each transformer method of
   ml.methods (teacher, odd, even, LoRA, ...), on a randomly initialised bert-base (BertConfig()
@@ -140,7 +140,7 @@ def run(assets: Path, sizes: dict) -> dict:
     return {
         "device": real["device"],
         "card": torch.cuda.get_device_name() if cuda else None,
-        "mixed_precision": real["mixed_precision"],
+        "precision": real["precision"],
         "software": {
             "python": sys.version.split()[0],
             "torch": torch.__version__,
@@ -198,7 +198,7 @@ def _own_options(name: str) -> dict:
 
 
 def train_run(method: str, teacher: str, data: Path, output: Path, cuda: bool, **options) -> dict:
-    """One ml.train run with ml's defaults (mixed precision "auto"); its figures and peak GPU memory."""
+    """One ml.train run with ml's defaults (precision "auto"); its figures and peak GPU memory."""
     import torch
 
     import ml
@@ -222,7 +222,7 @@ def train_run(method: str, teacher: str, data: Path, output: Path, cuda: bool, *
         "train_seconds": metrics["train_seconds"],
         "peak_gpu_memory_mib": peak,
         "device": metrics["device"],
-        "mixed_precision": metrics["mixed_precision"],
+        "precision": metrics["precision"],
         "trainable_parameters": metrics["parameters"]["trainable"],
         "test_f1": metrics["test"]["f1"],
     }

@@ -80,7 +80,8 @@ def train_once(args: argparse.Namespace, grouped: bool, output: Path) -> dict:
 
 def padding_shares(args: argparse.Namespace) -> dict:
     """The share of padding in the training batches of one epoch, for each batching."""
-    from ml.data import load_splits, make_dataloader, tokenize_splits
+    from ml.batches import make_dataloader, tokenize_splits
+    from ml.data import load_splits
     from ml.models import load_classifier
 
     _, tokenizer = load_classifier("bundled-minilm")

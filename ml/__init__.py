@@ -1,6 +1,6 @@
 """ToxiLab's training and inference library: pure Python on PyTorch and Hugging Face.
 
-`ml.train(config, on_progress=..., should_stop=...)` trains one run; `ml.Classifier.load(dir)` serves it.
+`ml.train(config, on_progress=..., should_stop=...)` trains one run; `ml.load(dir)` serves it (a Classifier).
 Never imports Django, Celery or Channels.
 """
 
@@ -14,7 +14,10 @@ from ml.errors import ConfigError, DataError, MLError, ModelLoadError, NonFinite
 from ml.progress import Progress
 
 if TYPE_CHECKING:
-    from ml.run import TrainResult
+    from pathlib import Path
+
+    from ml.inference import Classifier
+    from ml.progress import TrainResult
 
 
 def train(
@@ -26,6 +29,13 @@ def train(
     from ml.run import train as _train
 
     return _train(config, on_progress=on_progress, should_stop=should_stop)
+
+
+def load(path: str | Path, quantize: bool = False, adapter: bool = False, threshold: float = 0.5) -> Classifier:
+    """See ml.recipes.load: a run directory of any method as a Classifier (imported lazily, as train)."""
+    from ml.recipes import load as _load
+
+    return _load(path, quantize=quantize, adapter=adapter, threshold=threshold)
 
 
 def __getattr__(name: str) -> Any:
@@ -46,6 +56,7 @@ __all__ = [
     "NonFiniteLossError",
     "Progress",
     "train",
+    "load",
     "Classifier",
     "Prediction",
 ]

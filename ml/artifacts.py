@@ -109,6 +109,17 @@ def read_run_info(run_dir: str | Path, required: bool = False) -> dict | None:
     return _read_object(Path(run_dir) / RUN_FILE, required)
 
 
+def read_servable(path: Path) -> tuple[dict, dict]:
+    """(run.json or {}, metrics.json or {}) of a run directory a model can be loaded from; RunDirError for
+    a path that is no directory or a run that was cancelled (it has no model)."""
+    if not path.is_dir():
+        raise RunDirError(f"no such model directory: {path}")
+    metrics = read_metrics(path)
+    if metrics.get("status") == "cancelled":
+        raise RunDirError(f"{path}: this run was cancelled and has no model")
+    return read_run_info(path) or {}, metrics
+
+
 def describe_run(path: Path, run: dict, metrics: dict, **facts: object) -> dict:
     """A loaded model's Classifier.info: the run's identity and scores, then `facts` of the loaded model
     (layers, parameters, adapter, quantized, runtime) over the defaults drawn from run.json and metrics.json."""

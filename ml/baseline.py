@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ml import methods
 from ml.artifacts import atomic_dir, describe_run, run_output, write_run_files
 from ml.config import TrainConfig
 from ml.data import load_run_splits
 from ml.errors import ModelLoadError, one_line
 from ml.evaluate import compute_metrics, dir_size_bytes, pr_curve, tune_threshold
 from ml.inference import Classifier, time_predictions
-from ml.progress import Progress
+from ml.names import CROSS_ENTROPY, SKLEARN
+from ml.progress import Progress, TrainResult
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "model.joblib"
@@ -60,8 +60,6 @@ def train(
     should_stop: Callable[[], bool] | None = None,
 ):
     """Fit the pipeline on cfg's training split and write the run; a TrainResult like ml.run.train's."""
-    from ml.run import TrainResult
-
     on_progress = on_progress or (lambda progress: None)
     should_stop = should_stop or (lambda: False)
     output = run_output(cfg)
@@ -146,7 +144,7 @@ class _Fit:
                     self.total_steps,
                     self.steps_done / self.total_steps,
                     loss=self.loss,
-                    components={"cls": self.loss},
+                    components={CROSS_ENTROPY: self.loss},
                     eta_s=0.0 if self.converged else elapsed / self.steps_done * (self.total_steps - self.steps_done),
                 )
             )
@@ -176,9 +174,8 @@ class _Fit:
             "samples_per_s": None,
             "steps": self.steps_done,
             "total_steps": self.steps_done if self.converged else self.total_steps,
-            "train_loss": None if self.loss is None else {"loss": self.loss, "cls": self.loss},
+            "train_loss": None if self.loss is None else {"loss": self.loss, CROSS_ENTROPY: self.loss},
             "device": "cpu",
-            "mixed_precision": "no",
             "num_processes": 1,
             "data": data,
             "warnings": [],
@@ -260,5 +257,5 @@ def load(path: Path, run: dict, metrics: dict, threshold: float = 0.5) -> Baseli
         pipeline = joblib.load(file)
     except Exception as exc:  # unpickling a damaged file raises many untyped errors
         raise ModelLoadError(f"{file}: cannot load it ({one_line(exc)})") from exc
-    info = describe_run(path, run, metrics, runtime=methods.get("baseline").runtime)
+    info = describe_run(path, run, metrics, runtime=SKLEARN)
     return BaselineClassifier(pipeline, info, threshold)

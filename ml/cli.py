@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from ml.config import DEFAULT_DATASET, Option, TrainConfig, get_option, options
 from ml.errors import ConfigError, EvaluationInterrupted, MLError, NonFiniteLossError, one_line
+from ml.presets import PRESETS
 
 if TYPE_CHECKING:
     from ml.inference import Classifier
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 # `train` has one flag per TrainConfig field, generated from the field's Spec.
 TRAIN_OPTIONS = options()
 REQUIRED = ("method", "output")  # a run from the command line names its directory
+
+
+INFERENCE_PRECISIONS = ("fp32", "bf16")
 
 
 class UsageError(Exception):
@@ -54,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--threshold", type=float, default=0.5)
     evaluate.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
+    evaluate.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="fp32", help="bf16: bf16 autocast")
 
     predict = sub.add_parser("predict", help="label comments with a run")
     predict.add_argument("--model", required=True)
@@ -62,10 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--text-column", default=get_option("text_column").default)
     predict.add_argument("--output", help="JSONL file to write (default: stdout)")
     predict.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
+    predict.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="fp32", help="bf16: bf16 autocast")
     predict.add_argument("--adapter", action="store_true", help="LoRA runs: load base + adapter, not merged")
 
     compare = sub.add_parser("compare", help="Markdown table of runs side by side")
     compare.add_argument("runs", nargs="+")
+
+    preset = sub.add_parser("preset", help="train a named recipe's runs in order (ml/presets.py)")
+    preset.add_argument("name", choices=list(PRESETS))
+    preset.add_argument("--output", required=True, help="directory of the runs, one folder per stage")
+    preset.add_argument("--dataset", default=get_option("dataset").default)
+    preset.add_argument("--teacher", default=get_option("teacher").default, help="the model the first stage tunes")
     return parser
 
 
@@ -133,7 +145,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ml.evaluate import compute_metrics
     from ml.terminal import RowProgress
 
-    classifier = _load_classifier(args.model, quantize=args.quantize)
+    classifier = _load_classifier(args.model, quantize=args.quantize, precision=args.precision)
     # the sample limit applies to whichever split is evaluated, train included
     splits = load_splits(args.dataset, max_eval_samples=args.max_eval_samples, max_train_samples=args.max_eval_samples)
     data = getattr(splits, args.split)
@@ -152,7 +164,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         texts += _read_texts(Path(args.input), args.text_column)
     if not texts:
         raise UsageError("give TEXT arguments or --input CSV")
-    classifier = _load_classifier(args.model, quantize=args.quantize, adapter=args.adapter)
+    classifier = _load_classifier(args.model, quantize=args.quantize, adapter=args.adapter, precision=args.precision)
     on_batch = RowProgress(f"predicting {args.input}") if args.input else None
     out = open(args.output, "w") if args.output else sys.stdout
     try:
@@ -167,6 +179,51 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_preset(args: argparse.Namespace) -> int:
+    """Each stage of the preset in turn (a stage whose run already succeeded is kept); one JSON line of
+    every stage's figures and the whole preset's wall time."""
+    import logging
+    import time
+
+    import ml
+    from ml.artifacts import read_metrics
+    from ml.presets import get, stage_config
+    from ml.reporting import ProgressPrinter
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    preset, output, started = get(args.name), Path(args.output), time.perf_counter()
+    stages = {}
+    for stage in preset.stages:
+        cfg = stage_config(preset, stage, dataset=args.dataset, teacher=args.teacher, output=output)
+        metrics = read_metrics(output / stage.name)
+        if metrics.get("status") != "succeeded":
+            _say(f"{preset.name}: {stage.name} ({cfg.method}) -> {cfg.output}")
+            with ProgressPrinter(sys.stderr) as printer:
+                result = ml.train(cfg, on_progress=printer)
+            if result.status != "succeeded":
+                raise MLError(f"the {stage.name} stage was {result.status}")
+            metrics = result.metrics
+        stages[stage.name] = _preset_figures(cfg.output, metrics)
+    print(json.dumps({"preset": preset.name, "wall_seconds": round(time.perf_counter() - started, 1), **stages}))
+    return 0
+
+
+def _preset_figures(output: str | None, metrics: dict) -> dict:
+    test = metrics.get("test") or {}
+    return {
+        "output": output,
+        "method": metrics.get("method"),
+        "precision": metrics.get("precision"),
+        "train_seconds": metrics.get("train_seconds"),
+        "eval_seconds": metrics.get("eval_seconds"),
+        "samples_per_s": metrics.get("samples_per_s"),
+        "test_f1": test.get("f1"),
+        "test_roc_auc": test.get("roc_auc"),
+        "test_f1_at_threshold": (metrics.get("test_at_threshold") or {}).get("f1"),
+        "test_rows": test.get("n"),
+    }
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from ml.reporting import compare_table
 
@@ -174,19 +231,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "compare": cmd_compare}
+COMMANDS = {
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "predict": cmd_predict,
+    "compare": cmd_compare,
+    "preset": cmd_preset,
+}
 
 
-def _load_classifier(path: str, **options: bool) -> Classifier:
+def _load_classifier(path: str, quantize: bool = False, adapter: bool = False, precision: str = "fp32") -> Classifier:
     """Classifier.load with a line saying how long it took, and no library bars (bad input stays one line)."""
     import time
 
-    from ml.inference import Classifier
+    from ml.recipes import load
     from ml.terminal import quiet_transformers
 
     quiet_transformers()
     started = time.perf_counter()
-    classifier = Classifier.load(path, **options)
+    classifier = load(path, quantize=quantize, adapter=adapter, precision=precision)
     _say(f"loaded {path} ({classifier.info['parameters']:,} parameters) in {time.perf_counter() - started:.1f} s")
     return classifier
 

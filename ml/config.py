@@ -31,6 +31,7 @@ GROUPS = {
     "advanced": "Advanced",
 }
 NO_TEACHER = "none"  # the teacher recorded for a method that reads none (the baseline)
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # ml.run resolves auto for the machine it trains on
 
 
 @dataclass(frozen=True)
@@ -157,14 +158,22 @@ class TrainConfig:
             "validate every this many steps (by default once per epoch)", "advanced", low=1, high=100_000_000
         ),
     )
-    mixed_precision: str = field(
+    precision: str = field(
         default="auto",
-        metadata=spec("auto uses bf16/fp16 on a GPU", "advanced", choices=("auto", "no", "bf16", "fp16")),
+        metadata=spec(
+            "number format of training and evaluation: auto is bf16 where the CPU or GPU computes it natively "
+            "(fp16 on a GPU without bf16), else fp32",
+            choices=PRECISIONS,
+        ),
     )
     cpu: bool = field(default=False, metadata=spec("train on the CPU even when a GPU is present", "advanced"))
     group_by_length: bool = field(
         default=True,
-        metadata=spec("batch comments of similar length together, so a batch pads to its own longest", "advanced"),
+        metadata=spec(
+            "batch comments of similar length together (training in random order, evaluation shortest first), "
+            "so a batch pads to its own longest",
+            "advanced",
+        ),
     )
 
     def __post_init__(self):

@@ -90,7 +90,8 @@ def predict_probs(
     device: torch.device | str | None = None,
     on_batch: OnBatch | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, toxic-class probabilities) over a dataloader; the model's train/eval mode is restored.
+    """(labels, toxic-class probabilities) over a dataloader, in its dataset's order; the model's
+    train/eval mode is restored.
 
     `on_batch(rows_done, rows_total)`, when given, is called after every batch (progress of long passes).
     """
@@ -113,7 +114,11 @@ def predict_probs(
         model.train(was_training)
     if not all_labels:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    return torch.cat(all_labels).numpy().astype(np.int64), torch.cat(all_probs).numpy().astype(np.float64)
+    labels, probs = torch.cat(all_labels).numpy().astype(np.int64), torch.cat(all_probs).numpy().astype(np.float64)
+    order = getattr(dataloader.batch_sampler, "order", None)  # batches by length: back to the dataset's order
+    if order is not None:
+        labels[order], probs[order] = labels.copy(), probs.copy()
+    return labels, probs
 
 
 def evaluate_split(
@@ -129,14 +134,6 @@ def evaluate_split(
     metrics = compute_metrics(labels, probs, threshold=threshold)
     metrics["eval_seconds"] = time.perf_counter() - started
     return metrics
-
-
-def count_parameters(model: torch.nn.Module) -> dict:
-    """Total and trainable parameter counts (shared weights counted once)."""
-    params = list(model.parameters())
-    total = sum(p.numel() for p in params)
-    trainable = sum(p.numel() for p in params if p.requires_grad)
-    return {"total": total, "trainable": trainable, "trainable_share": trainable / total if total else 0.0}
 
 
 def dir_size_bytes(path: str | Path) -> int:

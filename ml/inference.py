@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ml.artifacts import describe_run, has_model, read_metrics, read_run_info
+from ml import methods
+from ml.artifacts import describe_run, has_model, read_servable
 from ml.errors import ModelLoadError, one_line
 from ml.models import load_classifier
 from ml.names import LABELS
+from ml.precision import autocast
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -50,6 +52,7 @@ class Classifier:
         max_length: int = 128,
         threshold: float = 0.5,
         batch_limit: int | None = None,
+        precision: str = "fp32",
     ):
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -57,30 +60,28 @@ class Classifier:
         self.max_length: int | None = max_length  # None: a model that reads whole comments (the baseline)
         self.threshold = threshold
         self.batch_limit = batch_limit
+        self.precision = precision  # "bf16": a torch model's matrix products under bf16 autocast (ml.precision)
 
     @classmethod
     def load(
-        cls, path: str | Path, quantize: bool = False, adapter: bool = False, threshold: float = 0.5
+        cls,
+        path: str | Path,
+        quantize: bool = False,
+        adapter: bool = False,
+        threshold: float = 0.5,
+        precision: str = "fp32",
     ) -> Classifier:
-        """Load a run directory. LoRA runs load merged by default, or as base + adapter with adapter=True.
+        """Load a transformer run directory (`ml.load` loads a run of any method). LoRA runs load merged
+        by default, or as base + adapter with adapter=True.
 
-        quantize=True applies dynamic int8 quantisation of the linear layers (CPU only). A run of a
-        method that trains itself (the baseline) is loaded by that method, as the same interface.
+        quantize=True applies dynamic int8 quantisation of the linear layers (CPU only); precision="bf16"
+        runs the fp32 weights' matrix products under bf16 autocast.
         """
-        from ml import methods
-
         path = Path(path)
-        if not path.is_dir():
-            raise ModelLoadError(f"no such model directory: {path}")
-        run = read_run_info(path) or {}
-        metrics = read_metrics(path)
-        if metrics.get("status") == "cancelled":
-            raise ModelLoadError(f"{path}: this run was cancelled and has no model")
+        run, metrics = read_servable(path)
         method = methods.REGISTRY.get(run.get("method"))  # type: ignore[arg-type]
-        if method is not None and method.load is not None:
-            if quantize or adapter:
-                raise ModelLoadError(f"{path}: a {method.name} run has no int8 or adapter form")
-            return method.load(path, run, metrics, threshold)
+        if method is not None and method.trains_itself:
+            raise ModelLoadError(f"{path}: a {method.name} run is not a transformer; load it with ml.load")
         if not has_model(path):
             raise ModelLoadError(f"{path}: no model weights (model.safetensors) in this directory")
         if adapter:
@@ -92,9 +93,8 @@ class Classifier:
         if quantize:
             model = quantize_int8(model)
         limit = INT8_BATCH_LIMIT if quantize else None
-        return cls(
-            model, tokenizer, info, max_length=run.get("max_length", 128), threshold=threshold, batch_limit=limit
-        )
+        max_length = run.get("max_length", 128)
+        return cls(model, tokenizer, info, max_length, threshold, batch_limit=limit, precision=precision)
 
     @torch.inference_mode()
     def predict_proba(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[float]:
@@ -112,7 +112,8 @@ class Classifier:
         probs = [0.0] * len(texts)
         done = 0
         for chunk in length_batches(lengths, min(batch_size, self.batch_limit or batch_size)):
-            logits = self.model(**self._padded(encoded, chunk)).logits.float()
+            with autocast(self.precision):
+                logits = self.model(**self._padded(encoded, chunk)).logits.float()
             for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist(), strict=True):
                 probs[i] = p
             done += len(chunk)

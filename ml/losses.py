@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
+from ml.names import LOSS_TERMS
+
 if TYPE_CHECKING:
     from transformers.modeling_outputs import SequenceClassifierOutput
-
-# What each term of distillation_loss measures, for the legends of the charts. A term without an
-# entry is still stored and drawn, under its name.
-TERMS = {"cls": "cross-entropy", "div": "KL to teacher", "cos": "cosine to teacher"}
 
 
 def kl_term(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -51,4 +49,4 @@ def distillation_loss(
     else:
         cos = cosine_term(student_out.logits, teacher_out.logits)
     total = alpha_cls * cls + alpha_div * div + alpha_cos * cos
-    return total, {"cls": cls.detach(), "div": div.detach(), "cos": cos.detach()}
+    return total, dict(zip(LOSS_TERMS, (cls.detach(), div.detach(), cos.detach()), strict=True))

@@ -1,50 +1,33 @@
-"""The training methods, one entry each: how to build the model, the loss terms it logs, its default
-learning rate and the option groups it reads.
+"""The training methods as facts: one entry each with its name, label, help, default learning rate,
+the loss terms it logs, the option groups it reads, a student's layer map and, for a method that is
+not a transformer, the one runtime that serves it.
 
-ml.config (validation, defaults), ml.run (building and saving), the CLI, the web app's choices and
-forms, and the benchmarks all read this registry: adding a method is one `Method(...)` below plus its
-tests. Importing this module stays light (no torch): builders import what they need when called.
+The bottom floor of ml's training (it imports only errors and names; no torch): ml.config (validation,
+defaults), the CLI, the web app's choices and forms, and the benchmarks read it. How each method is
+built, trained, saved and loaded is ml.recipes, near the top. Adding a method is one `Method(...)`
+below, its recipe (students need none: they share one), and its tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 from ml.errors import ConfigError
-from ml.models import even_layers, first_half_layers, last_half_layers, odd_layers
-from ml.names import SKLEARN
+from ml.names import CROSS_ENTROPY, LOSS_TERMS, SKLEARN
 
 # Option groups every transformer method reads; see ml.config.GROUPS.
 COMMON_GROUPS = ("data", "training", "advanced")
-
-
-@dataclass
-class Built:
-    """What a method's `build` returns: the model to train, its tokenizer and, for students, the teacher."""
-
-    model: Any
-    tokenizer: Any
-    teacher: Any = None
-    teacher_layers: int | None = None
-    layer_map: list[int] | None = None
-    parameters: dict | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Method:
     """One training method.
 
-    `build(cfg) -> Built` makes the model; `save(model, tokenizer, directory)` writes the trained one
-    (None: `save_pretrained` of both). A method that is not a transformer trained by ml's loop gives
-    `train(cfg, on_progress, should_stop) -> ml.run.TrainResult` instead, and ml.run hands it the run;
-    it then also gives `load(path, run, metrics, threshold) -> ml.inference.Classifier`, which
-    `Classifier.load` hands its run directories, and `runtime`, the one runtime that serves them.
     `layers(n)` is a named student's layer map: the teacher layers (0-based) its layers copy; a student
-    without one (custom) reads the map from the `layers` option (the "layers" group).
+    without one (custom) reads the map from the `layers` option (the "layers" group). `runtime` is set
+    for a method that is not a transformer trained by ml's loop (the baseline): it trains itself and
+    this one runtime serves its runs.
     """
 
     name: str
@@ -53,23 +36,18 @@ class Method:
     default_lr: float | None  # None: a method that trains itself without one
     loss_terms: tuple[str, ...]  # the loss components each logged step carries, besides the total
     groups: tuple[str, ...] = COMMON_GROUPS  # the option groups (ml.config.GROUPS) it reads
-    build: Callable[[Any], Built] | None = None
-    save: Callable[[Any, Any, Path], None] | None = None
-    train: Callable[..., Any] | None = None
     layers: Callable[[int], list[int]] | None = None
-    load: Callable[..., Any] | None = None
     runtime: str | None = None
 
-    def __post_init__(self):
-        if (self.build is None) == (self.train is None):
-            raise ValueError(f"method {self.name!r}: give exactly one of build or train")
-        if (self.train is None) != (self.load is None) or (self.load is None) != (self.runtime is None):
-            raise ValueError(f"method {self.name!r}: a method that trains itself gives load and runtime too")
+    @property
+    def trains_itself(self) -> bool:
+        """Not a transformer trained by ml's loop: the baseline, whose recipe trains and loads it."""
+        return self.runtime is not None
 
     @property
     def uses_teacher(self) -> bool:
         """Transformer methods start from the teacher's weights; a method that trains itself reads none."""
-        return self.train is None
+        return not self.trains_itself
 
     @property
     def is_student(self) -> bool:
@@ -81,69 +59,34 @@ class Method:
         return "layers" in self.groups
 
 
-def build_teacher(cfg) -> Built:
-    from ml.evaluate import count_parameters
-    from ml.models import load_classifier
-
-    model, tokenizer = load_classifier(cfg.teacher)
-    return Built(model, tokenizer, parameters=count_parameters(model))
+def odd_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers 1, 3, 5, ... (0-based): the odd student's layer map."""
+    return [2 * i + 1 for i in range(_half(num_teacher_layers))]
 
 
-def build_lora(cfg) -> Built:
-    from ml.evaluate import count_parameters
-    from ml.lora import apply_lora
-    from ml.models import load_classifier
-
-    model, tokenizer = load_classifier(cfg.teacher)
-    peft_model = apply_lora(
-        model, r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout, target_modules=cfg.lora_target_modules
-    )
-    return Built(peft_model, tokenizer, parameters=count_parameters(peft_model))
+def even_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers 0, 2, 4, ... (0-based): the even student's layer map."""
+    return [2 * i for i in range(_half(num_teacher_layers))]
 
 
-def build_student(cfg) -> Built:
-    """A copy of the teacher's layers by the layer map (the method's, or cfg.layers); the teacher stays,
-    frozen, to distil from."""
-    from ml.artifacts import read_run_info
-    from ml.evaluate import count_parameters
-    from ml.models import load_classifier, make_student, resolve_teacher
+def first_half_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers 0 .. n/2-1: the lower half, as PKD and DistilBERT-style students are initialised."""
+    return list(range(_half(num_teacher_layers)))
 
-    model, tokenizer = load_classifier(cfg.teacher)
-    student, mapping = make_student(model, cfg.method, cfg.layers)
-    model.requires_grad_(False)
-    warnings = []
-    if read_run_info(resolve_teacher(cfg.teacher)) is None:
-        warnings.append(
-            f"teacher '{cfg.teacher}' is not a fine-tuned ToxiLab run: its classification head "
-            "is untrained, so the distillation targets carry little label information"
+
+def last_half_layers(num_teacher_layers: int) -> list[int]:
+    """Teacher layers n/2 .. n-1: the upper half (the layers PKD-Last distils from)."""
+    half = _half(num_teacher_layers)
+    return list(range(half, 2 * half))
+
+
+def _half(num_teacher_layers: int) -> int:
+    if num_teacher_layers % 2:
+        raise ConfigError(
+            "teacher",
+            f"has {num_teacher_layers} layers; odd, even and half students need an even number of layers",
         )
-    return Built(
-        student,
-        tokenizer,
-        teacher=model,
-        teacher_layers=model.config.num_hidden_layers,
-        layer_map=mapping,
-        parameters=count_parameters(student),
-        warnings=warnings,
-    )
-
-
-def train_baseline(cfg, on_progress=None, should_stop=None):
-    from ml.baseline import train
-
-    return train(cfg, on_progress=on_progress, should_stop=should_stop)
-
-
-def load_baseline(path: Path, run: dict, metrics: dict, threshold: float):
-    from ml.baseline import load
-
-    return load(path, run, metrics, threshold)
-
-
-def save_lora(model, tokenizer, directory: Path) -> None:
-    from ml.lora import save_lora as save
-
-    save(model, tokenizer, directory)
+    return num_teacher_layers // 2
 
 
 def student(name: str, label: str, help: str, layers: Callable[[int], list[int]] | None) -> Method:
@@ -154,9 +97,8 @@ def student(name: str, label: str, help: str, layers: Callable[[int], list[int]]
         label,
         help,
         default_lr=1e-4,
-        loss_terms=("cls", "div", "cos"),
+        loss_terms=LOSS_TERMS,
         groups=(*COMMON_GROUPS, "distillation", *(() if layers else ("layers",))),
-        build=build_student,
         layers=layers,
     )
 
@@ -171,8 +113,7 @@ REGISTRY: dict[str, Method] = {
             "fine-tuned teacher",
             "fine-tunes the teacher itself",
             default_lr=1e-4,
-            loss_terms=("cls",),
-            build=build_teacher,
+            loss_terms=(CROSS_ENTROPY,),
         ),
         student(
             "odd",
@@ -206,20 +147,16 @@ REGISTRY: dict[str, Method] = {
             "LoRA adapter",
             "trains low-rank adapters and the head; the teacher's weights stay frozen",
             default_lr=2e-3,
-            loss_terms=("cls",),
+            loss_terms=(CROSS_ENTROPY,),
             groups=(*COMMON_GROUPS, "lora"),
-            build=build_lora,
-            save=save_lora,
         ),
         Method(
             "baseline",
             "TF-IDF + logistic regression baseline",
             "scikit-learn: TF-IDF of word and character n-grams, then logistic regression (CPU, minutes)",
             default_lr=None,
-            loss_terms=("cls",),
+            loss_terms=(CROSS_ENTROPY,),
             groups=("data", "baseline"),
-            train=train_baseline,
-            load=load_baseline,
             runtime=SKLEARN,
         ),
     )
@@ -240,7 +177,7 @@ def names() -> tuple[str, ...]:
 
 def transformer_names() -> tuple[str, ...]:
     """The methods that train a transformer through ml's loop: all but those that train themselves (baseline)."""
-    return tuple(name for name, method in REGISTRY.items() if method.train is None)
+    return tuple(name for name, method in REGISTRY.items() if not method.trains_itself)
 
 
 def choices() -> list[tuple[str, str]]:

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ml.errors import ConfigError, ModelLoadError, one_line
+from ml.methods import REGISTRY
 from ml.names import LABELS
 
 if TYPE_CHECKING:
+    import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 BUNDLED_NAMES = ("bundled-minilm", "bundled", "all-minilm-l6-v2", "minilm")
@@ -73,33 +75,10 @@ def load_classifier(name_or_path: str) -> tuple[PreTrainedModel, PreTrainedToken
     return model, tokenizer
 
 
-def odd_layers(num_teacher_layers: int) -> list[int]:
-    """Teacher layers 1, 3, 5, ... (0-based): the odd student's layer map."""
-    return [2 * i + 1 for i in range(_half(num_teacher_layers))]
-
-
-def even_layers(num_teacher_layers: int) -> list[int]:
-    """Teacher layers 0, 2, 4, ... (0-based): the even student's layer map."""
-    return [2 * i for i in range(_half(num_teacher_layers))]
-
-
-def first_half_layers(num_teacher_layers: int) -> list[int]:
-    """Teacher layers 0 .. n/2-1: the lower half, as PKD and DistilBERT-style students are initialised."""
-    return list(range(_half(num_teacher_layers)))
-
-
-def last_half_layers(num_teacher_layers: int) -> list[int]:
-    """Teacher layers n/2 .. n-1: the upper half (the layers PKD-Last distils from)."""
-    half = _half(num_teacher_layers)
-    return list(range(half, 2 * half))
-
-
 def layer_map(num_teacher_layers: int, method: str, layers: list[int] | None = None) -> list[int]:
     """0-indexed teacher layer for each student layer: `layers` when given (the custom student's
     option), else the method's named map (ml.methods: odd, even, first-half, ...); ConfigError if
     the map does not fit a teacher of this depth."""
-    from ml.methods import REGISTRY
-
     student = REGISTRY.get(method)
     if student is None or not student.is_student:
         students = ", ".join(name for name, entry in REGISTRY.items() if entry.is_student)
@@ -131,15 +110,6 @@ def check_layers(teacher: str, method: str, layers: list[int] | None) -> None:
     layer_map(depth, method, layers)
 
 
-def _half(num_teacher_layers: int) -> int:
-    if num_teacher_layers % 2:
-        raise ConfigError(
-            "teacher",
-            f"has {num_teacher_layers} layers; odd, even and half students need an even number of layers",
-        )
-    return num_teacher_layers // 2
-
-
 def make_student(
     teacher: PreTrainedModel, method: str, layers: list[int] | None = None
 ) -> tuple[PreTrainedModel, list[int]]:
@@ -163,3 +133,11 @@ def make_student(
             state[f"{match.group(1)}{position[int(match.group(2))]}{match.group(3)}"] = tensor.detach().clone()
     student.load_state_dict(state, strict=True)
     return student, mapping
+
+
+def count_parameters(model: torch.nn.Module) -> dict:
+    """Total and trainable parameter counts (shared weights counted once)."""
+    params = list(model.parameters())
+    total = sum(p.numel() for p in params)
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    return {"total": total, "trainable": trainable, "trainable_share": trainable / total if total else 0.0}

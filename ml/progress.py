@@ -1,4 +1,4 @@
-"""What the training loop reports through its `on_progress` callback."""
+"""What a run reports: Progress through its `on_progress` callback while it trains, and a TrainResult at its end."""
 
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ class Progress:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+@dataclass
+class TrainResult:
+    """What `ml.train` returns, whichever recipe trained the run."""
+
+    status: str  # "succeeded" or "cancelled"
+    output_dir: str
+    metrics: dict
+    history: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

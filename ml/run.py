@@ -5,34 +5,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
 
-from ml import methods
+from ml import recipes
 from ml.artifacts import atomic_dir, run_output, write_run_files
+from ml.batches import make_dataloader, tokenize_splits
 from ml.config import TrainConfig
-from ml.data import load_run_splits, make_dataloader, tokenize_splits
-from ml.errors import ConfigError, EvaluationInterrupted
+from ml.data import load_run_splits
+from ml.errors import EvaluationInterrupted
 from ml.evaluate import compute_metrics, dir_size_bytes, pr_curve, predict_probs, tune_threshold
 from ml.inference import measure_latency
-from ml.methods import Built
-from ml.progress import Progress
+from ml.precision import ACCELERATE
+from ml.precision import resolve as resolve_precision
+from ml.progress import Progress, TrainResult
+from ml.recipes import Built
 from ml.trainer import Trainer
 
 log = logging.getLogger(__name__)
 _SPLITS = ("train", "validation", "test")
-
-
-@dataclass
-class TrainResult:
-    status: str  # "succeeded" or "cancelled"
-    output_dir: str
-    metrics: dict
-    history: list[dict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def train(
@@ -45,16 +38,17 @@ def train(
     from accelerate.utils import set_seed
 
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
-    method = methods.get(cfg.method)
-    if method.train is not None:  # a method that is not a transformer runs itself
-        return method.train(cfg, on_progress=on_progress, should_stop=should_stop)
+    own = recipes.train_run(cfg, on_progress=on_progress, should_stop=should_stop)
+    if own is not None:  # a method that is not a transformer trained itself
+        return own
     _quiet_libraries()
     output = run_output(cfg)
     set_seed(cfg.seed)
-    accelerator = Accelerator(cpu=cfg.cpu, mixed_precision=_mixed_precision(cfg))
+    precision = resolve_precision(cfg.precision, "cpu" if cfg.cpu or not torch.cuda.is_available() else "cuda")
+    accelerator = Accelerator(cpu=cfg.cpu, mixed_precision=ACCELERATE[precision])
     splits = load_run_splits(cfg)
     _log_data(splits.summary())
-    models = build_models(cfg)
+    models = recipes.build(cfg)
     _log_models(cfg, models, accelerator)
     log.info("tokenizing %s rows (max length %d)", f"{sum(len(getattr(splits, n)) for n in _SPLITS):,}", cfg.max_length)
     tokenized = tokenize_splits(splits, models.tokenizer, cfg.max_length)
@@ -102,14 +96,6 @@ def train(
     return TrainResult(metrics["status"], str(output), metrics, trainer.history, models.warnings)
 
 
-def build_models(cfg: TrainConfig) -> Built:
-    """The model to train for cfg.method, its tokenizer and (for students) the frozen teacher."""
-    method = methods.get(cfg.method)
-    if method.build is None:
-        raise ConfigError("method", f"{cfg.method} trains itself: it has no model to build")
-    return method.build(cfg)
-
-
 def _log_data(summary: dict) -> None:
     for name in ("train", "validation", "test"):
         split = summary[name]
@@ -121,10 +107,10 @@ def _log_data(summary: dict) -> None:
 def _log_models(cfg: TrainConfig, models: Built, accelerator) -> None:
     params = models.parameters
     log.info(
-        "%s on %s (mixed precision %s): %s parameters, %s trainable",
+        "%s on %s (precision %s): %s parameters, %s trainable",
         cfg.method,
         _device_name(accelerator.device),
-        accelerator.mixed_precision,
+        _precision(accelerator),
         f"{params['total']:,}",
         f"{params['trainable']:,}",
     )
@@ -174,7 +160,7 @@ def _run_facts(cfg, models: Built, trainer: Trainer, splits, accelerator) -> dic
         "total_steps": trainer.total_steps,
         "train_loss": _last_epoch_loss(trainer.history),
         "device": _device_name(accelerator.device),
-        "mixed_precision": accelerator.mixed_precision,
+        "precision": _precision(accelerator),
         "num_processes": accelerator.num_processes,
         "data": splits.summary(),
         "warnings": models.warnings,
@@ -188,7 +174,7 @@ def _write_run(
     with atomic_dir(output) as tmp:
         if metrics["status"] == "succeeded":
             model = trainer.accelerator.unwrap_model(trainer.model)
-            save = methods.get(cfg.method).save
+            save = recipes.get(cfg.method).save
             if save is not None:
                 save(model, models.tokenizer, tmp)
             else:
@@ -219,12 +205,9 @@ def _quiet_libraries() -> None:
     hf_logging.disable_progress_bar()
 
 
-def _mixed_precision(cfg: TrainConfig) -> str:
-    if cfg.mixed_precision != "auto":
-        return cfg.mixed_precision
-    if cfg.cpu or not torch.cuda.is_available():
-        return "no"
-    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+def _precision(accelerator) -> str:
+    """The run's precision as TrainConfig names it (accelerate says "no" for fp32)."""
+    return {accelerate: ours for ours, accelerate in ACCELERATE.items()}[accelerator.mixed_precision]
 
 
 def _device_name(device) -> str:

@@ -17,8 +17,11 @@ from types import SimpleNamespace
 
 import torch
 
+from ml import methods, recipes
+from ml.artifacts import describe_run, read_metrics, read_run_info
 from ml.errors import ModelLoadError
-from ml.names import FP32, ONNX_FP32, ONNX_INT8, TORCH_INT8
+from ml.inference import INT8_BATCH_LIMIT, Classifier
+from ml.names import BF16, FP32, ONNX_FP32, ONNX_INT8, TORCH_INT8
 from ml.names import TRANSFORMER_RUNTIMES as RUNTIMES  # a method that is not a transformer has its own
 
 # The one served when its test F1 holds: the fastest of the four in benchmarks/runtimes.py
@@ -33,16 +36,15 @@ def load(path, runtime: str = FP32, threshold: float = 0.5):
 
     A run with a runtime of its own (own_runtime) is served by it whatever `runtime` says: its
     Classifier's info["runtime"] says which."""
-    from ml.inference import Classifier
-
     if own_runtime(path) is not None:
-        return Classifier.load(path, threshold=threshold)
+        return recipes.load(path, threshold=threshold)
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
     exported = Path(path) / "onnx" / ("model-int8.onnx" if runtime == ONNX_INT8 else "model.onnx")
     if runtime in (ONNX_FP32, ONNX_INT8) and exported.is_file():
         return _load_exported(Path(path), exported, runtime, threshold)
-    classifier = Classifier.load(path, quantize=runtime == TORCH_INT8, threshold=threshold)
+    precision = "bf16" if runtime == BF16 else "fp32"
+    classifier = recipes.load(path, quantize=runtime == TORCH_INT8, threshold=threshold, precision=precision)
     if runtime in (ONNX_FP32, ONNX_INT8):
         try:
             file = onnx_file(Path(path), classifier, int8=runtime == ONNX_INT8)
@@ -56,9 +58,6 @@ def load(path, runtime: str = FP32, threshold: float = 0.5):
 
 def own_runtime(path) -> str | None:
     """The one runtime of a run whose method is not a transformer ("sklearn" for the baseline), else None."""
-    from ml import methods
-    from ml.artifacts import read_run_info
-
     try:
         run = read_run_info(Path(path)) or {}
     except ModelLoadError:  # unreadable run.json: Classifier.load says so
@@ -70,9 +69,6 @@ def own_runtime(path) -> str | None:
 def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
     """The ONNX file and the tokenizer only: the torch weights are never read (less memory, faster start)."""
     from transformers import AutoTokenizer
-
-    from ml.artifacts import describe_run, read_metrics, read_run_info
-    from ml.inference import Classifier
 
     run = read_run_info(path) or {}
     try:
@@ -86,8 +82,6 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
 
 def batch_limit(runtime: str) -> int | None:
     """Classifier.batch_limit of `runtime`: one text per pass for dynamic int8 (see Classifier)."""
-    from ml.inference import INT8_BATCH_LIMIT
-
     return INT8_BATCH_LIMIT if runtime in (TORCH_INT8, ONNX_INT8) else None
 
 
@@ -167,8 +161,7 @@ def compare_f1(path, runtime: str = CANDIDATE) -> dict:
     {"runtime", "fp32_f1", "runtime_f1", "texts", "within_tolerance"}; raises ModelLoadError when
     the run or its dataset cannot be read.
     """
-    from ml.artifacts import read_run_info
-    from ml.data import load_splits
+    from ml.data import load_splits  # imported when measured: the web process serves without pandas and datasets
     from ml.evaluate import compute_metrics
 
     run = read_run_info(Path(path)) or {}

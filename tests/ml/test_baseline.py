@@ -8,7 +8,7 @@ import pytest
 import ml
 from ml.artifacts import read_history, read_metrics, read_predictions, read_run_info
 from ml.errors import ModelLoadError
-from ml.inference import Classifier, Prediction
+from ml.inference import Prediction
 from ml.reporting import compare_table
 from tests.support.runs import BASELINE_SAMPLE
 
@@ -18,7 +18,7 @@ BENIGN = "thanks for fixing the citation in the history section"
 
 @pytest.fixture(scope="module")
 def classifier(baseline_dir):
-    return Classifier.load(baseline_dir)
+    return ml.load(baseline_dir)
 
 
 def test_the_run_directory_has_the_layout_and_metrics_of_every_run(baseline_dir):
@@ -80,8 +80,8 @@ def test_its_info_says_what_serves_it(classifier, baseline_dir):
 
 def test_int8_and_adapter_forms_are_refused_with_a_clear_error(baseline_dir):
     for options in ({"quantize": True}, {"adapter": True}):
-        with pytest.raises(ModelLoadError, match="a baseline run has no int8 or adapter form"):
-            Classifier.load(baseline_dir, **options)
+        with pytest.raises(ModelLoadError, match="a baseline run has no int8, bf16 or adapter form"):
+            ml.load(baseline_dir, **options)
 
 
 def test_a_directory_without_the_model_file_gives_a_clear_error(tmp_path, baseline_dir):
@@ -89,10 +89,10 @@ def test_a_directory_without_the_model_file_gives_a_clear_error(tmp_path, baseli
     shutil.copytree(baseline_dir, broken)
     (broken / "model.joblib").unlink()
     with pytest.raises(ModelLoadError, match=r"no model \(model.joblib\)"):
-        Classifier.load(broken)
+        ml.load(broken)
     (broken / "model.joblib").write_bytes(b"not a pickle")
     with pytest.raises(ModelLoadError, match="cannot load it"):
-        Classifier.load(broken)
+        ml.load(broken)
 
 
 def test_progress_is_reported_and_a_stop_request_cancels_without_a_model(tmp_path, data_dir):
@@ -111,4 +111,4 @@ def test_progress_is_reported_and_a_stop_request_cancels_without_a_model(tmp_pat
     assert stopped.status == "cancelled" and not (tmp_path / "stopped" / "model.joblib").exists()
     assert json.loads((tmp_path / "stopped" / "metrics.json").read_text())["status"] == "cancelled"
     with pytest.raises(ModelLoadError, match="cancelled"):
-        Classifier.load(tmp_path / "stopped")
+        ml.load(tmp_path / "stopped")

@@ -28,7 +28,7 @@ def test_defaults_follow_the_method():
         ("temperature", 0),
         ("alpha_div", -0.1),
         ("lora_dropout", 1.0),
-        ("mixed_precision", "fp8"),
+        ("precision", "fp8"),
         ("cos_on", "pooler"),
         ("lora_target_modules", []),
         ("teacher", " "),

@@ -7,8 +7,10 @@ import huggingface_hub.constants
 import pandas as pd
 import pytest
 
-from ml.data import DataSplits, check_source, load_splits, make_dataloader, stratified_sample, tokenize_splits
+from ml.batches import make_dataloader, tokenize_splits
+from ml.data import DataSplits, load_splits, stratified_sample
 from ml.errors import DataError
+from ml.sources import check_source
 from tests.support import paths
 
 SHARED_DATA = paths.data_dir()

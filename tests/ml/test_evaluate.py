@@ -8,13 +8,13 @@ from transformers import BertForSequenceClassification
 
 from ml.evaluate import (
     compute_metrics,
-    count_parameters,
     dir_size_bytes,
     evaluate_split,
     pr_curve,
     predict_probs,
     tune_threshold,
 )
+from ml.models import count_parameters
 from tests.support.tiny_bert import tiny_bert as random_bert
 
 LABELS = [1, 1, 1, 0, 0, 0, 0, 0, 1, 0]

@@ -7,12 +7,12 @@ import pytest
 import torch
 
 import ml
+from ml import recipes
 from ml.cli import main
 from ml.config import TrainConfig
 from ml.errors import ConfigError
 from ml.methods import REGISTRY
 from ml.models import check_layers, layer_map, make_student
-from ml.run import build_models
 from tests.support.tiny_bert import tiny_bert, tiny_options
 
 
@@ -58,7 +58,7 @@ def test_a_custom_map_builds_a_student_of_any_depth_from_the_listed_layers():
 
 
 def test_the_custom_student_builds_from_its_config_and_keeps_the_teacher_frozen(tiny_bert_dir):
-    built = build_models(TrainConfig(method="custom", teacher=str(tiny_bert_dir), layers="1,3"))
+    built = recipes.build(TrainConfig(method="custom", teacher=str(tiny_bert_dir), layers="1,3"))
     assert built.layer_map == [1, 3] and built.teacher_layers == 4
     assert_copies(built.model, built.teacher, [1, 3])
     assert not any(p.requires_grad for p in built.teacher.parameters())
@@ -66,7 +66,7 @@ def test_the_custom_student_builds_from_its_config_and_keeps_the_teacher_frozen(
 
 def test_a_layer_past_the_teacher_is_refused_when_the_teacher_loads(tiny_bert_dir):
     with pytest.raises(ConfigError, match="teacher layer 4 does not exist: the teacher has 4 layers, 0 to 3") as info:
-        build_models(TrainConfig(method="custom", teacher=str(tiny_bert_dir), layers=[0, 4]))
+        recipes.build(TrainConfig(method="custom", teacher=str(tiny_bert_dir), layers=[0, 4]))
     assert info.value.field == "layers"
 
 

@@ -3,7 +3,8 @@ own longest comment, and far less padding than random batches on the real commen
 
 import pytest
 
-from ml.data import LengthGroupedBatches, load_splits, make_dataloader, tokenize_splits
+from ml.batches import LengthGroupedBatches, make_dataloader, tokenize_splits
+from ml.data import load_splits
 from tests.support import paths
 
 

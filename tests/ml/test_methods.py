@@ -1,16 +1,18 @@
-"""ml.methods: one entry per method, read by the config, the training run and the layer maps."""
+"""ml.methods: one entry of facts per method, read by the config, the training run and the layer maps;
+ml.recipes: how each is built, or trains and loads itself."""
 
 import pytest
 
 import ml
-from ml import methods
+from ml import methods, recipes
 from ml.config import DEFAULT_LR, GROUPS, METHODS, TrainConfig
 from ml.errors import ConfigError
 from ml.methods import Method
 from ml.models import layer_map
-from ml.run import TrainResult, build_models
+from ml.progress import TrainResult
+from ml.recipes import Recipe
 
-TRANSFORMERS = tuple(name for name in METHODS if methods.get(name).build)
+TRANSFORMERS = tuple(name for name in METHODS if not methods.get(name).trains_itself)
 
 
 def test_the_registry_holds_the_methods_each_with_what_the_rest_of_ml_reads():
@@ -45,7 +47,7 @@ def test_the_baseline_reads_no_teacher_and_records_none():
 
 
 def test_every_logged_loss_term_has_a_chart_label():
-    from ml.losses import TERMS
+    from ml.names import LOSS_TERM_LABELS as TERMS
 
     assert {term for method in methods.REGISTRY.values() for term in method.loss_terms} <= set(TERMS)
 
@@ -60,15 +62,25 @@ def test_an_unknown_method_is_a_config_error_that_lists_the_known_ones():
         layer_map(12, "teacher")
 
 
-def test_a_method_gives_either_a_builder_or_its_own_training():
+def test_every_method_has_a_recipe_that_builds_it_or_trains_and_loads_it():
+    for name in METHODS:
+        recipe = recipes.get(name)
+        if name in TRANSFORMERS:
+            assert recipe.build is not None and recipe.train is None and recipe.load is None
+        else:
+            assert recipe.build is None and recipe.train is not None and recipe.load is not None
+    assert {recipes.get(name) for name in methods.using("distillation")} == {recipes.STUDENT}
+
+
+def test_a_recipe_gives_either_a_builder_or_its_own_training_and_loading():
     with pytest.raises(ValueError, match="exactly one"):
-        Method("nothing", "no method", "builds nothing", default_lr=1e-3, loss_terms=("cls",))
-    with pytest.raises(ValueError, match="gives load and runtime too"):
-        Method("half", "half", "trains itself", default_lr=None, loss_terms=("cls",), train=lambda cfg: None)
+        Recipe()
+    with pytest.raises(ValueError, match="gives load too"):
+        Recipe(train=lambda cfg: None)
 
 
-def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypatch, tmp_path):
-    """A method like a TF-IDF baseline registers `train` and skips ml's transformer loop entirely."""
+def test_a_method_that_is_not_a_transformer_trains_through_its_own_recipe(monkeypatch, tmp_path):
+    """A method like a TF-IDF baseline names its runtime, and its recipe's `train` skips ml's transformer loop."""
     calls = []
 
     def train_words(cfg, on_progress, should_stop):
@@ -76,22 +88,15 @@ def test_a_method_that_is_not_a_transformer_trains_through_its_own_hook(monkeypa
         return TrainResult("succeeded", str(tmp_path), {"method": cfg.method})
 
     words = Method(
-        "words",
-        "word-count baseline",
-        "a bag of words",
-        default_lr=0.5,
-        loss_terms=("cls",),
-        groups=("advanced",),
-        train=train_words,
-        load=lambda path, run, metrics, threshold: None,
-        runtime="words",
+        "words", "word-count baseline", "a bag of words", default_lr=0.5, loss_terms=("cls",), runtime="words"
     )
     monkeypatch.setitem(methods.REGISTRY, "words", words)
+    monkeypatch.setitem(recipes.RECIPES, "words", Recipe(train=train_words, load=lambda *args: None))
 
     result = ml.train({"method": "words", "output": str(tmp_path)}, should_stop=lambda: False)
 
     assert result.metrics == {"method": "words"} and calls == [("words", 0.5, None, False)]
-    assert ("words", "word-count baseline") in methods.choices()
+    assert ("words", "word-count baseline") in methods.choices() and words.trains_itself
 
 
 def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
@@ -110,12 +115,13 @@ def test_a_new_student_is_one_entry_with_its_layer_map(monkeypatch):
 def test_each_method_logs_exactly_its_registered_loss_terms(name, tiny_artifact_dir, data_dir):
     from accelerate import Accelerator
 
-    from ml.data import load_splits, make_dataloader, tokenize_splits
+    from ml.batches import make_dataloader, tokenize_splits
+    from ml.data import load_splits
     from ml.trainer import Trainer
 
     layers = [0, 2] if name == "custom" else None  # the custom student's map is an option
     cfg = TrainConfig(method=name, teacher=str(tiny_artifact_dir), dataset=str(data_dir), max_length=16, layers=layers)
-    models = build_models(cfg)
+    models = recipes.build(cfg)
     tokenized = tokenize_splits(load_splits(cfg.dataset, max_train_samples=8, max_eval_samples=8), models.tokenizer, 16)
     loader = make_dataloader(tokenized["train"], models.tokenizer, 8, shuffle=False)
     trainer = Trainer(cfg, Accelerator(cpu=True), models.model, loader, loader, teacher=models.teacher)

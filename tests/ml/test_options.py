@@ -55,7 +55,7 @@ def test_epochs_of_ten_to_the_twelve_is_refused():
         ("lora_r", 10**9, "must be at most 1024"),
         ("max_train_samples", 0, "must be a positive integer"),
         ("cpu", "yes", "must be true or false"),
-        ("mixed_precision", "fp8", "must be 'auto', 'no', 'bf16' or 'fp16'"),
+        ("precision", "fp8", "must be 'auto', 'fp32', 'bf16' or 'fp16'"),
     ],
 )
 def test_it_says_what_the_bounds_are(field, value, message):

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 import ml
+from ml import recipes
 from ml.errors import ConfigError, NonFiniteLossError
 from ml.inference import Classifier
-from ml.run import build_models
 from ml.trainer import Trainer
 from tests.support.runs import tiny_config
 from tests.support.tiny_bert import make_tiny_bert
@@ -124,8 +124,9 @@ def test_students_from_a_fine_tuned_run_carry_no_warning(tmp_path, tiny_artifact
 def test_lora_optimizer_holds_only_adapter_and_head_parameters(tiny_artifact_dir, data_dir):
     from accelerate import Accelerator
 
+    from ml.batches import make_dataloader, tokenize_splits
     from ml.config import TrainConfig
-    from ml.data import load_splits, make_dataloader, tokenize_splits
+    from ml.data import load_splits
 
     cfg = TrainConfig(
         method="lora",
@@ -135,7 +136,7 @@ def test_lora_optimizer_holds_only_adapter_and_head_parameters(tiny_artifact_dir
         max_eval_samples=8,
         max_length=16,
     )
-    models = build_models(cfg)
+    models = recipes.build(cfg)
     splits = load_splits(cfg.dataset, max_train_samples=16, max_eval_samples=8)
     tokenized = tokenize_splits(splits, models.tokenizer, 16)
     loader = make_dataloader(tokenized["train"], models.tokenizer, 8, shuffle=True)

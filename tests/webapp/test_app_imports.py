@@ -2,8 +2,9 @@
 them, training and the worker on top. A cycle between apps is a failure, whichever import makes it
 (at module level or inside a function)."""
 
-import ast
 from pathlib import Path
+
+from tests.support.imports import find_cycle, imported_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = {path.parent.name: f"webapp.{path.parent.name}" for path in (ROOT / "webapp").glob("*/apps.py")}
@@ -18,20 +19,6 @@ def app_of(module):
     return None
 
 
-def imported_modules(source, package):
-    """Every module a source file imports, relative imports resolved against its package."""
-    for node in ast.walk(ast.parse(source.read_text())):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{parent}.{base}" if base else parent
-            yield base
-            yield from (f"{base}.{alias.name}" for alias in node.names)
-
-
 def app_graph():
     """{app: the other apps its modules import}."""
     graph = {app: set() for app in APPS}
@@ -43,31 +30,6 @@ def app_graph():
                 if other not in (None, app):
                     graph[app].add(other)
     return graph
-
-
-def find_cycle(graph):
-    """One import cycle as a list of apps (first = last), or None."""
-    done, path = set(), []
-
-    def visit(app):
-        if app in path:
-            return path[path.index(app) :] + [app]
-        if app in done:
-            return None
-        path.append(app)
-        for other in sorted(graph[app]):
-            cycle = visit(other)
-            if cycle:
-                return cycle
-        path.pop()
-        done.add(app)
-        return None
-
-    for app in sorted(graph):
-        cycle = visit(app)
-        if cycle:
-            return cycle
-    return None
 
 
 def test_no_two_apps_import_each_other_even_through_others():

@@ -6,7 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ml.losses import TERMS as LOSS_TERMS
+from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.studies import results, studies
 from webapp.studies.forms import StudyForm

@@ -5,7 +5,7 @@ The curves compare like with like: the classification loss (cross-entropy, logge
 total loss is a different mix of terms (a student's adds KL and cosine to the teacher), so it is its own
 series, labelled as such, never the default."""
 
-from ml.losses import TERMS
+from ml.names import LOSS_TERM_LABELS as TERMS
 from ml.reporting import COMPARE_COLUMNS, compare_row
 from webapp.training.models import EvaluationResult, TrainingJob, TrainingMetric
 from webapp.training.options import config_rows

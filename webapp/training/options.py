@@ -53,8 +53,8 @@ def validate(options):
 
 
 def _check_sources(config):
-    from ml.data import check_source  # imports datasets and torch: only when a job is launched
     from ml.models import check_layers, check_teacher
+    from ml.sources import check_source  # imports datasets and torch: only when a job is launched
 
     roots = settings.TOXILAB_DATA_ROOTS
     try:

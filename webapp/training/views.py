@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml import methods
-from ml.losses import TERMS as LOSS_TERMS
+from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker.models import Promotion

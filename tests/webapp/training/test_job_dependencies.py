@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, connections, transaction
 from services import unique_queue
 
-from ml.run import TrainResult
+from ml.progress import TrainResult
 from webapp.training import attempts, jobs
 from webapp.training.models import TrainingJob
 from webapp.training.options import validate

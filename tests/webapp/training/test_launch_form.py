@@ -33,7 +33,7 @@ def test_the_form_offers_every_option_with_mls_defaults(staff_client):
         "lora_r",
         "seed",
         "log_every_steps",
-        "mixed_precision",
+        "precision",
         "cpu",
     ):
         assert f'name="{name}"' in html

@@ -1,0 +1,84 @@
+"""Named recipes of runs: the options of a teacher and the student distilled from it, chosen from
+measurements (docs/RESULTS.md), so that the CLI (`python -m ml preset NAME`), the web app's starter and
+the benchmarks train the same thing.
+
+A preset is stages in order; a stage that distils names the stage whose run teaches it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ml.config import TrainConfig
+from ml.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # the run's folder under the preset's output, and what people call it
+    options: dict[str, Any]  # TrainConfig options, `method` included; the dataset and teacher come from the caller
+    teacher_from: str | None = None  # the stage whose run this one distils from
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    help: str
+    stages: tuple[Stage, ...] = field(default_factory=tuple)
+
+    def stage(self, name: str) -> Stage:
+        return next(stage for stage in self.stages if stage.name == name)
+
+
+QUICK = {"epochs": 2, "max_train_samples": 2000, "max_eval_samples": 2000}
+PRESETS = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            "full-data",
+            "the teacher fine-tuned on the whole training split, then an odd-layer student distilled from it on the "
+            "whole split; both scored on the whole validation and test splits",
+            (
+                Stage("teacher", {"method": "teacher", "epochs": 1, "lr": 1e-4}),
+                Stage("student", {"method": "odd", "epochs": 1, "lr": 1e-4}, teacher_from="teacher"),
+            ),
+        ),
+        Preset(
+            "quick",
+            "a teacher and an odd student on 2,000 training comments, 2 epochs each, scored on 2,000 comments: "
+            "minutes on a small machine",
+            (
+                Stage(
+                    "teacher", {"method": "teacher", "epochs": 2, "max_train_samples": 2000, "max_eval_samples": 2000}
+                ),
+                Stage(
+                    "student",
+                    {"method": "odd", "epochs": 2, "max_train_samples": 2000, "max_eval_samples": 2000},
+                    teacher_from="teacher",
+                ),
+            ),
+        ),
+    )
+}
+
+
+def get(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError("preset", f"must be one of {', '.join(PRESETS)}, got {name!r}") from None
+
+
+def stage_config(
+    preset: Preset, stage: Stage, *, dataset: str, teacher: str, output: Path | None = None
+) -> TrainConfig:
+    """The TrainConfig of one stage: its options on `dataset`; a distilling stage learns from its teacher
+    stage's run under `output` (or, without an output, from `teacher`, for validation before that run exists);
+    the first stage starts from `teacher`."""
+    taught_by = teacher
+    if stage.teacher_from is not None and output is not None:
+        taught_by = str(output / preset.stage(stage.teacher_from).name)
+    run = None if output is None else str(output / stage.name)
+    return TrainConfig(**{**stage.options, "dataset": dataset, "teacher": taught_by, "output": run})
