@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ml import methods
 from ml.losses import TERMS as LOSS_TERMS
+from ml.names import LABELS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker.models import Promotion
@@ -71,6 +72,7 @@ def job_detail(request, job_id):
         "job": job,
         "points": [point.to_point() for point in job.points.all()],
         "loss_terms": LOSS_TERMS,
+        "labels": LABELS,  # the confusion matrix's classes, by index
         "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
         "log_entries": log_entries,
         "log_ids": [entry.pk for entry in log_entries],
