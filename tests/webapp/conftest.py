@@ -87,6 +87,17 @@ def staff_client(client, staff):
 
 
 @pytest.fixture
+def member(db, django_user_model):
+    return django_user_model.objects.create_user("bob", password="pw-for-tests")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
 def api_token(staff):
     return ApiToken.issue(staff, name="tests")[1]
 
@@ -99,17 +110,6 @@ def api(client, api_token):
         return call_json(client, method, path, body, token, **params)
 
     return call
-
-
-@pytest.fixture
-def member(db, django_user_model):
-    return django_user_model.objects.create_user("bob", password="pw-for-tests")
-
-
-@pytest.fixture
-def member_client(client, member):
-    client.force_login(member)
-    return client
 
 
 @pytest.fixture
