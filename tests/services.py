@@ -260,28 +260,3 @@ def session_cookie(client, user):
 
     client.force_login(user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def job_socket(job_id, cookie):
-    """A client of the job page's WebSocket, /ws/jobs/<id>/, signed in with a staff session cookie."""
-    from channels.testing import WebsocketCommunicator
-
-    from webapp.asgi import application
-
-    headers = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={cookie}".encode())]
-    return WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
-
-
-def job_snapshot(job_id, cookie):
-    """The first message of the job's WebSocket: the snapshot a (re)connecting page draws from."""
-    from asgiref.sync import async_to_sync
-
-    async def receive():
-        communicator = job_socket(job_id, cookie)
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected
-        snapshot = await communicator.receive_json_from(timeout=5)
-        await communicator.disconnect()
-        return snapshot
-
-    return async_to_sync(receive)()

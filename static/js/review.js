@@ -40,7 +40,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const cell = tr.querySelector("td.reviewed");
     const badge = document.createElement("span");
     badge.className = `badge ${row.reviewed_label}${row.relabelled ? " relabelled" : ""}`;
-    badge.textContent = row.reviewed_label === "toxic" ? "Toxic" : "Non-toxic";
+    badge.textContent = row.reviewed_label_display;
     const who = document.createElement("span");
     who.className = "muted";
     who.textContent = row.reviewed_by;

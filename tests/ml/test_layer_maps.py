@@ -13,12 +13,7 @@ from ml.config import TrainConfig
 from ml.errors import ConfigError
 from ml.methods import REGISTRY
 from ml.models import check_layers, layer_map, make_student
-from tests.support.tiny_bert import tiny_bert, tiny_options
-
-
-def layer_tensors(model, index):
-    prefix = f"bert.encoder.layer.{index}."
-    return {k[len(prefix) :]: v for k, v in model.state_dict().items() if k.startswith(prefix)}
+from tests.support.tiny_bert import layer_tensors, tiny_bert, tiny_options
 
 
 def assert_copies(student, teacher, mapping):

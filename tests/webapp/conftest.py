@@ -1,11 +1,14 @@
 """Fixtures of the web tests: staff and a signed-in member who is not staff (shared by the checker,
-training and review tests below), an active model, and the rate limit out of the way."""
+training and review tests below), the API as a script with staff's token calls it, an active model,
+and the rate limit out of the way."""
 
 import json
 
 import pytest
 
 from tests.support.accounts import staff_user
+from tests.support.api import call_json
+from webapp.accounts.models import ApiToken
 from webapp.checker.registry import register
 
 
@@ -92,6 +95,21 @@ def member(db, django_user_model):
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def api_token(staff):
+    return ApiToken.issue(staff, name="tests")[1]
+
+
+@pytest.fixture
+def api(client, api_token):
+    """The API as a script calls it, no session: `api(method, path, body=None, token=staff's, **params)`."""
+
+    def call(method, path, body=None, token=api_token, **params):
+        return call_json(client, method, path, body, token, **params)
+
+    return call
 
 
 @pytest.fixture

@@ -2,25 +2,19 @@
 surrogates in JSON text, dates and offsets past what the database stores, a malformed ?from=, and a
 teacher that is no model. Run on PostgreSQL (CI) for the NUL case; the others hold on SQLite too."""
 
-import json
-
 import pytest
 from services import tiny_job_options
 
+from tests.support.api import post_json
 from webapp.training.models import TrainingJob
 
 UNSTORABLE = [("a\x00b", "NUL"), ("\ud800", "lone surrogate"), ("ok \udfff", "lone surrogate")]
 
 
-def post_json(client, path, body):
-    # json.dumps escapes both as \u0000 and \ud800, which every JSON parser accepts
-    return client.post(path, data=json.dumps(body), content_type="application/json")
-
-
 @pytest.mark.parametrize(("text", "why"), UNSTORABLE)
 def test_a_check_of_text_that_cannot_be_stored_is_a_400(client, active_model, text, why):
-    single = post_json(client, "/api/v1/check", {"text": text})
-    batch = post_json(client, "/api/v1/check", {"texts": ["fine", text]})
+    single = post_json(client, "/check", {"text": text})
+    batch = post_json(client, "/check", {"texts": ["fine", text]})
 
     assert single.status_code == 400 and why in single.json()["error"]
     assert single.json()["error"].startswith("text contains")
@@ -33,7 +27,7 @@ def test_a_job_named_with_text_that_cannot_be_stored_is_a_400_and_nothing_is_que
 ):
     options = tiny_job_options(tiny_bert_dir, data_dir, text_column=text)
 
-    response = post_json(staff_client, "/api/v1/jobs", options)
+    response = post_json(staff_client, "/jobs", options)
 
     assert response.status_code == 400 and why in response.json()["error"]
     assert not TrainingJob.objects.exists()
@@ -77,7 +71,7 @@ def test_copying_a_job_that_is_not_an_id_is_a_400(staff_client):
 def test_a_teacher_that_is_not_a_model_is_refused_at_submit_by_the_api_and_the_form(staff_client, data_dir, teacher):
     options = tiny_job_options(teacher, data_dir)
 
-    api = post_json(staff_client, "/api/v1/jobs", options)
+    api = post_json(staff_client, "/jobs", options)
     form = staff_client.post("/dashboard/jobs/new/", options)
 
     assert api.status_code == 400 and api.json()["field"] == "teacher"

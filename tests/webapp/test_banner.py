@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from webapp import banner
+from webapp.launcher import banner
 
 
 def test_it_names_the_site_the_dashboard_and_the_generated_password():

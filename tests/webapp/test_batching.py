@@ -1,15 +1,15 @@
 """Dynamic batching of checks: gathered into one model call, split back in order, failures kept to their batch."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection
+from services import wait_until
 
 from webapp.checker import classify
 from webapp.checker.batching import Batcher
 
-DEADLINE_S = 60  # generous: the machine may be loaded; nothing here is timed
+DEADLINE_S = 60  # generous: the machine may be loaded; nothing here is timed (wait_until waits as long)
 
 
 class GatedModel:
@@ -44,13 +44,6 @@ def run_in_threads(batcher, jobs, max_size=32):
         threads.append(threading.Thread(target=one, args=(key, texts)))
         threads[-1].start()
     return threads, results
-
-
-def wait_until(condition):
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_a_check_on_an_idle_batcher_runs_at_once_in_the_model_thread():

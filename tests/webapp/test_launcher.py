@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from services import tiny_job_options
+from services import tiny_job_options, wait_until
 
 from tests.support.daphne import free_port
 from tests.support.launcher import fresh_run_env
@@ -54,13 +54,6 @@ def command_line(pid):
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def get(url):
@@ -104,7 +97,9 @@ def start_launcher(tmp_path, port, command=None):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    wait_for(lambda: "ready." in log.read_text() and get(f"http://127.0.0.1:{port}/") == 200, 180, "web and worker")
+    wait_until(
+        lambda: "ready." in log.read_text() and get(f"http://127.0.0.1:{port}/") == 200, 180, what="web and worker"
+    )
     return proc, log
 
 
@@ -153,7 +148,7 @@ def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
 
         # Killed outright, the launcher cannot clean up: the kernel tells its children (PDEATHSIG).
         assert proc.wait(STOPPED_WITHIN) == (-signal.SIGKILL if how == "sigkill" else 0)
-        wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit")
+        wait_until(lambda: not any(running(pid) for pid in tree), 30, what="every child to exit")
     finally:
         kill_leftovers(proc, tree)
     output = log.read_text()
@@ -188,9 +183,11 @@ def test_a_killed_worker_is_started_again_with_back_off_while_the_web_keeps_answ
         for restart in (1, 2):
             old, readies = worker_pid(proc), restart + 1
             os.kill(old, signal.SIGKILL)
-            wait_for(lambda old=old: not running(old), 30, "the worker to die")
+            wait_until(lambda old=old: not running(old), 30, what="the worker to die")
             assert get(f"http://127.0.0.1:{port}/") == 200, "the web keeps answering while the worker is down"
-            wait_for(lambda n=readies: log.read_text().count("ready.") == n, 180, f"restart {restart} to be ready")
+            wait_until(
+                lambda n=readies: log.read_text().count("ready.") == n, 180, what=f"restart {restart} to be ready"
+            )
             tree += descendants(proc.pid)
         output = log.read_text()
         assert "worker exited with code -9; starting it again in 1 s" in output
@@ -198,7 +195,7 @@ def test_a_killed_worker_is_started_again_with_back_off_while_the_web_keeps_answ
         assert proc.poll() is None and get(f"http://127.0.0.1:{port}/") == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(STOPPED_WITHIN) == 0
-        wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit")
+        wait_until(lambda: not any(running(pid) for pid in tree), 30, what="every child to exit")
     finally:
         kill_leftovers(proc, tree)
 
@@ -227,7 +224,7 @@ def test_killing_the_launcher_mid_job_leaves_no_process_and_the_next_start_remov
             request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/jobs/{job_id}", headers=auth)
             return json.load(urllib.request.urlopen(request, timeout=30))
 
-        wait_for(lambda: job_status()["step"] >= 2, 180, "the job's second step")
+        wait_until(lambda: job_status()["step"] >= 2, 180, what="the job's second step")
         tree = descendants(proc.pid)
         assert sum("celery" in command_line(pid) for pid in tree) >= 2, "the worker's main and pool processes"
 
@@ -235,7 +232,7 @@ def test_killing_the_launcher_mid_job_leaves_no_process_and_the_next_start_remov
         proc.wait()
 
         # Before, Celery's warm shutdown kept the main and pool processes until the job finished.
-        wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit mid-job")
+        wait_until(lambda: not any(running(pid) for pid in tree), 30, what="every child to exit mid-job")
     finally:
         kill_leftovers(proc, tree)
     socket_dir = Path(log.read_text().split("Started embedded Redis on ", 1)[1].split()[0]).parent
@@ -266,7 +263,7 @@ def test_sigterm_to_makes_process_group_stops_quietly(tmp_path):
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(STOPPED_WITHIN)
-        wait_for(lambda: not any(running(pid) for pid in tree), 30, "every child to exit")
+        wait_until(lambda: not any(running(pid) for pid in tree), 30, what="every child to exit")
     finally:
         kill_leftovers(proc, tree)
     output = log.read_text()

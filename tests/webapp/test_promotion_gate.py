@@ -5,6 +5,7 @@ which the gate computes real figures; the tests of the real model's scores are i
 import pytest
 
 from tests.support.accounts import staff_user
+from tests.support.api import post_json
 from webapp.accounts.models import ApiToken
 from webapp.checker import gate
 from webapp.checker.models import ModelVersion, Promotion
@@ -14,11 +15,6 @@ def version(name, threshold=0.5):
     return ModelVersion.objects.create(
         name=name, method="odd", teacher="t", artifact_path=f"/runs/{name}", threshold=threshold
     )
-
-
-def post_json(client, path, body=None, token=None):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    return client.post(f"/api/v1{path}", body or {}, content_type="application/json", **headers)
 
 
 @pytest.fixture

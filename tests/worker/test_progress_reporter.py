@@ -9,7 +9,8 @@ from channels.layers import get_channel_layer
 from services import wait_until
 
 from ml.progress import Progress
-from webapp.training import attempts, events, jobs
+from tests.support.jobs import claim
+from webapp.training import events, jobs
 from webapp.training.models import TrainingJob
 from worker.progress import JobReporter
 
@@ -26,7 +27,7 @@ def attempt(transactional_db, staff_user, settings, tmp_path):
         created_by=staff_user,
         celery_task_id=str(uuid.uuid4()),
     )
-    return attempts.claim(job.pk, job.celery_task_id, worker="celery@here", pid=1, device_for=lambda c: "cpu")
+    return claim(job)
 
 
 def step(number, total=1000):

@@ -6,23 +6,15 @@ import asyncio
 import os
 import signal
 
-from channels.testing import WebsocketCommunicator
-from services import session_cookie, tiny_job_options, wait_until
+from services import session_cookie, wait_until
 
+from tests.support.jobs import fresh, launch_tiny, log_of
+from tests.support.websocket import job_socket
 from webapp.checker import scoring
 from webapp.checker.models import ModelVersion
 from webapp.training import jobs, options
-from webapp.training.models import TrainingJob
 
 FINAL = {"succeeded", "failed", "cancelled"}
-
-
-def launch(user, teacher, data, **overrides):
-    return jobs.launch(options.validate(tiny_job_options(teacher, data, **overrides)), user)
-
-
-def fresh(job):
-    return TrainingJob.objects.get(pk=job.pk)
 
 
 def wait_for_status(job, worker, *statuses, timeout=120):
@@ -36,16 +28,9 @@ def wait_for_status(job, worker, *statuses, timeout=120):
         raise AssertionError(f"{exc}; job is {fresh(job).status}; worker log:\n{worker.log()[-4000:]}") from None
 
 
-def log_of(job):
-    return [entry.message for entry in fresh(job).log_entries.all()]
-
-
 async def watch(job_id, cookie, timeout=120):
     """Every message of /ws/jobs/<id>/ until the job reaches a final status."""
-    from webapp.asgi import application
-
-    headers = [(b"cookie", f"sessionid={cookie}".encode()), (b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-    communicator = WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
+    communicator = job_socket(job_id, cookie)
     connected, _ = await communicator.connect(timeout=10)
     assert connected
     messages = []
@@ -61,7 +46,7 @@ def test_a_job_streams_its_loss_live_while_the_database_collects_it_and_register
     celery_worker, staff_user, client, tiny_bert_dir, data_dir
 ):
     cookie = session_cookie(client, staff_user)
-    job = launch(staff_user, tiny_bert_dir, data_dir, epochs=2)
+    job = launch_tiny(staff_user, tiny_bert_dir, data_dir, epochs=2)
 
     messages = asyncio.run(watch(job.pk, cookie))
 
@@ -107,8 +92,8 @@ def test_a_baseline_job_trains_in_the_worker_and_registers_a_model_served_by_sci
 def test_cancel_stops_a_running_job_within_a_few_steps_and_a_queued_one_never_starts(
     celery_worker, staff_user, tiny_bert_dir, data_dir
 ):
-    running = launch(staff_user, tiny_bert_dir, data_dir, epochs=40)
-    queued = launch(staff_user, tiny_bert_dir, data_dir)  # behind it: one job at a time per worker
+    running = launch_tiny(staff_user, tiny_bert_dir, data_dir, epochs=40)
+    queued = launch_tiny(staff_user, tiny_bert_dir, data_dir)  # behind it: one job at a time per worker
     jobs.cancel(queued, staff_user)
     wait_until(lambda: fresh(running).step >= 2, timeout=90, what="the running job's second step")
 
@@ -131,7 +116,7 @@ def test_cancel_stops_a_running_job_within_a_few_steps_and_a_queued_one_never_st
 def test_a_job_whose_worker_process_is_killed_restarts_and_its_log_says_why(
     celery_worker, staff_user, tiny_bert_dir, data_dir
 ):
-    job = launch(staff_user, tiny_bert_dir, data_dir, epochs=3)
+    job = launch_tiny(staff_user, tiny_bert_dir, data_dir, epochs=3)
     wait_until(lambda: fresh(job).step >= 2, timeout=90, what="the job's second step")
 
     os.kill(fresh(job).worker_pid, signal.SIGKILL)  # the pool process, as the kernel's OOM killer would
@@ -146,7 +131,7 @@ def test_a_job_whose_worker_process_is_killed_restarts_and_its_log_says_why(
 def test_a_job_whose_whole_worker_was_killed_is_requeued_once_its_heartbeat_is_stale_and_then_finishes(
     celery_worker, training_workers, staff_user, client, tiny_bert_dir, data_dir
 ):
-    job = launch(staff_user, tiny_bert_dir, data_dir, epochs=3)
+    job = launch_tiny(staff_user, tiny_bert_dir, data_dir, epochs=3)
     wait_until(lambda: fresh(job).step >= 2, timeout=90, what="the job's second step")
     first_task = fresh(job).celery_task_id
 

@@ -5,22 +5,10 @@ tests/webapp/training/test_job_dependencies.py.)"""
 
 from services import tiny_job_options, wait_until
 
+from tests.support.jobs import fresh, launch_tiny, log_of
 from webapp.training import jobs, options
-from webapp.training.models import TrainingJob
 
 FINAL = ("succeeded", "failed", "cancelled")
-
-
-def fresh(job):
-    return TrainingJob.objects.get(pk=job.pk)
-
-
-def log_of(job):
-    return [entry.message for entry in fresh(job).log_entries.all()]
-
-
-def launch_teacher(user, teacher, data, **overrides):
-    return jobs.launch(options.validate(tiny_job_options(teacher, data, **overrides)), user)
 
 
 def launch_student(user, teacher_job, data, method="odd"):
@@ -38,7 +26,7 @@ def wait_final(job, worker, timeout=180):
 def test_a_student_waits_for_its_teacher_job_then_runs_on_the_teachers_model(
     celery_worker, staff_user, tiny_bert_dir, data_dir
 ):
-    teacher = launch_teacher(staff_user, tiny_bert_dir, data_dir, epochs=2)
+    teacher = launch_tiny(staff_user, tiny_bert_dir, data_dir, epochs=2)
     student = launch_student(staff_user, teacher, data_dir)
 
     assert fresh(student).status == "waiting"
@@ -58,7 +46,7 @@ def test_the_students_of_a_failed_teacher_fail_and_those_of_a_cancelled_one_are_
     config = options.validate(tiny_job_options(tiny_bert_dir, data_dir))
     broken = jobs.launch({**config, "teacher": str(data_dir / "no-such-model")}, staff_user)  # fails in the worker
     orphan = jobs.launch(options.validate(tiny_job_options(tiny_bert_dir, data_dir, method="odd")), staff_user, broken)
-    long_teacher = launch_teacher(staff_user, tiny_bert_dir, data_dir, epochs=40)
+    long_teacher = launch_tiny(staff_user, tiny_bert_dir, data_dir, epochs=40)
     student = launch_student(staff_user, long_teacher, data_dir, method="even")
 
     assert wait_final(broken, celery_worker).status == "failed"

@@ -62,7 +62,7 @@ class ModelOut(Schema):
     method: str
     teacher: str = Field(description="the teacher's hub name, or the last part of its directory")
     created: datetime
-    runtime: str = Field(description="the CPU runtime that answers: torch-fp32, torch-int8, onnx-fp32 or onnx-int8")
+    runtime: str = Field(description="the CPU runtime that answers: " + ", ".join(ModelVersion.Runtime.values))
     threshold: float = Field(description="a comment is toxic when its toxic_probability is at or above this")
     test_f1: float | None = Field(
         None, alias="quality_f1", description="test F1 at this threshold (the gate's test sample when scored)"
@@ -74,7 +74,7 @@ class ModelOut(Schema):
 
 
 class ResultOut(Schema):
-    label: Literal["toxic", "non-toxic"]
+    label: Literal[tuple(Prediction.Label.values)]
     toxic_probability: float = Field(ge=0, le=1)
     prediction_id: int
     flag_token: str = Field(description="send to POST /predictions/{prediction_id}/flag if the verdict is wrong")

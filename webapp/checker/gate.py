@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from ml.names import LABELS
 from webapp.checker import scoring
 from webapp.checker.models import ModelVersion, Promotion
 
@@ -69,7 +70,7 @@ def judge(candidate, active=None, rollback=False):
     if mine["f1"] < min_f1:
         verdict.refusals.append(f"its test F1 {mine['f1']:.4f} is under the minimum {min_f1:.2f}")
     if mine["predicted_toxic"] in (0, mine["n"]):
-        which = "non-toxic" if mine["predicted_toxic"] == 0 else "toxic"
+        which = LABELS[0] if mine["predicted_toxic"] == 0 else LABELS[1]
         verdict.refusals.append(f"it predicts a single class ({which}) for all {mine['n']} test comments")
     if active is None or rollback:
         return verdict

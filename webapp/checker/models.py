@@ -5,9 +5,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ml import methods
+from ml import methods, names
+from ml.names import DEFAULT_THRESHOLD, LABELS, RUNTIME_LABELS
 
-DEFAULT_THRESHOLD = 0.5  # ml.evaluate.DEFAULT_THRESHOLD, for runs whose metrics.json tuned none
 # A probability this close to the serving threshold (either side) is shown to end users as uncertain.
 UNCERTAIN_BAND = 0.1
 
@@ -15,12 +15,12 @@ UNCERTAIN_BAND = 0.1
 class ModelVersion(models.Model):
     """One trained artifact directory (written by `python -m ml train`) that the checker can serve."""
 
-    class Runtime(models.TextChoices):  # the names of ml.runtimes.RUNTIMES, and the baseline's own runtime
-        FP32 = "torch-fp32", "PyTorch fp32"
-        TORCH_INT8 = "torch-int8", "PyTorch dynamic int8"
-        ONNX_FP32 = "onnx-fp32", "ONNX Runtime fp32"
-        ONNX_INT8 = "onnx-int8", "ONNX Runtime dynamic int8"
-        SKLEARN = "sklearn", "scikit-learn"
+    class Runtime(models.TextChoices):  # ml.names spells and labels them: ml.runtimes's four and the baseline's own
+        FP32 = names.FP32, RUNTIME_LABELS[names.FP32]
+        TORCH_INT8 = names.TORCH_INT8, RUNTIME_LABELS[names.TORCH_INT8]
+        ONNX_FP32 = names.ONNX_FP32, RUNTIME_LABELS[names.ONNX_FP32]
+        ONNX_INT8 = names.ONNX_INT8, RUNTIME_LABELS[names.ONNX_INT8]
+        SKLEARN = names.SKLEARN, RUNTIME_LABELS[names.SKLEARN]
 
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=32, choices=methods.choices)  # ml's registry: a new method needs no migration
@@ -39,7 +39,7 @@ class ModelVersion(models.Model):
     runtime_checked = models.DateTimeField(null=True, blank=True)
     # The serving threshold: a comment is toxic when its probability is >= this. Registering sets it
     # to the one tuned on validation (metrics.json "threshold"); model owners change it on the model's page.
-    threshold = models.FloatField(default=0.5)
+    threshold = models.FloatField(default=DEFAULT_THRESHOLD)
     # Test F1 at that threshold on the gate's test sample (webapp/checker/scoring.py), kept on the row
     # so that the checker page shows it without reading the scores; None until the version is scored.
     serving_f1 = models.FloatField(null=True, blank=True, verbose_name="test F1 at the serving threshold")
@@ -80,7 +80,7 @@ class ModelVersion(models.Model):
 
     @property
     def tuned_threshold(self):
-        """The threshold tuned on validation when the run was trained (0.5 for runs that have none)."""
+        """The threshold tuned on validation when the run was trained (DEFAULT_THRESHOLD for runs that have none)."""
         return self.metrics.get("threshold", DEFAULT_THRESHOLD)
 
     @property
@@ -118,8 +118,8 @@ class Prediction(models.Model):
     """One verdict given to one comment, stored in the request that asked for it."""
 
     class Label(models.TextChoices):
-        TOXIC = "toxic", "Toxic"
-        NON_TOXIC = "non-toxic", "Non-toxic"
+        TOXIC = LABELS[1], LABELS[1].capitalize()  # ml.names: the classifiers' class 1
+        NON_TOXIC = LABELS[0], LABELS[0].capitalize()
 
     class Source(models.TextChoices):
         PAGE = "page", "checker page"

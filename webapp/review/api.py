@@ -20,7 +20,7 @@ from webapp.review import actions, filters, summary
 
 router = Router(tags=["prediction review"], auth=api_auth("checker.view_prediction"))
 REVIEW_AUTH = api_auth("checker.review_prediction")
-Label = Literal["toxic", "non-toxic"]
+Label = Literal[tuple(Prediction.Label.values)]
 
 
 class FilterParams(Schema):

@@ -51,7 +51,7 @@ def per_model(matches):
         .values("model_version_id", "model_version__name")
         .annotate(
             predictions=Count("id"),
-            toxic=Count("id", filter=Q(label="toxic")),
+            toxic=Count("id", filter=Q(label=Prediction.Label.TOXIC)),
             reviewed=Count("id", filter=reviewed),
             agreed=Count("id", filter=reviewed & Q(reviewed_label=F("label"))),
         )

@@ -4,9 +4,8 @@ its model version says "toxic". The review queue's "most uncertain first" orders
 from django.db.models import Case, F, FloatField, Value, When
 from django.db.models.functions import Abs
 
+from ml.names import DEFAULT_THRESHOLD
 from webapp.checker.models import ModelVersion
-
-DEFAULT_THRESHOLD = 0.5
 
 
 def serving_threshold(version):

@@ -29,7 +29,7 @@ QUEUE_ORDERS = {"uncertain": "most-uncertain", "newest": "newest"}
 @permission_required(VIEW)
 def predictions(request):
     form = filters.PredictionFilter(request.GET)
-    context = {"form": form, "page": None, "summaries": [], "query": _query(request.GET)}
+    context = {"form": form, "page": None, "summaries": [], "query": _query(request.GET), "labels": Prediction.Label}
     if not form.is_valid():
         return render(request, "review/list.html", context, status=400)
     rows = form.queryset().select_related("model_version", "reviewed_by")
@@ -181,6 +181,7 @@ def _row(prediction):
     return {
         "id": prediction.pk,
         "reviewed_label": prediction.reviewed_label,
+        "reviewed_label_display": prediction.get_reviewed_label_display(),
         "final_label": prediction.final_label,
         "relabelled": prediction.relabelled,
         "reviewed_by": prediction.reviewed_by.get_username() if prediction.reviewed_by else "",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ml import methods
+from ml.names import LABELS
 from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
@@ -71,6 +72,7 @@ def job_detail(request, job_id):
         "job": job,
         "points": [point.to_point() for point in job.points.all()],
         "loss_terms": LOSS_TERMS,
+        "labels": LABELS,  # the confusion matrix's classes, by index
         "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
         "log_entries": log_entries,
         "log_ids": [entry.pk for entry in log_entries],

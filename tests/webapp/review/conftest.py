@@ -1,33 +1,16 @@
-"""Fixtures of the review tests: staff, a member who is not staff, an API caller with a token, two
-model versions, and predictions made row by row (few) or in bulk (tens of thousands, PostgreSQL)."""
+"""Fixtures of the review tests: two model versions, and predictions made row by row (few) or in bulk
+(tens of thousands, PostgreSQL). Staff, a member and the API caller are tests/webapp/conftest.py's."""
 
-import json
 import random
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from webapp.accounts.models import ApiToken
 from webapp.checker.models import ModelVersion, Prediction
 
 VOLUME = 30_000
 WORDS = ["wiki", "edit", "thanks", "revert", "source", "idiot", "article", "please", "stupid", "citation"]
-
-
-@pytest.fixture
-def api(client, staff):
-    """The API as a script calls it: a bearer token, no session."""
-    token = ApiToken.issue(staff, name="review")[1]
-
-    def call(method, path, body=None, **params):
-        data = json.dumps(body) if body is not None else params or None
-        kwargs = {"content_type": "application/json"} if body is not None else {}
-        return getattr(client, method)(
-            f"/api/v1{path}", data=data, headers={"Authorization": f"Bearer {token}"}, **kwargs
-        )
-
-    return call
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ when and the label shown before; the model's verdict is never changed."""
 
 import pytest
 
+from ml.names import LABELS
 from webapp.checker.models import Prediction, PredictionReview
 from webapp.review import actions
 
@@ -64,6 +65,7 @@ def test_a_rows_own_button_reviews_that_row_only_and_answers_json_to_the_pages_s
         {
             "id": one.pk,
             "reviewed_label": "non-toxic",
+            "reviewed_label_display": "Non-toxic",
             "final_label": "non-toxic",
             "relabelled": True,
             "reviewed_by": "ada",
@@ -127,3 +129,14 @@ def test_the_list_shows_the_reviewed_label_next_to_the_models_verdict(staff_clie
     html = staff_client.get("/dashboard/predictions/").content.decode()
     assert '<span class="badge toxic">Toxic</span>' in html
     assert '<span class="badge non-toxic relabelled">Non-toxic</span> <span class="muted">ada</span>' in html
+
+
+def test_the_review_buttons_of_the_list_and_of_a_prediction_send_the_labels_of_ml(staff_client, make_prediction):
+    prediction = make_prediction()
+    listing = staff_client.get("/dashboard/predictions/").content.decode()
+    detail = staff_client.get(f"/dashboard/predictions/{prediction.pk}/").content.decode()
+
+    for label in LABELS.values():
+        assert f'name="action" value="{label}"' in listing
+        assert f'name="row" value="{prediction.pk}:{label}"' in listing
+        assert f'name="row" value="{prediction.pk}:{label}"' in detail

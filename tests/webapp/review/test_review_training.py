@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from services import tiny_job_options
 
+from tests.support.jobs import form_data
 from webapp.review import actions
 from webapp.training import jobs
 from webapp.training.models import TrainingJob
@@ -32,10 +33,6 @@ def reviewed(staff, make_prediction, data_dir):
     actions.review([p.pk for p in rows[6:]], staff, "confirm")
     make_prediction("never reviewed, so never used")
     return rows
-
-
-def form_data(options, **changes):
-    return {key: value for key, value in {**options, **changes}.items() if value is not None}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
+from ml.names import LABELS
 from webapp.checker.models import ModelVersion, Promotion
 from webapp.training import jobs
 from webapp.training.models import TrainingMetric
@@ -209,6 +210,8 @@ def test_a_finished_jobs_page_shows_its_confusion_matrix_and_validation_curve(st
     matrix = html[html.index('id="confusion-matrix"') : html.index("</table>", html.index('id="confusion-matrix"'))]
     cells = [int(cell) for cell in re.findall(r'<td class="num">(\d+)', matrix)]
     assert cells == [tn, fp, fn, tp] and sum(cells) == metrics["test"]["n"]
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", matrix)
+    assert headers == ["actual \\ predicted", LABELS[0], LABELS[1], LABELS[0], LABELS[1]]
     curve = json.loads(html.split('<script id="curve-data" type="application/json">')[1].split("</script>")[0])
     assert curve == metrics["validation_curve"] and len(curve["threshold"]) > 1
     assert f'data-threshold="{metrics["threshold"]:.6f}" data-label="tuned threshold"' in html

@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from tests.support.jobs import claim, log_of
 from webapp.training import attempts, jobs
 from webapp.training.models import TrainingJob, TrainingMetric
-
-
-def messages(job):
-    return [entry.message for entry in job.log_entries.all()]
-
-
-def claim(job, task_id=None):
-    return attempts.claim(
-        job.pk, task_id or job.celery_task_id, worker="celery@here", pid=123, device_for=lambda config: "cpu"
-    )
 
 
 def test_launching_stores_the_options_and_queues_the_job_once_committed(
@@ -34,7 +25,7 @@ def test_launching_stores_the_options_and_queues_the_job_once_committed(
     assert (job.status, job.method, job.created_by, job.attempts) == ("queued", "teacher", staff, 0)
     assert job.config["epochs"] == 1 and job.config["lr"] == 1e-3 and "output" not in job.config
     assert job.queue_position() == 1
-    assert messages(job) == ["queued by ada"]
+    assert log_of(job) == ["queued by ada"]
 
 
 def test_queued_jobs_are_numbered_first_in_first_out(make_job):
@@ -48,7 +39,7 @@ def test_cancelling_a_queued_job_cancels_it_at_once_and_a_worker_then_skips_it(m
     job.refresh_from_db()
 
     assert job.status == "cancelled" and job.finished is not None
-    assert messages(job)[-1] == "cancelled by ada before it started"
+    assert log_of(job)[-1] == "cancelled by ada before it started"
     assert claim(job) is None
     job.refresh_from_db()
     assert (job.status, job.attempts, job.started) == ("cancelled", 0, None)
@@ -61,7 +52,7 @@ def test_cancelling_a_running_job_asks_its_worker_to_stop_and_asking_twice_chang
     job.refresh_from_db()
 
     assert job.status == "running" and job.cancel_requested
-    assert messages(job) == ["cancel requested by ada; the worker stops at its next step"]
+    assert log_of(job) == ["cancel requested by ada; the worker stops at its next step"]
 
 
 @pytest.mark.parametrize("status", ["succeeded", "failed", "cancelled"])
@@ -77,8 +68,8 @@ def test_retry_queues_a_new_job_with_the_same_configuration(make_job, staff, dja
 
     assert len(queued) == 1 and new.pk != failed.pk
     assert (new.status, new.config, new.retry_of) == ("queued", failed.config, failed)
-    assert messages(failed)[-1] == f"retried by ada as job {new.pk}"
-    assert messages(new) == [f"queued by ada as a retry of job {failed.pk}"]
+    assert log_of(failed)[-1] == f"retried by ada as job {new.pk}"
+    assert log_of(new) == [f"queued by ada as a retry of job {failed.pk}"]
 
 
 @pytest.mark.parametrize("status", ["queued", "running", "succeeded"])
@@ -145,7 +136,7 @@ def test_a_redelivered_job_whose_attempt_was_lost_restarts_from_its_first_step(m
     assert (
         "attempt 1 on celery@test was lost at step 5 (its worker process died); "
         "restarting from the first step as attempt 2"
-    ) in messages(job)
+    ) in log_of(job)
 
 
 def test_a_redelivered_job_out_of_attempts_is_failed_with_the_reason(make_job, settings):
@@ -193,7 +184,7 @@ def test_a_stale_running_job_is_requeued_under_a_new_task_while_it_has_attempts_
     assert any(
         m.startswith("no heartbeat from celery@test for 600 s (more than 120 s) during attempt 1, at step 5")
         and m.endswith("re-queued to start again from the first step as attempt 2")
-        for m in messages(job)
+        for m in log_of(job)
     )
     assert claim(job, task_id=old_task) is None, "the old message, if Redis ever gives it back, is skipped"
 
@@ -208,7 +199,7 @@ def test_a_stale_running_job_out_of_attempts_is_failed_and_its_log_says_why(make
 
     assert job.status == "failed" and job.finished is not None
     assert "that attempt is lost; giving up after 1 attempt(s)" in job.error
-    assert messages(job)[-1] == job.error
+    assert log_of(job)[-1] == job.error
 
 
 def test_an_attempt_that_lost_the_job_can_no_longer_change_it(make_job, settings, tmp_path):
@@ -234,4 +225,4 @@ def test_a_restarting_worker_recovers_its_own_running_job_without_waiting_for_th
     mine.refresh_from_db(), other.refresh_from_db()
 
     assert (mine.status, other.status) == ("queued", "running")
-    assert messages(mine)[-2].startswith("its worker celery@test restarted during attempt 1, at step 5")
+    assert log_of(mine)[-2].startswith("its worker celery@test restarted during attempt 1, at step 5")

@@ -11,26 +11,15 @@ from django.db import connection, connections, transaction
 from services import unique_queue
 
 from ml.progress import TrainResult
+from tests.support.jobs import claim, fresh, log_of
 from webapp.training import attempts, jobs
 from webapp.training.models import TrainingJob
 from webapp.training.options import validate
 
 
-def messages(job):
-    return [entry.message for entry in job.log_entries.all()]
-
-
-def fresh(job):
-    return TrainingJob.objects.get(pk=job.pk)
-
-
 @pytest.fixture
 def student_options(tiny_options):
     return validate({**tiny_options, "method": "odd"})
-
-
-def claim(job):
-    return attempts.claim(job.pk, job.celery_task_id, worker="celery@here", pid=1, device_for=lambda config: "cpu")
 
 
 def succeeded_result(run_dir):
@@ -46,7 +35,7 @@ def test_a_student_of_a_queued_teacher_waits_and_sends_no_message(
 
     assert not sent, "a waiting job has no Celery message until its teacher succeeds"
     assert (student.status, student.queue_position(), student.can_cancel) == ("waiting", None, True)
-    assert messages(student) == ["created by ada", f"waiting for job {teacher.pk} (teacher)"]
+    assert log_of(student) == ["created by ada", f"waiting for job {teacher.pk} (teacher)"]
 
 
 def test_a_student_of_a_succeeded_teacher_is_queued_at_once(finished_job, staff, student_options):
@@ -74,7 +63,7 @@ def test_a_succeeding_teacher_queues_its_students_with_its_model_as_their_teache
     for student in map(fresh, students):
         assert (student.status, student.teacher) == ("queued", str(tiny_artifact_dir))
         assert student.config["teacher"] == str(tiny_artifact_dir)
-        assert f"its teacher, job {teacher.pk}, succeeded" in messages(student)[-1]
+        assert f"its teacher, job {teacher.pk}, succeeded" in log_of(student)[-1]
     assert len([c for c in sent if c.__qualname__.startswith("_queue_student")]) == 2
 
 
@@ -85,8 +74,8 @@ def test_cancelling_a_queued_teacher_cancels_its_students_and_theirs(make_job, s
     jobs.cancel(teacher, staff)
 
     assert fresh(student).status == fresh(grandchild).status == "cancelled"
-    assert messages(student)[-1] == f"its teacher, job {teacher.pk}, was cancelled: it will not start"
-    assert messages(grandchild)[-1] == f"its teacher, job {student.pk}, was cancelled: it will not start"
+    assert log_of(student)[-1] == f"its teacher, job {teacher.pk}, was cancelled: it will not start"
+    assert log_of(grandchild)[-1] == f"its teacher, job {student.pk}, was cancelled: it will not start"
 
 
 def test_a_waiting_student_can_be_cancelled_alone(make_job, staff, student_options):

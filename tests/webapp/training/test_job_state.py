@@ -1,9 +1,10 @@
 """One job state (state.JobState): the API, the WebSocket snapshot, the events of staff actions and
 the worker's step reports all show a job the same way."""
 
-from services import job_snapshot, session_cookie
+from services import session_cookie
 
 from ml.progress import Progress
+from tests.support.websocket import job_snapshot
 from webapp.training import events, jobs
 from webapp.training.models import TrainingJob
 from webapp.training.state import PROGRESS_FIELDS, JobState, job_state, progress_state

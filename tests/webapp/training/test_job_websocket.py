@@ -3,29 +3,11 @@
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from services import session_cookie
 
+from tests.support.websocket import connect, handshake
 from webapp.training import events
 from webapp.training.models import TrainingMetric
-
-ORIGIN = (b"origin", b"http://127.0.0.1")
-
-
-def connect(path, cookie=None, origin=ORIGIN):
-    from webapp.asgi import application
-
-    headers = [(b"host", b"127.0.0.1")] + ([origin] if origin else [])
-    if cookie:
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
-
-
-@async_to_sync
-async def handshake(communicator):
-    connected, code = await communicator.connect(timeout=5)
-    await communicator.disconnect()
-    return connected, code
 
 
 @pytest.fixture
@@ -43,8 +25,7 @@ def test_connections_of_users_who_are_not_staff_are_refused(job, client, member)
 
 def test_connections_from_another_origin_are_refused(job, client, staff):
     cookie = session_cookie(client, staff)
-    elsewhere = (b"origin", b"https://evil.example")
-    assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, origin=elsewhere)) == (False, 1000)
+    assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, origin="https://evil.example")) == (False, 1000)
 
 
 def test_an_unknown_job_is_refused(job, client, staff):

@@ -13,23 +13,6 @@ from webapp.training import jobs
 from webapp.training.models import TrainingJob, TrainingMetric
 
 
-@pytest.fixture
-def token(staff):
-    return ApiToken.issue(staff, name="ci")[1]
-
-
-@pytest.fixture
-def api(client, token):
-    """The API as a script calls it: a bearer token, no session."""
-
-    def call(method, path, body=None, token=token):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        data = json.dumps(body) if body is not None else None
-        return getattr(client, method)(f"/api/v1{path}", data=data, content_type="application/json", headers=headers)
-
-    return call
-
-
 def test_without_credentials_every_endpoint_answers_401_with_a_bearer_challenge(client, db):
     for method, path in [
         ("get", "/jobs"),
@@ -46,10 +29,10 @@ def test_without_credentials_every_endpoint_answers_401_with_a_bearer_challenge(
         assert response.json()["error"].startswith("authentication required")
 
 
-def test_an_unknown_or_revoked_token_is_no_credential(api, staff, token):
+def test_an_unknown_or_revoked_token_is_no_credential(api, staff, api_token):
     assert api("get", "/jobs", token="tlk_not-a-token").status_code == 401
     ApiToken.objects.get().revoke()
-    assert api("get", "/jobs", token=token).status_code == 401
+    assert api("get", "/jobs", token=api_token).status_code == 401
 
 
 def test_users_who_are_not_staff_get_403_by_session_or_by_token(member_client, member, api):

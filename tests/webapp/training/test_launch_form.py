@@ -3,12 +3,8 @@
 import pytest
 
 from ml.config import DEFAULT_LR
+from tests.support.jobs import form_data
 from webapp.training.models import TrainingJob
-
-
-def form_data(options, **changes):
-    data = {**options, **changes}
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def test_the_form_offers_every_option_with_mls_defaults(staff_client):

@@ -1,27 +1,10 @@
 """The custom layer map through the launch form and the API (ml's rules, a field error on `layers`,
 the teacher's depth checked at submit), and the job page showing a map 0- and 1-based."""
 
-import json
-
 import pytest
 
-from webapp.accounts.models import ApiToken
+from tests.support.jobs import form_data
 from webapp.training.models import TrainingJob
-
-
-def form_data(options, **changes):
-    return {key: value for key, value in {**options, **changes}.items() if value is not None}
-
-
-@pytest.fixture
-def post_api(client, staff):
-    token = ApiToken.issue(staff, name="ci")[1]
-
-    def post(body):
-        headers = {"Authorization": f"Bearer {token}"}
-        return client.post("/api/v1/jobs", data=json.dumps(body), content_type="application/json", headers=headers)
-
-    return post
 
 
 def test_the_layer_map_field_is_shown_for_the_custom_method_only(staff_client):
@@ -75,8 +58,8 @@ def test_a_bad_map_is_a_field_error_on_layers_and_nothing_is_queued(
         ("odd", [1, 3], "only the custom method reads a layer map"),
     ],
 )
-def test_the_api_answers_a_bad_map_with_400_naming_layers(post_api, tiny_options, method, layers, message):
-    response = post_api({**tiny_options, "method": method, "layers": layers})
+def test_the_api_answers_a_bad_map_with_400_naming_layers(api, tiny_options, method, layers, message):
+    response = api("post", "/jobs", {**tiny_options, "method": method, "layers": layers})
 
     body = response.json()
     assert response.status_code == 400, body
@@ -85,8 +68,8 @@ def test_the_api_answers_a_bad_map_with_400_naming_layers(post_api, tiny_options
 
 
 @pytest.mark.parametrize("layers", [[1, 3], "1,3"])
-def test_the_api_takes_a_map_as_a_list_or_as_text(post_api, tiny_options, layers):
-    response = post_api({**tiny_options, "method": "custom", "layers": layers})
+def test_the_api_takes_a_map_as_a_list_or_as_text(api, tiny_options, layers):
+    response = api("post", "/jobs", {**tiny_options, "method": "custom", "layers": layers})
     assert response.status_code == 201, response.content
     assert response.json()["config"]["layers"] == [1, 3]
 

@@ -5,10 +5,11 @@ import uuid
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from services import job_snapshot, job_socket, session_cookie
+from services import session_cookie
 
 from ml.progress import Progress
-from webapp.training import attempts
+from tests.support.jobs import claim
+from tests.support.websocket import job_snapshot, job_socket
 from webapp.training.api import PointOut
 from webapp.training.models import TrainingJob
 from worker.progress import JobReporter
@@ -23,7 +24,7 @@ def attempt(transactional_db, staff, settings, tmp_path):
     job = TrainingJob.objects.create(
         method="odd", teacher="t", dataset="d", config={"epochs": 1}, created_by=staff, celery_task_id=str(uuid.uuid4())
     )
-    return attempts.claim(job.pk, job.celery_task_id, worker="celery@here", pid=1, device_for=lambda c: "cpu")
+    return claim(job)
 
 
 def report_one_step(attempt):

@@ -3,22 +3,6 @@ by the API, the job list and the compare page."""
 
 import json
 
-import pytest
-
-from webapp.accounts.models import ApiToken
-
-
-@pytest.fixture
-def api(client, staff):
-    token = ApiToken.issue(staff, name="ci")[1]
-
-    def call(method, path, body=None):
-        data = json.dumps(body) if body is not None else None
-        headers = {"Authorization": f"Bearer {token}"}
-        return getattr(client, method)(f"/api/v1{path}", data=data, content_type="application/json", headers=headers)
-
-    return call
-
 
 def test_a_name_and_note_given_at_launch_come_back_from_the_api(api, tiny_options):
     created = api("post", "/jobs", {**tiny_options, "name": "wide student", "note": "alpha_cls 0.5 this time"})

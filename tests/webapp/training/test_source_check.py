@@ -3,12 +3,11 @@ machine the hub cannot be reached, so the form and POST /api/v1/jobs refuse it o
 words that say what staff can do, and nothing is queued. Local paths in a data root and the bundled
 teacher need no network."""
 
-import json
-
 import pytest
 from django.conf import settings
 from services import tiny_job_options
 
+from tests.support.api import post_json
 from webapp.training import sources
 from webapp.training.forms import JobForm
 from webapp.training.models import TrainingJob
@@ -24,16 +23,12 @@ def fresh_answers():
     sources._answers.clear()
 
 
-def post_json(client, path, body):
-    return client.post(path, data=json.dumps(body), content_type="application/json")
-
-
 def test_an_unreachable_hub_dataset_is_a_400_on_the_dataset_field_and_nothing_is_queued(
     staff_client, tiny_bert_dir, data_dir
 ):
     options = tiny_job_options(tiny_bert_dir, data_dir, dataset=HUB_DATASET)
 
-    response = post_json(staff_client, "/api/v1/jobs", options)
+    response = post_json(staff_client, "/jobs", options)
 
     assert response.status_code == 400
     body = response.json()
@@ -54,7 +49,7 @@ def test_an_unreachable_hub_dataset_is_an_error_on_the_forms_dataset_field(staff
 
 
 def test_an_unreachable_hub_teacher_is_a_400_on_the_teacher_field(staff_client, data_dir):
-    response = post_json(staff_client, "/api/v1/jobs", tiny_job_options("bert-base-uncased", data_dir))
+    response = post_json(staff_client, "/jobs", tiny_job_options("bert-base-uncased", data_dir))
 
     assert response.status_code == 400 and response.json()["field"] == "teacher"
     assert "'bert-base-uncased'" in response.json()["error"]

@@ -3,12 +3,11 @@ may look at the dashboard but not read predictions, export, review, launch or pr
 session on the API or with a token; each group may do its own actions and no other, and the pages hide
 what a user may not do."""
 
-import json
-
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
 from tests.support.accounts import staff_user
+from tests.support.api import post_json
 from webapp.accounts.models import ApiToken
 from webapp.checker.models import ModelVersion, Prediction, Promotion
 from webapp.training.models import TrainingJob
@@ -30,12 +29,6 @@ def sign_in(db, client):
         return client, ApiToken.issue(user)[1]
 
     return make
-
-
-def post_json(client, path, body=None, token=None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    data = json.dumps(body) if body is not None else None
-    return client.post(f"/api/v1{path}", data=data, content_type="application/json", headers=headers)
 
 
 def refused(response, perm):

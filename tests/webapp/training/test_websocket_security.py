@@ -2,29 +2,14 @@
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
 from services import session_cookie
 
-
-def connect(path, cookie, origin, host="127.0.0.1:8000", scheme="ws", headers=()):
-    from webapp.asgi import application
-
-    sent = [
-        (b"host", host.encode()),
-        (b"origin", origin.encode()),
-        (b"cookie", f"sessionid={cookie}".encode()),
-        *headers,
-    ]
-    communicator = WebsocketCommunicator(application, path, headers=sent)
-    communicator.scope["scheme"] = scheme
-    return communicator
+from tests.support.websocket import connect, handshake
 
 
-@async_to_sync
-async def handshake(communicator):
-    connected, code = await communicator.connect(timeout=10)
-    await communicator.disconnect()
-    return connected
+def accepted(path, cookie, origin, host, scheme="ws", headers=()):
+    """Whether a page of `origin` may open `path` on `host` over `scheme`."""
+    return handshake(connect(path, cookie, origin, host, scheme, headers))[0]
 
 
 @pytest.fixture
@@ -33,7 +18,7 @@ def job(transactional_db, make_job):
 
 
 @pytest.mark.parametrize(
-    ("origin", "host", "scheme", "accepted"),
+    ("origin", "host", "scheme", "accepts"),
     [
         ("http://127.0.0.1:8000", "127.0.0.1:8000", "ws", True),
         ("http://localhost:8000", "localhost:8000", "ws", True),
@@ -47,11 +32,11 @@ def job(transactional_db, make_job):
     ],
 )
 def test_only_a_page_of_the_very_origin_the_socket_was_opened_to_may_open_it(
-    job, client, staff, origin, host, scheme, accepted
+    job, client, staff, origin, host, scheme, accepts
 ):
     cookie = session_cookie(client, staff)
 
-    assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, origin, host, scheme)) is accepted
+    assert accepted(f"/ws/jobs/{job.pk}/", cookie, origin, host, scheme) is accepts
 
 
 def test_behind_a_tls_proxy_the_forwarded_scheme_counts_and_trusted_origins_are_accepted(job, client, staff, settings):
@@ -59,12 +44,12 @@ def test_behind_a_tls_proxy_the_forwarded_scheme_counts_and_trusted_origins_are_
     https = [(b"x-forwarded-proto", b"https")]
 
     settings.TOXILAB_BEHIND_PROXY = True
-    assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, "https://localhost", "localhost", headers=https))
-    assert not handshake(connect(f"/ws/jobs/{job.pk}/", cookie, "http://localhost", "localhost", headers=https))
+    assert accepted(f"/ws/jobs/{job.pk}/", cookie, "https://localhost", "localhost", headers=https)
+    assert not accepted(f"/ws/jobs/{job.pk}/", cookie, "http://localhost", "localhost", headers=https)
     settings.TOXILAB_BEHIND_PROXY = False
-    assert not handshake(connect(f"/ws/jobs/{job.pk}/", cookie, "https://localhost", "localhost", headers=https))
+    assert not accepted(f"/ws/jobs/{job.pk}/", cookie, "https://localhost", "localhost", headers=https)
     settings.CSRF_TRUSTED_ORIGINS = ["https://toxilab.example.org"]
-    assert handshake(connect(f"/ws/jobs/{job.pk}/", cookie, "https://toxilab.example.org", "localhost"))
+    assert accepted(f"/ws/jobs/{job.pk}/", cookie, "https://toxilab.example.org", "localhost")
 
 
 def test_logging_out_closes_the_users_open_sockets_and_no_one_elses(job, client, staff, django_user_model):
@@ -72,8 +57,9 @@ def test_logging_out_closes_the_users_open_sockets_and_no_one_elses(job, client,
 
     other_staff = django_user_model.objects.create_user("eve", password="pw-for-tests", is_staff=True)
     other = Client()
-    mine = connect(f"/ws/jobs/{job.pk}/", session_cookie(client, staff), "http://127.0.0.1:8000")
-    theirs = connect(f"/ws/jobs/{job.pk}/", session_cookie(other, other_staff), "http://127.0.0.1:8000")
+    path, site = f"/ws/jobs/{job.pk}/", ("http://127.0.0.1:8000", "127.0.0.1:8000")  # a page's origin, the host
+    mine = connect(path, session_cookie(client, staff), *site)
+    theirs = connect(path, session_cookie(other, other_staff), *site)
 
     def log_out():  # in a thread of its own, whose database connection must not outlive the test
         from django.db import connections
