@@ -14,11 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from webapp.celery import SEND_RETRY_POLICY
-from webapp.celery import app as celery_app
 from webapp.checker import gate
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
+from webapp.queue import TRAIN_JOB, send
 from webapp.review import dataset as reviewed_dataset
 from webapp.training import events
 from webapp.training.models import TrainingJob
@@ -33,10 +32,7 @@ PERMISSIONS = {
     "promote": "checker.promote_modelversion",
 }
 
-TASK_NAME = "worker.tasks.train_job"
-
-
-# A job whose message cannot be sent gets a prompt 503 and stays `failed` (SEND_RETRY_POLICY).
+# A job whose message cannot be sent gets a prompt 503 and stays `failed` (queue.SEND_RETRY_POLICY).
 
 
 class JobStateError(Exception):
@@ -131,14 +127,7 @@ def enqueue(job):
     QueueUnavailable. The result is not tracked (the job's row is the truth), so a broker that is down
     costs no wait on Celery's result backend."""
     try:
-        celery_app.send_task(
-            TASK_NAME,
-            args=[job.pk],
-            task_id=job.celery_task_id,
-            ignore_result=True,
-            queue=settings.TOXILAB_TRAINING_QUEUE,
-            retry_policy=SEND_RETRY_POLICY,
-        )
+        send(TRAIN_JOB, job.pk, task_id=job.celery_task_id)
     except Exception as exc:
         log.exception("could not queue job %s", job.pk)
         updated = TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.QUEUED).update(
