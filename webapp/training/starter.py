@@ -17,7 +17,7 @@ from django.utils.functional import SimpleLazyObject
 
 from webapp.checker import gate
 from webapp.checker.models import ModelVersion, Promotion
-from webapp.training import jobs
+from webapp.training import jobs, lifecycle
 from webapp.training.models import Starter, TrainingJob
 from webapp.training.options import OptionError, validate
 
@@ -56,7 +56,7 @@ def start():
                 f"The first model cannot be trained: {why}. Staff can set TOXILAB_DATASET to a dataset on "
                 "the server and restart, or launch a training job from the dashboard."
             )
-    except jobs.QueueUnavailable as exc:  # the job is stored failed; the page says so
+    except lifecycle.QueueUnavailable as exc:  # the job is stored failed; the page says so
         starter.baseline_job = starter.baseline_job or exc.job
     starter.save()
     return starter

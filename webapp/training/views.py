@@ -13,7 +13,7 @@ from ml.losses import TERMS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker.models import Promotion
-from webapp.training import attempts, jobs
+from webapp.training import attempts, jobs, lifecycle
 from webapp.training import compare as comparison
 from webapp.training.forms import DescribeForm, JobForm
 from webapp.training.models import TrainingJob, queue_positions
@@ -51,7 +51,7 @@ def launch(request):
                 teacher_job=form.cleaned_data["teacher_job"],
                 include_reviewed=form.cleaned_data["include_reviewed"],
             )
-        except jobs.QueueUnavailable as exc:
+        except lifecycle.QueueUnavailable as exc:
             form.add_error(None, str(exc))
             status = 503
         else:
@@ -126,7 +126,7 @@ def job_action(request, job_id, action):
             return redirect(f"{reverse('model', args=[jobs.promotable_model(job).pk])}#promote")
     except jobs.JobStateError as exc:
         messages.error(request, f"Job {job.pk}: {exc}.")
-    except jobs.QueueUnavailable as exc:
+    except lifecycle.QueueUnavailable as exc:
         messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
     return redirect("job", job_id=job.pk)
 
