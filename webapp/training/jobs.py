@@ -19,7 +19,6 @@ from webapp.checker.registry import ArtifactError, register
 from webapp.review import dataset as reviewed_dataset
 from webapp.training import lifecycle
 from webapp.training.models import TrainingJob
-from webapp.training.options import OptionError
 
 # The permission each action needs (webapp/accounts/permissions.py groups them), for its button and endpoint.
 PERMISSIONS = {
@@ -36,11 +35,11 @@ class JobStateError(Exception):
 
 @transaction.atomic
 def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=False, name="", note=""):
-    """Store a job with options already checked by webapp.training.options.validate (and
-    check_reviewed), queued once the row is committed; if the broker is down, QueueUnavailable
-    leaves this function (or the outermost transaction it runs in) once the job is stored as failed.
-    With `include_reviewed`, the reviewed predictions as they are now become the job's extra
-    training file; a retry keeps its original's file.
+    """Store a job with options already checked (a request's by webapp.training.launches, a retry's
+    when its original was launched), queued once the row is committed; if the broker is down,
+    QueueUnavailable leaves this function (or the outermost transaction it runs in) once the job is
+    stored as failed. With `include_reviewed`, the reviewed predictions as they are now become the
+    job's extra training file; a retry keeps its original's file.
 
     A student whose `teacher_job` has not finished yet is stored `waiting` and queued when the
     teacher succeeds (lifecycle.end); a teacher that failed or was cancelled raises JobStateError.
@@ -82,27 +81,6 @@ def _add_reviewed(job):
     job.config = {**job.config, "extra_train_file": str(path)}
     job.save(update_fields=["reviewed_rows", "config"])
     job.log(f"{job.reviewed_rows} reviewed prediction(s) added to the training split ({path})")
-
-
-def check_reviewed(options, include_reviewed):
-    """OptionError unless the reviewed predictions can be added to a job with these options."""
-    if not include_reviewed:
-        return
-    if options.get("extra_train_file"):
-        raise OptionError("include_reviewed", "cannot be combined with an extra train file: choose one")
-    if not reviewed_dataset.reviewed().exists():
-        raise OptionError("include_reviewed", "no prediction has been reviewed yet")
-
-
-def teacher_choices():
-    """Finished teacher jobs, offered as teachers of a new job."""
-    return TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED, method="teacher").exclude(output_dir="")
-
-
-def teacher_jobs():
-    """Teacher jobs a new job may learn from: finished ones, and those still to finish (it then waits)."""
-    active = TrainingJob.objects.filter(status__in=TrainingJob.ACTIVE, method="teacher")
-    return teacher_choices() | active
 
 
 def teacher_source(teacher_job):
