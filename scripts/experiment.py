@@ -124,7 +124,7 @@ def resend(study):
     task id (a message that did survive then finds itself superseded and is skipped)."""
     import uuid
 
-    from webapp.training import jobs
+    from webapp.training import lifecycle
     from webapp.training.models import TrainingJob
 
     for run in study.runs.select_related("job"):
@@ -132,7 +132,7 @@ def resend(study):
         if job.status == TrainingJob.Status.QUEUED and job.attempts == 0 and job.started is None:
             job.celery_task_id = str(uuid.uuid4())
             if TrainingJob.objects.filter(pk=job.pk, status="queued").update(celery_task_id=job.celery_task_id):
-                jobs.enqueue(job)
+                lifecycle.enqueue(job)
 
 
 def study_status(study):

@@ -17,7 +17,7 @@ from webapp.checker.model_api import router as model_router
 from webapp.json_body import BadBody, StorableTextParser
 from webapp.review.api import router as review_router
 from webapp.studies.api import router as studies_router
-from webapp.training import jobs
+from webapp.training import lifecycle
 from webapp.training.api import router as training_router
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def too_big(request, exc):
     return error(request, "request body too large", 413)
 
 
-@api.exception_handler(jobs.QueueUnavailable)
+@api.exception_handler(lifecycle.QueueUnavailable)
 def queue_unavailable(request, exc):
     return error(request, str(exc), 503)
 

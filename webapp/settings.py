@@ -15,6 +15,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from ml.config import DEFAULT_DATASET, DEFAULT_TEACHER
+from webapp import queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -290,11 +291,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # one long training job at a time, none h
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # The queue that training workers consume (`-Q training`); tests give each run its own.
 TOXILAB_TRAINING_QUEUE = os.environ.get("TOXILAB_TRAINING_QUEUE", "training")
-CELERY_TASK_ROUTES = {"worker.tasks.train*": {"queue": TOXILAB_TRAINING_QUEUE}}
+CELERY_TASK_ROUTES = {task: {"queue": TOXILAB_TRAINING_QUEUE} for task in queue.TASKS}
 CELERY_TASK_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT - 60  # time to mark the job failed
 # Redis redelivers an unacknowledged task after this; it must outlast the longest task (acks_late).
-# A broker that does not answer costs a launch at most 2 s per try (jobs.SEND_RETRY_POLICY).
+# A broker that does not answer costs a launch at most 2 s per try (queue.SEND_RETRY_POLICY).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TOXILAB_TRAIN_TIME_LIMIT + 600, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

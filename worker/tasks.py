@@ -14,6 +14,7 @@ from celery.signals import task_failure, worker_ready
 from django.conf import settings
 
 import ml
+from webapp import queue
 from webapp.training import attempts, starter
 from worker.progress import JobReporter
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 @shared_task(
     bind=True,
-    name="worker.tasks.train_job",
+    name=queue.TRAIN_JOB,
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=settings.TOXILAB_TRAIN_TIME_LIMIT,
@@ -62,7 +63,7 @@ def _starter_next(job_id):
         log.exception("the starter could not move on after job %s", job_id)
 
 
-@shared_task(name="worker.tasks.score_model", acks_late=True, time_limit=1800, soft_time_limit=1740)
+@shared_task(name=queue.SCORE_MODEL, acks_late=True, time_limit=1800, soft_time_limit=1740)
 def score_model(version_id):
     """Score a model version on the quality gate's test sample (webapp/checker/scoring.py)."""
     from webapp.checker import scoring

@@ -15,8 +15,7 @@ from django.conf import settings as django_settings
 from services import free_port, session_cookie, tiny_job_options, wait_until
 
 from tests.support.accounts import staff_user
-from webapp import ratelimit
-from webapp.training import jobs
+from webapp import queue, ratelimit
 from webapp.training.models import TrainingJob
 
 PROMPT_S = 10  # generous for a loaded machine; before the fix one launch took 19 s
@@ -79,7 +78,7 @@ def broker(redis_server, monkeypatch):
         result_backend=redis_server.url,
         broker_transport_options=django_settings.CELERY_BROKER_TRANSPORT_OPTIONS,
     )
-    monkeypatch.setattr(jobs, "celery_app", app)
+    monkeypatch.setattr(queue, "app", app)
     return redis_server
 
 

@@ -6,7 +6,7 @@ is scored once on the gate's sample: the test split of TOXILAB_GATE_DATASET (def
 subsampled to TOXILAB_GATE_TEST_COMMENTS comments (stratified, seed 42), by the runtime that serves
 it. Its probabilities are stored (SampleScores), keyed by the sample, and figures at any threshold are
 computed from them. The worker scores a job's model when the job ends; `register_model` scores in its
-own process; a promotion that finds a version unscored queues `worker.tasks.score_model`.
+own process; a promotion that finds a version unscored queues the worker's task (webapp.queue.SCORE_MODEL).
 """
 
 import logging
@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db import transaction
 
 from webapp.checker.models import ModelVersion, SampleScores
+from webapp.queue import SCORE_MODEL, send
 
 log = logging.getLogger(__name__)
 SEED = 42
-TASK_NAME = "worker.tasks.score_model"
 
 
 class ScoringFailed(Exception):
@@ -115,17 +115,8 @@ def queue(version):
     """Ask the worker to score `version` (on the training queue, after the job it may be running).
     A broker that cannot be reached is logged, not raised: the caller's answer stands, and asking
     again queues it again."""
-    from webapp.celery import SEND_RETRY_POLICY
-    from webapp.celery import app as celery_app
-
     try:
-        celery_app.send_task(
-            TASK_NAME,
-            args=[version.pk],
-            ignore_result=True,
-            queue=settings.TOXILAB_TRAINING_QUEUE,
-            retry_policy=SEND_RETRY_POLICY,
-        )
+        send(SCORE_MODEL, version.pk)
     except Exception:
         log.exception("could not queue the scoring of model version %s", version.pk)
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from ml import methods as ml_methods
 from ml.config import get_option
 from webapp.studies.models import Study, StudyRun
-from webapp.training import jobs
+from webapp.training import jobs, launches
 from webapp.training.models import TrainingJob
-from webapp.training.options import NAMES, OptionError, validate
+from webapp.training.options import NAMES, OptionError
 
 STUDENTS = ml_methods.using("distillation")  # they learn from the seed's teacher job
 MAX_SEEDS, MAX_JOBS = 20, 200
@@ -24,7 +24,8 @@ SEED = get_option("seed")
 
 def create(data, user):
     """A study from the API's body (or the form's): `methods`, `seeds` (a count or a list), an
-    optional `vary` {"option", "values"}, and any job option. Its jobs are queued once committed."""
+    optional `vary` {"option", "values"}, and any job option. Each job's request is built like the
+    form's (launches.build); a bad one leaves nothing created. Its jobs are queued once committed."""
     data = dict(data)
     methods = _methods(data.pop("methods", None))
     seeds = _seeds(data.pop("seeds", 3))
@@ -34,23 +35,29 @@ def create(data, user):
     for name in ("method", "seed", "teacher_job", "include_reviewed"):
         if name in data:
             raise OptionError(name, "is set by the study, not given to it")
+    for name in ("name", "note"):
+        if name in data:
+            raise OptionError(name, "is not taken by a study: its jobs are told apart by method and seed")
     values = vary["values"] if vary else [None]
     if len(methods) * len(seeds) * len(values) > MAX_JOBS:
         raise OptionError("seeds", f"the study would have more than {MAX_JOBS} jobs")
-    checked = {(m, i): _checked(data, m, vary, v) for m in methods for i, v in enumerate(values)}
     with transaction.atomic():
         study = Study.objects.create(options=data, methods=methods, seeds=seeds, vary=vary, created_by=user)
-        for i, value in enumerate(values):
+        for value in values:
             for seed in seeds:
-                _launch_cell(study, checked, i, value, seed, user)
+                _launch_cell(study, value, seed, user)
     return study
 
 
-def _launch_cell(study, checked, i, value, seed, user):
+def _launch_cell(study, value, seed, user):
     teacher = None
     for method in sorted(study.methods, key=lambda m: m != "teacher"):  # the teacher first
-        options = {**checked[(method, i)], "seed": seed}
-        job = jobs.launch(options, user, teacher_job=teacher if method in STUDENTS else None)
+        request = {**study.options, "method": method, "seed": seed}
+        if study.vary:
+            request[study.vary["option"]] = value
+        if method in STUDENTS:
+            request["teacher_job"] = teacher.pk
+        job = _build(request, study.vary).submit(user)
         job.log(f"part of study {study.pk} (seed {seed}{_value_text(study, value)})")
         teacher = job if method == "teacher" else teacher
         StudyRun.objects.create(study=study, job=job, method=method, seed=seed, value=value)
@@ -60,14 +67,11 @@ def _value_text(study, value):
     return f", {study.vary['option']} {value}" if study.vary else ""
 
 
-def _checked(data, method, vary, value):
-    options = {**data, "method": method}
-    if vary:
-        options[vary["option"]] = value
+def _build(request, vary):
     try:
-        return validate(options)
+        return launches.build(request)
     except OptionError as exc:
-        where = f" (with {vary['option']} {value!r})" if vary else ""
+        where = f" (with {vary['option']} {request[vary['option']]!r})" if vary else ""
         raise OptionError(exc.field, f"{exc.message}{where}", exc.errors) from exc
 
 

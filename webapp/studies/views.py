@@ -11,16 +11,14 @@ from webapp.accounts.auth import check_permission, permission_required, staff_re
 from webapp.studies import results, studies
 from webapp.studies.forms import StudyForm
 from webapp.studies.models import Study
-from webapp.training import compare, jobs
+from webapp.training import compare, jobs, lifecycle
 from webapp.training.options import OptionError
 
 
 @require_GET
 @staff_required
 def study_list(request):
-    listing = list(Study.objects.all()[:100])
-    for study in listing:
-        study.status = studies.status(study)
+    listing = [(study, studies.status(study)) for study in Study.objects.all()[:100]]
     return render(request, "studies/list.html", {"studies": listing})
 
 
@@ -82,7 +80,7 @@ def study_action(request, study_id, action):
             messages.success(request, f"Study {study.pk}: its failed and cancelled jobs are queued again.")
     except jobs.JobStateError as exc:
         messages.error(request, f"Study {study.pk}: {exc}.")
-    except jobs.QueueUnavailable as exc:
+    except lifecycle.QueueUnavailable as exc:
         messages.error(request, str(exc))
     return redirect("study", study_id=study.pk)
 

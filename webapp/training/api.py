@@ -9,7 +9,6 @@ does not allow 409.
 from datetime import datetime
 from typing import Literal
 
-from django.conf import settings
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, create_model
@@ -20,9 +19,9 @@ from webapp.checker import gate
 from webapp.checker.api import ModelOut
 from webapp.checker.model_api import PromotionOut, RefusalOut
 from webapp.checker.models import Promotion
-from webapp.training import attempts, jobs
+from webapp.training import attempts, jobs, launches
 from webapp.training.models import TrainingJob, queue_positions
-from webapp.training.options import METHODS, OPTIONS, OptionError, validate
+from webapp.training.options import METHODS, OPTIONS, OptionError
 from webapp.training.state import JobState
 
 router = Router(tags=["training jobs"], auth=API_AUTH)
@@ -160,23 +159,12 @@ ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
     summary="Launch a job",
 )
 def create_job(request, payload: JobIn):
-    data = payload.model_dump(exclude_none=True)
-    data.setdefault("teacher", settings.TOXILAB_TEACHER)
-    data.setdefault("dataset", settings.TOXILAB_DATASET)
-    include_reviewed = data.pop("include_reviewed", False)
-    described = {"name": data.pop("name", ""), "note": data.pop("note", "")}
     try:
-        teacher_job = _teacher_job(data.pop("teacher_job", None))
-        if teacher_job is not None:
-            data["teacher"] = jobs.teacher_source(teacher_job)
-        options = validate(data)
-        jobs.check_reviewed(options, include_reviewed)
+        launch = launches.build(payload.model_dump(exclude_none=True))
     except OptionError as exc:
         return Status(400, {"error": str(exc), "field": exc.field, "fields": exc.errors})
     try:
-        job = jobs.launch(
-            options, request.auth, teacher_job=teacher_job, include_reviewed=include_reviewed, **described
-        )
+        job = launch.submit(request.auth)
     except jobs.JobStateError as exc:  # the teacher job failed in the meantime
         raise HttpError(409, str(exc)) from exc
     return Status(201, _with_position(job))
@@ -251,15 +239,6 @@ def _job(job_id):
     job = TrainingJob.objects.select_related("created_by", "model_version").filter(pk=job_id).first()
     if job is None:
         raise HttpError(404, f"no job with id {job_id}")
-    return job
-
-
-def _teacher_job(job_id):
-    if job_id is None:
-        return None
-    job = jobs.teacher_jobs().filter(pk=job_id).first()
-    if job is None:
-        raise OptionError("teacher_job", f"job {job_id} is not a teacher job that succeeded or may still succeed")
     return job
 
 

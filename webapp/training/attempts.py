@@ -27,8 +27,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from webapp.checker import runtime_choice, scoring
-from webapp.training import events, jobs
-from webapp.training.models import EvaluationResult, JobLogEntry, TrainingJob, TrainingMetric
+from webapp.training import events, jobs, lifecycle
+from webapp.training.models import EvaluationResult, TrainingJob, TrainingMetric
 
 log = logging.getLogger(__name__)
 Status = TrainingJob.Status
@@ -54,22 +54,16 @@ def claim(job_id, task_id, *, worker, pid, device_for):
         if job.status not in (Status.QUEUED, Status.RUNNING):
             log.info("job %s is %s; skipped", job_id, job.status)
             return None
-        now = timezone.now()
-        job.status, job.attempts, job.started, job.heartbeat = Status.RUNNING, job.attempts + 1, now, now
-        job.worker, job.worker_pid, job.device, job.error = worker, pid, device_for(job.config), ""
-        job.step, job.total_steps, job.eta_s = 0, None, None
-        job.output_dir = str(settings.TOXILAB_ARTIFACTS_DIR / artifact_name(job))
-        job.save()
-        entry = job.log(f"attempt {job.attempts} started on {worker} (pid {pid}, {job.device})")
-    events.publish_state(job, [entry])
+        output_dir = settings.TOXILAB_ARTIFACTS_DIR / artifact_name(job.pk, job.attempts + 1)
+        lifecycle.start(job, worker=worker, pid=pid, device=device_for(job.config), output_dir=str(output_dir))
     return Attempt(job.pk, job.attempts, {**job.config, "output": job.output_dir})
 
 
-def artifact_name(job):
+def artifact_name(job_id, attempt):
     """job-7-3f9a1c2e, job-7-attempt-2-b81d0e4a: the random part keeps a database that was reset or
     restored (and so reuses job ids) from landing on the folder of an earlier job 7."""
-    attempt = "" if job.attempts == 1 else f"-attempt-{job.attempts}"
-    return f"job-{job.pk}{attempt}-{uuid.uuid4().hex[:8]}"
+    number = "" if attempt == 1 else f"-attempt-{attempt}"
+    return f"job-{job_id}{number}-{uuid.uuid4().hex[:8]}"
 
 
 def _take_over(job):
@@ -77,10 +71,10 @@ def _take_over(job):
     Returns True to restart it now, False when it was cancelled or failed instead."""
     lost = f"attempt {job.attempts} on {job.worker} was lost at step {job.step} (its worker process died)"
     if job.cancel_requested:
-        _end(job, Status.CANCELLED, lost + "; it had been asked to stop, so it is cancelled")
+        lifecycle.end(job, Status.CANCELLED, lost + "; it had been asked to stop, so it is cancelled")
         return False
     if job.attempts >= settings.TOXILAB_JOB_MAX_ATTEMPTS:
-        _end(job, Status.FAILED, lost + f"; giving up after {job.attempts} attempt(s)", error=True)
+        lifecycle.end(job, Status.FAILED, lost + f"; giving up after {job.attempts} attempt(s)", error=True)
         return False
     job.log(lost + f"; restarting from the first step as attempt {job.attempts + 1}", level="warning")
     _discard_history(job)
@@ -91,7 +85,7 @@ def fail(attempt, message):
     with transaction.atomic():
         job = _locked(attempt)
         if job is not None:
-            _end(job, Status.FAILED, f"failed: {message}", error=True)
+            lifecycle.end(job, Status.FAILED, f"failed: {message}", error=True)
 
 
 def fail_task(task_id, message):
@@ -99,7 +93,7 @@ def fail_task(task_id, message):
     with transaction.atomic():
         job = TrainingJob.objects.select_for_update().filter(celery_task_id=task_id, status=Status.RUNNING).first()
         if job is not None:
-            _end(job, Status.FAILED, f"failed: {message}", error=True)
+            lifecycle.end(job, Status.FAILED, f"failed: {message}", error=True)
 
 
 def finish(attempt, result):
@@ -113,12 +107,12 @@ def finish(attempt, result):
         for warning in result.warnings:
             job.log(warning, level="warning")
         if result.status == "cancelled":
-            _end(job, Status.CANCELLED, f"stopped at step {job.step} as requested; its history is kept")
+            lifecycle.end(job, Status.CANCELLED, f"stopped at step {job.step} as requested; its history is kept")
             return job
         _store_final_evaluations(job, result.metrics)
         job.step = job.total_steps = result.metrics.get("total_steps") or job.total_steps or job.step
         f1 = job.test_f1
-        _end(
+        lifecycle.end(
             job,
             Status.SUCCEEDED,
             f"succeeded in {result.metrics.get('train_seconds', 0):.0f} s of training"
@@ -164,46 +158,19 @@ def recover_stale(restarted_worker=None):
                 why = f"no heartbeat from {job.worker} for {silent:.0f} s (more than {stale_after} s)"
             reason = f"{why} during attempt {job.attempts}, at step {job.step}: that attempt is lost"
             if job.cancel_requested:
-                _end(job, Status.CANCELLED, reason + "; it had been asked to stop, so it is cancelled")
+                lifecycle.end(job, Status.CANCELLED, reason + "; it had been asked to stop, so it is cancelled")
             elif job.attempts < settings.TOXILAB_JOB_MAX_ATTEMPTS:
                 _requeue(job, reason)
             else:
-                _end(job, Status.FAILED, reason + f"; giving up after {job.attempts} attempt(s)", error=True)
+                lifecycle.end(job, Status.FAILED, reason + f"; giving up after {job.attempts} attempt(s)", error=True)
             recovered += 1
     return recovered
 
 
 def _requeue(job, reason):
-    entry = job.log(
-        reason + f"; re-queued to start again from the first step as attempt {job.attempts + 1}", level="warning"
-    )
     _discard_history(job)
-    job.status, job.queued_at, job.celery_task_id = Status.QUEUED, timezone.now(), str(uuid.uuid4())
-    job.heartbeat = None
-    job.save(update_fields=["status", "queued_at", "celery_task_id", "heartbeat", "step", "total_steps", "eta_s"])
-    transaction.on_commit(lambda: _enqueue_again(job, entry))
-
-
-def _enqueue_again(job, entry):
-    """A recovery runs inside a page view or the worker's start-up, which must not fail with Redis
-    down: the job is then left `failed` with the reason in its log (jobs.enqueue)."""
-    try:
-        jobs.enqueue(job)
-    except jobs.QueueUnavailable:
-        return
-    events.publish_state(job, [entry])
-
-
-def _end(job, status, message, error=False):
-    """Move the locked job to a final status, log why and tell the page once committed; the students
-    waiting for it are queued (it succeeded) or end with it, in the same transaction."""
-    job.status, job.finished, job.heartbeat = status, timezone.now(), None
-    if error:
-        job.error = message
-    job.save()
-    entry = job.log(message, level=JobLogEntry.Level.ERROR if error else JobLogEntry.Level.INFO)
-    transaction.on_commit(lambda: events.publish_state(job, [entry]))
-    jobs.release_students(job)
+    message = f"{reason}; re-queued to start again from the first step as attempt {job.attempts + 1}"
+    lifecycle.queue(job, message, level="warning")
 
 
 def _final_device(claimed, used):

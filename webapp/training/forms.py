@@ -2,8 +2,8 @@ from django import forms
 from django.conf import settings
 
 from ml import methods
-from ml.config import DEFAULT_TEACHER, NO_TEACHER, get_option
-from webapp.training import jobs, options
+from ml.config import DEFAULT_TEACHER, get_option
+from webapp.training import launches, options
 from webapp.training.models import TrainingJob
 from webapp.training.options import OPTIONS, OptionError
 
@@ -13,7 +13,8 @@ OTHER_TEACHERS = ["bert-base-uncased"]
 class TeacherJobField(forms.ModelChoiceField):
     def label_from_instance(self, job):
         f1 = "" if job.test_f1 is None else f", test F1 {job.test_f1:.3f}"
-        return f"job {job.pk}: {job.teacher}{f1}"
+        unfinished = "" if job.status == TrainingJob.Status.SUCCEEDED else f" ({job.status}: the new job waits for it)"
+        return f"job {job.pk}: {job.teacher}{f1}{unfinished}"
 
 
 class JobForm(forms.Form):
@@ -32,7 +33,11 @@ class JobForm(forms.Form):
         help_text=get_option("teacher").help + " on the server",
     )
     teacher_job = TeacherJobField(
-        queryset=None, required=False, empty_label="(none: use the teacher above)", label="or a finished teacher job"
+        queryset=None,
+        required=False,
+        empty_label="(none: use the teacher above)",
+        label="or a teacher job",
+        help_text="one that has not finished yet makes this job wait for it, and end with it if it fails",
     )
     dataset = forms.CharField(
         max_length=500, initial=settings.TOXILAB_DATASET, help_text=get_option("dataset").help + " on the server"
@@ -46,7 +51,7 @@ class JobForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["teacher_job"].queryset = jobs.teacher_choices()
+        self.fields["teacher_job"].queryset = launches.teacher_jobs()
         for option in OPTIONS:
             self.fields[option.name] = _field(option)
 
@@ -70,24 +75,18 @@ class JobForm(forms.Form):
         return groups
 
     def clean(self):
+        """The form's request built by launches.build (cleaned_data["launch"]), its errors on their fields."""
         data = super().clean()
         if self.errors:
             return data
         teacher_job = data.get("teacher_job")
-        teacher = teacher_job.output_dir if teacher_job else data.get("teacher", "").strip()
-        if not methods.get(data["method"]).uses_teacher:
-            teacher = teacher or NO_TEACHER  # the baseline: ml records "none" whatever was typed
-        if not teacher:
-            self.add_error("teacher", "choose a teacher: a name, a path or a finished teacher job")
-            return data
-        raw = {"method": data["method"], "teacher": teacher, "dataset": data["dataset"].strip()}
-        for option in OPTIONS:
-            value = data.get(option.name)
-            if value not in (None, ""):
-                raw[option.name] = value
+        fields = {name: data.get(name) for name in ("method", "teacher", "dataset", "include_reviewed")}
+        fields["teacher_job"] = teacher_job.pk if teacher_job else None
+        for option in OPTIONS:  # an option left blank takes ml's default
+            if data.get(option.name) not in (None, ""):
+                fields[option.name] = data[option.name]
         try:
-            data["options"] = options.validate(raw)
-            jobs.check_reviewed(data["options"], data.get("include_reviewed"))
+            data["launch"] = launches.build(fields)
         except OptionError as exc:
             for field, message in exc.errors.items():
                 self.add_error(field if field in self.fields else None, message)

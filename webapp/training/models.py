@@ -1,7 +1,7 @@
 """Training jobs and what they leave behind: loss rows, evaluations, a log (promotions: checker.Promotion).
 
-A job's row is the truth about it. Its state changes only through webapp.training.jobs (staff
-actions) and webapp.training.attempts (the worker), never by assigning `status` directly.
+A job's row is the truth about it. Its status is written only by webapp.training.lifecycle, whose
+transitions staff actions (webapp.training.jobs) and the worker (webapp.training.attempts) call.
 """
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from webapp.checker.models import ModelVersion
 
 class TrainingJob(models.Model):
     class Status(models.TextChoices):
-        WAITING = "waiting", "waiting"  # for its teacher job to succeed (webapp.training.jobs)
+        WAITING = "waiting", "waiting"  # for its teacher job to succeed (webapp.training.lifecycle)
         QUEUED = "queued", "queued"
         RUNNING = "running", "running"
         SUCCEEDED = "succeeded", "succeeded"

@@ -17,9 +17,9 @@ from django.utils.functional import SimpleLazyObject
 
 from webapp.checker import gate
 from webapp.checker.models import ModelVersion, Promotion
-from webapp.training import jobs
+from webapp.training import jobs, launches, lifecycle
 from webapp.training.models import Starter, TrainingJob
-from webapp.training.options import OptionError, validate
+from webapp.training.options import OptionError
 
 log = logging.getLogger(__name__)
 Status = TrainingJob.Status
@@ -46,8 +46,7 @@ def start():
         starter.baseline_job = _launch(stage_options("baseline"))
         if settings.TOXILAB_STARTER_STUDENT_SAMPLES:
             starter.teacher_job = _launch(stage_options("teacher"))
-            options = stage_options("odd", teacher=jobs.teacher_source(starter.teacher_job))
-            starter.student_job = _launch(options, teacher_job=starter.teacher_job)
+            starter.student_job = _launch(stage_options("odd", teacher_job=starter.teacher_job.pk))
     except OptionError as exc:
         log.warning("the starter cannot queue all its jobs: %s", exc)
         if starter.baseline_job is None:
@@ -56,7 +55,7 @@ def start():
                 f"The first model cannot be trained: {why}. Staff can set TOXILAB_DATASET to a dataset on "
                 "the server and restart, or launch a training job from the dashboard."
             )
-    except jobs.QueueUnavailable as exc:  # the job is stored failed; the page says so
+    except lifecycle.QueueUnavailable as exc:  # the job is stored failed; the page says so
         starter.baseline_job = starter.baseline_job or exc.job
     starter.save()
     return starter
@@ -71,19 +70,19 @@ def announce(row):
     return f"No model yet: the starter queued job {row.baseline_job_id}, a first model the checker serves."
 
 
-def stage_options(method, teacher=None):
-    """The launch options of a starter job, checked like the form's (OptionError if not)."""
-    options = {"method": method, "dataset": settings.TOXILAB_DATASET, "teacher": teacher or settings.TOXILAB_TEACHER}
-    options["max_eval_samples"] = EVAL_SAMPLES
+def stage_options(method, teacher_job=None):
+    """The launch request of a starter job (launches.build checks it like the form's)."""
+    options = {"method": method, "dataset": settings.TOXILAB_DATASET, "teacher": settings.TOXILAB_TEACHER}
+    options.update(teacher_job=teacher_job, max_eval_samples=EVAL_SAMPLES)
     if method == "baseline":
         options["max_train_samples"] = settings.TOXILAB_STARTER_BASELINE_SAMPLES
     else:
         options.update(max_train_samples=settings.TOXILAB_STARTER_STUDENT_SAMPLES, epochs=2)
-    return validate(options)
+    return options
 
 
-def _launch(options, teacher_job=None):
-    job = jobs.launch(options, None, teacher_job=teacher_job)
+def _launch(request):
+    job = launches.build(request).submit(None)
     job.log("launched by the starter (a first model for a new database)")
     return job
 

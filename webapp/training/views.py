@@ -14,7 +14,7 @@ from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker.models import Promotion
-from webapp.training import attempts, jobs
+from webapp.training import attempts, jobs, lifecycle
 from webapp.training import compare as comparison
 from webapp.training.forms import DescribeForm, JobForm
 from webapp.training.models import TrainingJob, queue_positions
@@ -46,17 +46,16 @@ def launch(request):
     status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         try:
-            job = jobs.launch(
-                form.cleaned_data["options"],
-                request.user,
-                teacher_job=form.cleaned_data["teacher_job"],
-                include_reviewed=form.cleaned_data["include_reviewed"],
-            )
-        except jobs.QueueUnavailable as exc:
+            job = form.cleaned_data["launch"].submit(request.user)
+        except jobs.JobStateError as exc:  # its teacher job failed or was cancelled since the form was checked
+            form.add_error("teacher_job", str(exc))
+            status = 409
+        except lifecycle.QueueUnavailable as exc:
             form.add_error(None, str(exc))
             status = 503
         else:
-            messages.success(request, f"Job {job.pk} is queued.")
+            waiting = f"waiting for job {job.teacher_job_id}, its teacher" if job.status == job.Status.WAITING else ""
+            messages.success(request, f"Job {job.pk} is {waiting or 'queued'}.")
             return redirect("job", job_id=job.pk)
     lrs = {method: default_lr(method) for method in methods.names()}
     return render(request, "training/launch.html", {"form": form, "default_lrs": lrs}, status=status)
@@ -128,7 +127,7 @@ def job_action(request, job_id, action):
             return redirect(f"{reverse('model', args=[jobs.promotable_model(job).pk])}#promote")
     except jobs.JobStateError as exc:
         messages.error(request, f"Job {job.pk}: {exc}.")
-    except jobs.QueueUnavailable as exc:
+    except lifecycle.QueueUnavailable as exc:
         messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
     return redirect("job", job_id=job.pk)
 

@@ -10,7 +10,7 @@ from services import tiny_job_options
 
 from tests.support.jobs import form_data
 from webapp.review import actions
-from webapp.training import jobs
+from webapp.training import jobs, lifecycle
 from webapp.training.models import TrainingJob
 
 
@@ -18,7 +18,7 @@ from webapp.training.models import TrainingJob
 def quiet_queue(monkeypatch, settings, tmp_path):
     """Launches store their job but send nothing to Redis (the test runs the task itself)."""
     sent = []
-    monkeypatch.setattr(jobs, "enqueue", lambda job: sent.append(job.pk))
+    monkeypatch.setattr(lifecycle, "enqueue", lambda job: sent.append(job.pk))
     settings.TOXILAB_ARTIFACTS_DIR = tmp_path / "artifacts"
     return sent
 

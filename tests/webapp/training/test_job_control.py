@@ -225,4 +225,4 @@ def test_a_restarting_worker_recovers_its_own_running_job_without_waiting_for_th
     mine.refresh_from_db(), other.refresh_from_db()
 
     assert (mine.status, other.status) == ("queued", "running")
-    assert log_of(mine)[-2].startswith("its worker celery@test restarted during attempt 1, at step 5")
+    assert any(m.startswith("its worker celery@test restarted during attempt 1, at step 5") for m in log_of(mine))

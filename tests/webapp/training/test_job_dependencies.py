@@ -12,7 +12,8 @@ from services import unique_queue
 
 from ml.progress import TrainResult
 from tests.support.jobs import claim, fresh, log_of
-from webapp.training import attempts, jobs
+from webapp.queue import TRAIN_JOB
+from webapp.training import attempts, jobs, lifecycle
 from webapp.training.models import TrainingJob
 from webapp.training.options import validate
 
@@ -52,19 +53,21 @@ def test_a_teacher_that_failed_or_was_cancelled_cannot_teach(make_job, staff, st
 
 
 def test_a_succeeding_teacher_queues_its_students_with_its_model_as_their_teacher(
-    make_job, staff, student_options, tiny_artifact_dir, django_capture_on_commit_callbacks
+    make_job, staff, student_options, tiny_artifact_dir, django_capture_on_commit_callbacks, monkeypatch
 ):
+    sent = []
+    monkeypatch.setattr(lifecycle, "send", lambda task, job_id, task_id: sent.append((task, job_id, task_id)))
     teacher = make_job()
     students = [jobs.launch(student_options, staff, teacher_job=teacher) for _ in range(2)]
     attempt = claim(teacher)
-    with django_capture_on_commit_callbacks() as sent:
+    with django_capture_on_commit_callbacks(execute=True):
         attempts.finish(attempt, succeeded_result(tiny_artifact_dir))
 
     for student in map(fresh, students):
         assert (student.status, student.teacher) == ("queued", str(tiny_artifact_dir))
         assert student.config["teacher"] == str(tiny_artifact_dir)
         assert f"its teacher, job {teacher.pk}, succeeded" in log_of(student)[-1]
-    assert len([c for c in sent if c.__qualname__.startswith("_queue_student")]) == 2
+    assert sorted(sent) == sorted((TRAIN_JOB, s.pk, s.celery_task_id) for s in map(fresh, students)), "once committed"
 
 
 def test_cancelling_a_queued_teacher_cancels_its_students_and_theirs(make_job, staff, student_options):
