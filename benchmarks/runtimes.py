@@ -74,9 +74,9 @@ def main():
         result["runtimes"][name]["max_probability_diff"] = round(diff, 5)
         if name != runtimes.FP32 and not args.no_f1:
             check = runtimes.compare_f1(args.model, name)
-            result["runtimes"][name]["test_f1"] = round(check["runtime_f1"], 4)
-            result["runtimes"][runtimes.FP32]["test_f1"] = round(check["fp32_f1"], 4)
-            result["f1_texts"] = check["texts"]
+            result["runtimes"][name]["test_f1"] = round(check.runtime_f1, 4)
+            result["runtimes"][runtimes.FP32]["test_f1"] = round(check.fp32_f1, 4)
+            result["f1_texts"] = check.texts
     result["load_average_1m_after"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))
 

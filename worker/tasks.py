@@ -65,10 +65,11 @@ def _starter_next(job_id):
 
 @shared_task(name=queue.SCORE_MODEL, acks_late=True, time_limit=1800, soft_time_limit=1740)
 def score_model(version_id):
-    """Score a model version on the quality gate's test sample (webapp/checker/scoring.py)."""
-    from webapp.checker import scoring
+    """Score a model version on the quality gate's test sample (webapp/checker/scoring.py), choosing its
+    runtime first if it never was (webapp/checker/prepare.py)."""
+    from webapp.checker import prepare
 
-    return scoring.measure_by_id(version_id)
+    return prepare.complete_by_id(version_id)
 
 
 def device_label(config):

@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from ml import runtimes
+from ml import inference, runtimes
+from ml.inference import Classifier
 
 TEXTS = ["ok", "You are an idiot and everyone knows it.", "thanks for the careful edit " * 10]
 
@@ -49,9 +50,66 @@ def test_an_unknown_runtime_is_refused(run_dir):
 def test_compare_f1_scores_both_runtimes_on_the_same_test_comments(run_dir):
     check = runtimes.compare_f1(run_dir, runtimes.ONNX_FP32)
 
-    assert check["texts"] == 32  # the tiny run's max_eval_samples
-    assert check["runtime_f1"] == pytest.approx(check["fp32_f1"], abs=1e-9)
-    assert check["within_tolerance"] is True
+    assert check.texts == 32  # the tiny run's max_eval_samples
+    assert check.runtime_f1 == pytest.approx(check.fp32_f1, abs=1e-9)
+    assert check.within_tolerance is True
+
+
+@pytest.mark.parametrize("runtime", runtimes.RUNTIMES)
+def test_a_runtime_served_from_a_loaded_model_reads_no_weights_and_answers_as_one_loaded_from_disk(
+    run_dir, runtime, monkeypatch
+):
+    fp32 = Classifier.load(run_dir)
+    reads = []
+    monkeypatch.setattr(inference, "load_classifier", lambda source: reads.append(source))
+
+    served = runtimes.serve(fp32, runtime)
+
+    monkeypatch.undo()
+    assert reads == [] and served.info["runtime"] == runtime
+    assert served.batch_limit == runtimes.load(run_dir, runtime).batch_limit
+    assert served.predict_proba(TEXTS) == pytest.approx(runtimes.load(run_dir, runtime).predict_proba(TEXTS), abs=1e-6)
+
+
+def test_the_fastest_candidate_within_tolerance_serves_and_every_candidate_is_measured(run_dir, monkeypatch):
+    monkeypatch.setattr(runtimes, "F1_TOLERANCE", 1.0)  # any F1 holds
+    speed = {runtimes.FP32: 50.0, runtimes.ONNX_FP32: 80.0, runtimes.TORCH_INT8: 120.0}
+    monkeypatch.setattr(runtimes, "measure", lambda classifier, texts, labels: (0.5, speed[classifier.info["runtime"]]))
+
+    served, checks = runtimes.choose(Classifier.load(run_dir), (runtimes.ONNX_FP32, runtimes.TORCH_INT8))
+
+    assert served.info["runtime"] == runtimes.TORCH_INT8
+    assert [(check.runtime, check.comments_per_s) for check in checks] == [
+        (runtimes.ONNX_FP32, 80.0),
+        (runtimes.TORCH_INT8, 120.0),
+    ]
+
+
+def test_a_faster_candidate_that_loses_f1_does_not_serve(run_dir, monkeypatch):
+    figures = {runtimes.FP32: (0.80, 50.0), runtimes.ONNX_FP32: (0.80, 80.0), runtimes.TORCH_INT8: (0.70, 120.0)}
+    monkeypatch.setattr(runtimes, "measure", lambda classifier, texts, labels: figures[classifier.info["runtime"]])
+
+    served, _ = runtimes.choose(Classifier.load(run_dir), (runtimes.ONNX_FP32, runtimes.TORCH_INT8))
+
+    assert served.info["runtime"] == runtimes.ONNX_FP32
+
+
+def test_bf16_is_a_candidate_only_where_the_cpu_computes_it_natively(monkeypatch):
+    monkeypatch.setattr(runtimes, "native_bf16", lambda device: True)
+    assert runtimes.candidates() == (runtimes.ONNX_INT8, runtimes.BF16)
+    monkeypatch.setattr(runtimes, "native_bf16", lambda device: False)
+    assert runtimes.candidates() == (runtimes.ONNX_INT8,)
+
+
+def test_fp32_serves_when_no_candidate_holds_its_f1(run_dir, monkeypatch):
+    monkeypatch.setattr(runtimes, "F1_TOLERANCE", -1.0)  # no F1 holds, not even fp32's own
+    fp32 = Classifier.load(run_dir)
+
+    served, checks = runtimes.choose(fp32, (runtimes.ONNX_FP32, runtimes.TORCH_INT8))
+
+    assert served is fp32 and served.info["runtime"] == runtimes.FP32
+    assert [check.runtime for check in checks] == [runtimes.ONNX_FP32, runtimes.TORCH_INT8]
+    assert checks[0].texts == 32 and checks[0].fp32_f1 == checks[1].fp32_f1
 
 
 @pytest.mark.parametrize("runtime", [runtimes.TORCH_INT8, runtimes.ONNX_INT8])

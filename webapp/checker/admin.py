@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from webapp.checker import gate, runtime_choice
+from webapp.checker import gate, prepare
 from webapp.checker.models import ModelVersion, Prediction, Promotion
 
 
@@ -37,8 +37,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one model to activate.", messages.ERROR)
             return
         version = queryset.get()
-        if version.runtime_checked is None:  # registered before runtimes were chosen: choose now
-            runtime_choice.choose(version)
+        prepare.complete(version, score=False)  # a version registered before runtimes were chosen: choose now
         try:
             gate.promote(version, request.user, Promotion.Source.ADMIN)
         except (gate.AlreadyActive, gate.PromotionRefused) as exc:

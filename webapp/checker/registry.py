@@ -2,6 +2,7 @@
 read through ml.artifacts, whose RunDirError (like any ModelLoadError) becomes an ArtifactError."""
 
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 
 from django.db import transaction
@@ -17,14 +18,15 @@ class ArtifactError(Exception):
     """The directory is not a complete, loadable artifact, or is already registered."""
 
 
-def register(directory, name=None, activate=False):
+def register(directory, name=None, activate=False, load=None):
     """A ModelVersion for the run directory, serving at the threshold its run tuned on validation.
     `activate` switches to it at once, past the quality gate and without a Promotion row: for tests
-    and fixtures; people promote through webapp.checker.gate.promote (register_model --activate)."""
+    and fixtures; people promote through webapp.checker.gate.promote (register_model --activate).
+    `load()` returns the run's model as load_model does (webapp.checker.prepare shares one load
+    among registration, runtime choice and scoring); by default it is loaded here."""
     path = Path(directory).resolve()
     try:
-        read_run_info(path, required=True)  # a plain checkpoint is refused before loading anything
-        info = _load_info(path)
+        info = (load or partial(load_model, path))().info  # a broken directory is refused now, not on first use
         metrics = read_metrics(path)
     except ModelLoadError as exc:  # RunDirError included
         raise ArtifactError(one_line(exc)) from exc
@@ -48,11 +50,14 @@ def register(directory, name=None, activate=False):
     return version
 
 
-def _load_info(path):
-    """Load the model once, so that a broken directory is refused now rather than on first use."""
+def load_model(directory):
+    """The run's model as an fp32 Classifier, read from disk. ModelLoadError (RunDirError when the
+    directory is not a finished run) with the reason in one line."""
     from ml.inference import Classifier  # imports torch
 
+    path = Path(directory).resolve()
+    read_run_info(path, required=True)  # a plain checkpoint is refused before loading anything
     try:
-        return Classifier.load(path).info
+        return Classifier.load(path)
     except ModelLoadError as exc:
         raise ModelLoadError(f"{path} cannot be loaded: {one_line(exc)}") from exc

@@ -5,8 +5,9 @@ thresholds, so the quality gate (webapp/checker/gate.py) never compares those. I
 is scored once on the gate's sample: the test split of TOXILAB_GATE_DATASET (default: the server's TOXILAB_DATASET),
 subsampled to TOXILAB_GATE_TEST_COMMENTS comments (stratified, seed 42), by the runtime that serves
 it. Its probabilities are stored (SampleScores), keyed by the sample, and figures at any threshold are
-computed from them. The worker scores a job's model when the job ends; `register_model` scores in its
-own process; a promotion that finds a version unscored queues the worker's task (webapp.queue.SCORE_MODEL).
+computed from them. A version is scored when it is prepared (webapp/checker/prepare.py: the worker at the
+end of a job, `register_model --activate`); a promotion that finds it unscored queues the worker's task
+(webapp.queue.SCORE_MODEL).
 """
 
 import logging
@@ -14,7 +15,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from webapp.checker.models import ModelVersion, SampleScores
+from webapp.checker.models import SampleScores
 from webapp.queue import SCORE_MODEL, send
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,10 @@ def scores_of(version):
     return SampleScores.objects.filter(model_version=version, sample=sample_key()).first()
 
 
-def measure(version):
-    """Score `version` on the sample (once: an existing row is returned as it is). ScoringFailed
-    when its artifact or the dataset cannot be read."""
+def measure(version, serving=None):
+    """Score `version` on the sample (once: an existing row is returned as it is). `serving()` returns
+    the Classifier that serves it (webapp/checker/prepare.py builds it from the model it loaded); by
+    default it is loaded from the artifact. ScoringFailed when its artifact or the dataset cannot be read."""
     from ml import runtimes  # imports torch
     from ml.data import load_splits
     from ml.errors import ModelLoadError
@@ -50,7 +52,7 @@ def measure(version):
         test = load_splits(
             settings.TOXILAB_GATE_DATASET, max_eval_samples=settings.TOXILAB_GATE_TEST_COMMENTS, seed=SEED
         ).test
-        classifier = runtimes.load(version.artifact_path, version.runtime)
+        classifier = serving() if serving else runtimes.load(version.artifact_path, version.runtime)
         probabilities = classifier.predict_proba(list(test["text"]))
     except (ModelLoadError, OSError, ValueError, RuntimeError) as exc:
         raise ScoringFailed(f"model {version.name!r} cannot be scored on {key}: {exc}") from exc
@@ -119,16 +121,3 @@ def queue(version):
         send(SCORE_MODEL, version.pk)
     except Exception:
         log.exception("could not queue the scoring of model version %s", version.pk)
-
-
-def measure_by_id(version_id):
-    """The worker's task body: score the version if it still exists; never raises ScoringFailed."""
-    version = ModelVersion.objects.filter(pk=version_id).first()
-    if version is None:
-        return "gone"
-    try:
-        measure(version)
-    except ScoringFailed as exc:
-        log.warning("%s", exc)
-        return "failed"
-    return "scored"

@@ -26,8 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from webapp.checker import runtime_choice, scoring
-from webapp.training import events, jobs, lifecycle
+from webapp.training import jobs, lifecycle
 from webapp.training.models import EvaluationResult, TrainingJob, TrainingMetric
 
 log = logging.getLogger(__name__)
@@ -118,25 +117,8 @@ def finish(attempt, result):
             f"succeeded in {result.metrics.get('train_seconds', 0):.0f} s of training"
             + ("" if f1 is None else f"; test F1 {f1:.4f}"),
         )
-    version = _register(job)
-    if version is not None and version.runtime_checked is None:
-        runtime_choice.choose(version)  # seconds of measuring, after the job's lock is released
-    if version is not None:
-        _score(job, version)
+    jobs.prepare_model(job)  # seconds of measuring and scoring, after the job's lock is released
     return job
-
-
-def _score(job, version):
-    """Score the new version on the gate's test sample now, so that promoting it compares at once."""
-    try:
-        scoring.measure(version)
-    except scoring.ScoringFailed as exc:
-        entry = job.log(f"{exc}; the gate scores it when it is promoted", level="warning")
-    else:
-        entry = job.log(
-            f"scored on the gate's test sample: test F1 {version.serving_f1:.4f} at threshold {version.threshold:.3f}"
-        )
-    events.publish_state(job, [entry])
 
 
 def recover_stale(restarted_worker=None):
@@ -206,16 +188,3 @@ def _store_final_evaluations(job, metrics):
         for split in ("validation", "test")
         if metrics.get(split)
     )
-
-
-def _register(job):
-    try:
-        with transaction.atomic():  # the job's lock serialises this with a promote clicked meanwhile
-            job = TrainingJob.objects.select_for_update().get(pk=job.pk)
-            version = jobs.register_model(job)
-    except jobs.JobStateError as exc:
-        entry, version = job.log(f"{exc}; it cannot be promoted until this is fixed", level="error"), None
-    else:
-        entry = job.log(f"registered as model {version.name!r}; promote it to serve the checker")
-    events.publish_state(job, [entry])
-    return version

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from webapp.checker import gate
+from webapp.checker import gate, prepare
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
 from webapp.review import dataset as reviewed_dataset
@@ -144,18 +144,49 @@ def promote(job, user, source="dashboard", force=False):
         raise JobStateError(str(exc)) from exc
 
 
-def register_model(job):
-    """The ModelVersion of a succeeded job's artifact (registering it on first use)."""
-    return job.model_version or _register(job)
+def prepare_model(job):
+    """Make a succeeded job's model ready to promote, as the worker does when the job ends: registered
+    under the job's lock (so that a promote clicked meanwhile registers it once), then, with the lock
+    released, served by its chosen runtime and scored on the gate's sample, its weights read once
+    (webapp/checker/prepare.py). What happened is written on the job's log; returns the version or None."""
+    try:
+        prepared = prepare.prepare(job.output_dir, register=lambda load: _register_locked(job, load))
+    except JobStateError as exc:
+        entry = job.log(f"{exc}; it cannot be promoted until this is fixed", level="error")
+        events.publish_state(job, [entry])
+        return None
+    version = prepared.version
+    if prepared.scores is None:
+        entry = job.log(f"{prepared.problem}; the gate scores it when it is promoted", level="warning")
+    else:
+        entry = job.log(
+            f"scored on the gate's test sample: test F1 {version.serving_f1:.4f} at threshold {version.threshold:.3f}"
+        )
+    events.publish_state(job, [entry])
+    return version
 
 
-def _register(job):
+def _register_locked(job, load):
+    with transaction.atomic():
+        version = register_model(TrainingJob.objects.select_for_update().get(pk=job.pk), load)
+    entry = job.log(f"registered as model {version.name!r}; promote it to serve the checker")
+    events.publish_state(job, [entry])
+    return version
+
+
+def register_model(job, load=None):
+    """The ModelVersion of a succeeded job's artifact (registering it on first use, with the model
+    `load()` returns when given)."""
+    return job.model_version or _register(job, load)
+
+
+def _register(job, load=None):
     """Register the artifact once, whoever asks first (the worker when the job ends, or a promote)."""
     name = f"job-{job.pk}"
     version = ModelVersion.objects.filter(name=name, artifact_path=str(Path(job.output_dir).resolve())).first()
     if version is None:
         try:
-            version = register(job.output_dir, name=name)
+            version = register(job.output_dir, name=name, load=load)
         except ArtifactError as exc:
             raise JobStateError(f"the job's model cannot be registered: {exc}") from exc
     job.model_version = version

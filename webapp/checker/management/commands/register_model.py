@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.errors import one_line
-from webapp.checker import gate, runtime_choice, scoring
+from webapp.checker import gate, scoring
 from webapp.checker.models import ModelVersion, Promotion
-from webapp.checker.registry import ArtifactError, register
+from webapp.checker.prepare import prepare
+from webapp.checker.registry import ArtifactError
 
 
 class Command(BaseCommand):
@@ -37,30 +38,28 @@ class Command(BaseCommand):
         if own is not None and runtime not in ("auto", own):
             raise CommandError(f"{directory} is served by {own} only: leave out --runtime", returncode=2)
         try:
-            version = register(directory, name=name)
+            prepared = prepare(directory, name, runtime=None if runtime == "auto" else runtime, score=activate)
         except ArtifactError as exc:
             raise CommandError(one_line(exc), returncode=2) from exc
-        if runtime == "auto":
-            runtime_choice.choose(version)
-        else:
-            version.runtime, version.runtime_note = runtime, "set by register_model --runtime"
-            version.save(update_fields=["runtime", "runtime_note"])
+        version = prepared.version
         f1 = "n/a" if version.test_f1 is None else f"{version.test_f1:.3f}"
         self.stdout.write(
             f"Registered model {version.pk} {version.name!r}: {version.method} of {version.teacher}, "
             f"test F1 {f1}; served by {version.runtime}."
         )
         if activate:
-            self._activate(version, force)
+            self._activate(prepared, force)
         else:
             self.stdout.write("Not active: use --activate, or the model's page in the dashboard.")
 
-    def _activate(self, version, force):
-        """Score the candidate (and the active model if it never was) here, show both, then promote."""
-        active = ModelVersion.current()
-        for one in filter(None, [version, active]):
+    def _activate(self, prepared, force):
+        """Show the candidate's scores (and the active model's, scored here if it never was), then promote."""
+        version, active = prepared.version, ModelVersion.current()
+        if prepared.problem:
+            self.stderr.write(f"warning: {prepared.problem}")
+        if active is not None:
             try:
-                scoring.measure(one)
+                scoring.measure(active)
             except scoring.ScoringFailed as exc:
                 self.stderr.write(f"warning: {exc}")
         verdict = gate.judge(version, active)
