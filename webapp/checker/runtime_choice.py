@@ -4,10 +4,10 @@ When a version is prepared (webapp/checker/prepare.py: the worker at the end of 
 the admin's activation of a version never measured), `choose(version, load)` has ml.runtimes.choose
 measure test F1 and speed of PyTorch fp32 and of each of ml.runtimes.candidates() (ONNX int8, and bf16
 where the CPU has it) on the same test comments of the run's own dataset; the fastest candidate within
-ml.runtimes.F1_TOLERANCE (0.5 points) of fp32 serves, else fp32. The choice, the figures and the reason are recorded on the row. It takes
-seconds (an ONNX export, then the test sample per runtime), so it runs off the request path, and never
-raises: a version it cannot measure stays on fp32. A run with a runtime of its own (the scikit-learn
-baseline) is recorded as served by that one.
+ml.runtimes.F1_TOLERANCE (0.5 points) of fp32 serves, else fp32. The choice, the figures and the
+reason are recorded on the row. It takes seconds (an ONNX export, then the test sample per runtime), so
+it runs off the request path, and never raises: a version it cannot measure stays on fp32. A run with a
+runtime of its own (the scikit-learn baseline) is recorded as served by that one.
 """
 
 import logging

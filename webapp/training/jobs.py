@@ -17,7 +17,7 @@ from webapp.checker import gate, prepare
 from webapp.checker.models import ModelVersion
 from webapp.checker.registry import ArtifactError, register
 from webapp.review import dataset as reviewed_dataset
-from webapp.training import lifecycle
+from webapp.training import events, lifecycle
 from webapp.training.models import TrainingJob
 
 # The permission each action needs (webapp/accounts/permissions.py groups them), for its button and endpoint.
