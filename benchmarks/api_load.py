@@ -191,10 +191,10 @@ def read_comments(path, count):
 def load_classifier(model_dir):
     import torch
 
-    from ml.inference import Classifier
+    import ml
 
     torch.set_num_threads(THREADS)
-    classifier = Classifier.load(model_dir)
+    classifier = ml.load(model_dir)
     classifier.predict(["warm-up"])
     return classifier
 

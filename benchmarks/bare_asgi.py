@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from ml.inference import Classifier
+import ml
 
 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-classifier = Classifier.load(os.environ["BARE_ASGI_MODEL"])
+classifier = ml.load(os.environ["BARE_ASGI_MODEL"])
 executor = ThreadPoolExecutor(1)
 
 

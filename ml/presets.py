@@ -1,6 +1,6 @@
-"""Named recipes of runs: the options of a teacher and the student distilled from it, chosen from
-measurements (docs/RESULTS.md), so that the CLI (`python -m ml preset NAME`), the web app's starter and
-the benchmarks train the same thing.
+"""Named recipes of runs: the options of a teacher and the student distilled from it (and, for the
+full data, the baseline they must beat), chosen from measurements (docs/RESULTS.md), so that the CLI
+(`python -m ml preset NAME`), the web app's starter and the benchmarks train the same thing.
 
 A preset is stages in order; a stage that distils names the stage whose run teaches it.
 """
@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ml.config import TrainConfig
+from ml.config import NO_TEACHER, TrainConfig
 from ml.errors import ConfigError
+from ml.methods import get as get_method
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,11 @@ PRESETS = {
     for preset in (
         Preset(
             "full-data",
-            "the teacher fine-tuned on the whole training split, then an odd-layer student distilled from it on the "
-            "whole split; both scored on the whole validation and test splits",
+            "the TF-IDF baseline, then the teacher fine-tuned, on the whole training split; then an odd-layer "
+            "student distilled from that teacher on the whole split; each scored on the whole validation and test "
+            "splits",
             (
+                Stage("baseline", {"method": "baseline"}),
                 Stage("teacher", {"method": "teacher", "epochs": 1, "lr": 1e-4}),
                 Stage("student", {"method": "odd", "epochs": 1, "lr": 1e-4}, teacher_from="teacher"),
             ),
@@ -77,7 +80,7 @@ def stage_config(
     """The TrainConfig of one stage: its options on `dataset`; a distilling stage learns from its teacher
     stage's run under `output` (or, without an output, from `teacher`, for validation before that run exists);
     the first stage starts from `teacher`."""
-    taught_by = teacher
+    taught_by = teacher if get_method(stage.options["method"]).uses_teacher else NO_TEACHER
     if stage.teacher_from is not None and output is not None:
         taught_by = str(output / preset.stage(stage.teacher_from).name)
     run = None if output is None else str(output / stage.name)

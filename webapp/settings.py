@@ -15,6 +15,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from ml.config import DEFAULT_DATASET, DEFAULT_TEACHER
+from ml.presets import PRESETS
 from webapp import queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,13 @@ def _env_number(name, default, parse, kind, minimum, maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise ImproperlyConfigured(f"{name} must be {bounds}; got {number}")
     return number
+
+
+def env_choice(name, default, choices):
+    value = os.environ.get(name, default).strip()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
 
 
 def env_list(name, default):
@@ -346,12 +354,14 @@ TOXILAB_DATASET = os.environ.get("TOXILAB_DATASET") or next(
     DEFAULT_DATASET,
 )
 # The starter (webapp/training/starter.py): on a database with no model, the first start trains a
-# baseline on TOXILAB_STARTER_BASELINE_SAMPLES rows and serves it, then a teacher and an odd-layer
-# student on smaller samples; the student replaces the baseline only if it is better. Once per
-# database; TOXILAB_STARTER=0 turns it off.
+# baseline on TOXILAB_STARTER_BASELINE_SAMPLES rows and serves it, then the runs of the ml preset
+# TOXILAB_STARTER_PRESET (ml/presets.py): "full-data", the full-split baseline, the teacher and an odd
+# student on the whole training split (under an hour on 2 cores); "quick", a teacher and a student on
+# 2,000 comments (minutes, for small machines); "none", the first baseline alone. Each replaces the
+# serving model only if it is better on the gate's comments. Once per database; TOXILAB_STARTER=0: off.
 TOXILAB_STARTER = env_bool("TOXILAB_STARTER", True)
 TOXILAB_STARTER_BASELINE_SAMPLES = env_int("TOXILAB_STARTER_BASELINE_SAMPLES", 20000, minimum=10)
-TOXILAB_STARTER_STUDENT_SAMPLES = env_int("TOXILAB_STARTER_STUDENT_SAMPLES", 2000, minimum=0)
+TOXILAB_STARTER_PRESET = env_choice("TOXILAB_STARTER_PRESET", "full-data", (*PRESETS, "none"))
 # The quality gate on promotion (webapp/checker/gate.py), on the same TOXILAB_GATE_TEST_COMMENTS test
 # comments of TOXILAB_GATE_DATASET (default: TOXILAB_DATASET) for every version; README "Promoting a model"
 # says why: MIN_F1 0.5 is above the 0.39 of a model calling every wiki_toxic comment toxic (24% are);

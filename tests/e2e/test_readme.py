@@ -88,7 +88,7 @@ def test_the_readme_runs_verbatim_on_a_fresh_install(scratch, tmp_path):
     port = free_port()
     # The first model, as on a newcomer's fresh `make run`: the baseline only, since the starter's
     # teacher and student would take the worker's two cores for minutes of the README's own jobs.
-    env = fresh_run_env(tmp_path, port, PYTHONUNBUFFERED="1", TOXILAB_STARTER="1", TOXILAB_STARTER_STUDENT_SAMPLES="0")
+    env = fresh_run_env(tmp_path, port, PYTHONUNBUFFERED="1", TOXILAB_STARTER="1", TOXILAB_STARTER_PRESET="none")
     blocks = readme_blocks((ROOT / "README.md").read_text())
     assert len(blocks) >= 4
     log = tmp_path / "launcher.log"

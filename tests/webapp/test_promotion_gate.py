@@ -63,6 +63,21 @@ def test_a_drop_of_more_than_max_drop_points_is_refused_and_a_smaller_one_passes
     ]
 
 
+def test_an_improvement_nobody_asked_for_must_beat_the_active_model_not_merely_come_close(serving, scored):
+    """The starter's later runs promote with must_improve: within the allowed drop is not enough."""
+    close, better = version("close"), version("better")
+    scored(close, f1=0.79)
+    scored(better, f1=0.85)
+
+    refused = gate.judge(close, serving, must_improve=True)
+    assert gate.judge(close, serving).passed and not refused.passed
+    assert refused.refusals == [
+        f"its test F1 {refused.candidate['f1']:.4f} is not above the active model's {refused.active['f1']:.4f}"
+    ]
+    assert gate.judge(better, serving, must_improve=True).passed
+    assert not gate.judge(serving, serving, must_improve=True).passed, "equal is not better"
+
+
 def test_an_unscored_active_model_means_the_candidate_cannot_be_judged_yet(db, scored):
     active = version("unscored")
     active.activate()

@@ -5,6 +5,7 @@ chain, with the student judged by the gate, forced in by an owner and rolled bac
 from services import wait_until
 
 from tests.support.accounts import staff_user
+from tests.support.jobs import log_of
 from webapp.checker.models import ModelVersion, Promotion
 from webapp.training import starter
 from webapp.training.models import TrainingJob
@@ -14,7 +15,7 @@ def test_the_starters_baseline_trains_serves_and_the_checker_answers(celery_work
     settings.TOXILAB_STARTER = True
     settings.TOXILAB_DATASET = str(data_dir)
     settings.TOXILAB_STARTER_BASELINE_SAMPLES = 5000  # seconds of TF-IDF + logistic regression
-    settings.TOXILAB_STARTER_STUDENT_SAMPLES = 0  # no teacher or student here: minutes of fine-tuning
+    settings.TOXILAB_STARTER_PRESET = "none"  # no teacher or student here: minutes of fine-tuning
     settings.TOXILAB_RATE_LIMIT = None
     assert client.post("/api/v1/check", {"text": "hello"}, content_type="application/json").status_code == 503
 
@@ -34,19 +35,23 @@ def test_the_starters_baseline_trains_serves_and_the_checker_answers(celery_work
 def test_the_whole_chain_baseline_serves_the_student_is_gated_forced_in_and_rolled_back(
     celery_worker, settings, data_dir, tiny_bert_dir, client
 ):
-    """The starter's three jobs through the worker (a tiny random teacher, so seconds not minutes): the
-    baseline serves, the gate keeps the far worse student out, an owner forces it in, then rolls back."""
+    """The starter's first baseline and its quick preset through the worker (a tiny random teacher, so
+    seconds not minutes): the baseline serves, the starter keeps the far worse teacher and student out
+    (each must beat what serves), an owner forces the student in, then rolls back."""
     settings.TOXILAB_STARTER = True
     settings.TOXILAB_DATASET = str(data_dir)
     settings.TOXILAB_TEACHER = str(tiny_bert_dir)
     settings.TOXILAB_STARTER_BASELINE_SAMPLES = 2000
-    settings.TOXILAB_STARTER_STUDENT_SAMPLES = 64
+    settings.TOXILAB_STARTER_PRESET = "quick"
     settings.TOXILAB_RATE_LIMIT = None
-    row = starter.start()
+    starter.start()
     baseline = wait_until(ModelVersion.current, timeout=300, what="the starter's baseline to serve")
-    student = wait_until(lambda: _gated(row.student_job_id), timeout=600, what="the gate's word on the student")
+    student_id = TrainingJob.objects.get(starter_stage="student").pk
+    student = wait_until(lambda: _gated(student_id), timeout=600, what="the gate's word on the student")
 
-    assert TrainingJob.objects.get(pk=row.teacher_job_id).status == TrainingJob.Status.SUCCEEDED
+    teacher = TrainingJob.objects.get(starter_stage="teacher")
+    assert teacher.status == TrainingJob.Status.SUCCEEDED
+    assert any(line.startswith("not promoted by the starter") for line in log_of(teacher))
     assert student.status == TrainingJob.Status.SUCCEEDED and student.model_version is not None
     assert ModelVersion.current() == baseline  # refused: a random 2-layer student is no match for the baseline
     client.force_login(staff_user("olga"))

@@ -6,7 +6,9 @@ sample (webapp/checker/scoring.py) and at each version's own serving threshold:
 - its test F1 is under settings.TOXILAB_PROMOTE_MIN_F1;
 - it predicts a single class for every comment of the sample;
 - its F1 is more than settings.TOXILAB_PROMOTE_MAX_DROP points (1 point = 0.01 F1) under the active
-  model's. A rollback (to a version that has served before) skips this rule: it undoes a promotion.
+  model's. A rollback (to a version that has served before) skips this rule: it undoes a promotion;
+- with `must_improve` (the starter's improvements, which nobody asked for), its F1 is not above the
+  active model's: what serves never gets worse by itself.
 A version not scored on the sample yet cannot be judged: it is refused as "not measured" and queued
 for the worker to score. `force=True` promotes anyway and stores the refusal's reason with the promotion.
 """
@@ -58,7 +60,7 @@ class Verdict:
         return {"sample": self.sample, "candidate": self.candidate, "active": self.active, "refusals": self.refusals}
 
 
-def judge(candidate, active=None, rollback=False):
+def judge(candidate, active=None, rollback=False, must_improve=False):
     """The gate's verdict on making `candidate` serve instead of `active` (None: no model serves)."""
     verdict = Verdict(scoring.sample_key(), scoring.figures(candidate), active and scoring.figures(active))
     min_f1, max_drop = settings.TOXILAB_PROMOTE_MIN_F1, settings.TOXILAB_PROMOTE_MAX_DROP
@@ -83,15 +85,17 @@ def judge(candidate, active=None, rollback=False):
             f"its test F1 {mine['f1']:.4f} is {(theirs['f1'] - mine['f1']) * 100:.1f} points under the active "
             f"model's {theirs['f1']:.4f} (at most {max_drop:g} allowed)"
         )
+    elif must_improve and mine["f1"] <= theirs["f1"]:
+        verdict.refusals.append(f"its test F1 {mine['f1']:.4f} is not above the active model's {theirs['f1']:.4f}")
     return verdict
 
 
-def promote(version, user, source, force=False):
+def promote(version, user, source, force=False, must_improve=False):
     """Make `version` the active model if the gate passes it (or `force`); returns the Promotion.
     AlreadyActive if it serves already; PromotionRefused with the verdict otherwise. A version the
     gate could not judge for want of scores is queued for the worker to score, refused or forced."""
     try:
-        promotion, verdict = _promote(version, user, source, force)
+        promotion, verdict = _promote(version, user, source, force, must_improve)
     except PromotionRefused as exc:
         promotion, verdict = None, exc.verdict
     for unmeasured in verdict.unmeasured:
@@ -102,14 +106,14 @@ def promote(version, user, source, force=False):
 
 
 @transaction.atomic
-def _promote(version, user, source, force):
+def _promote(version, user, source, force, must_improve):
     locked = list(ModelVersion.objects.select_for_update().filter(Q(pk=version.pk) | Q(active=True)))
     version = next(v for v in locked if v.pk == version.pk)
     if version.active:
         raise AlreadyActive(f"model {version.name!r} is already the active model")
     active = next((v for v in locked if v.active), None)
     rollback = version.promotions.exists()
-    verdict = judge(version, active, rollback=rollback)
+    verdict = judge(version, active, rollback=rollback, must_improve=must_improve)
     if not verdict.passed and not force:
         raise PromotionRefused(verdict)
     version.activate()

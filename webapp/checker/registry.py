@@ -11,7 +11,8 @@ from django.utils.dateparse import parse_datetime
 
 from ml.artifacts import read_metrics, read_run_info
 from ml.errors import ModelLoadError, one_line
-from webapp.checker.models import DEFAULT_THRESHOLD, ModelVersion
+from ml.names import DEFAULT_THRESHOLD
+from webapp.checker.models import ModelVersion
 
 
 class ArtifactError(Exception):
@@ -53,11 +54,11 @@ def register(directory, name=None, activate=False, load=None):
 def load_model(directory):
     """The run's model as an fp32 Classifier, read from disk. ModelLoadError (RunDirError when the
     directory is not a finished run) with the reason in one line."""
-    from ml.inference import Classifier  # imports torch
+    import ml  # ml.load imports torch when it runs
 
     path = Path(directory).resolve()
     read_run_info(path, required=True)  # a plain checkpoint is refused before loading anything
     try:
-        return Classifier.load(path)
+        return ml.load(path)
     except ModelLoadError as exc:
         raise ModelLoadError(f"{path} cannot be loaded: {one_line(exc)}") from exc

@@ -134,12 +134,14 @@ def promotable_model(job):
     return job.model_version or _register(job)
 
 
-def promote(job, user, source="dashboard", force=False):
+def promote(job, user, source="dashboard", force=False, must_improve=False):
     """Make the job's model the checker's active model through the quality gate (webapp/checker/gate.py):
     gate.PromotionRefused unless it passes or `force`. Recorded with who, when and the figures."""
     version = promotable_model(job)
     try:
-        return gate.promote(version, user, source, force=force)  # logged on the job by training.signals
+        return gate.promote(
+            version, user, source, force=force, must_improve=must_improve
+        )  # logged on the job by training.signals
     except gate.AlreadyActive as exc:
         raise JobStateError(str(exc)) from exc
 

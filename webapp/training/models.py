@@ -35,6 +35,9 @@ class TrainingJob(models.Model):
     config = models.JSONField()
     name = models.CharField(max_length=100, blank=True, help_text="what staff call the run, shown beside its id")
     note = models.TextField(max_length=2000, blank=True, help_text="staff's note on the run")
+    starter_stage = models.CharField(
+        max_length=20, blank=True, help_text="the starter's stage this job is (first, or a stage of its preset)"
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     cancel_requested = models.BooleanField(default=False)
@@ -246,8 +249,7 @@ class Starter(models.Model):
     created = models.DateTimeField(default=timezone.now)
     blocked = models.TextField(blank=True)
     baseline_job = models.ForeignKey(TrainingJob, null=True, on_delete=models.SET_NULL, related_name="+")
-    teacher_job = models.ForeignKey(TrainingJob, null=True, on_delete=models.SET_NULL, related_name="+")
-    student_job = models.ForeignKey(TrainingJob, null=True, on_delete=models.SET_NULL, related_name="+")
+    # the first model's job; the starter's later jobs carry their stage in TrainingJob.starter_stage
 
     def __str__(self):
         return f"starter of {self.created:%Y-%m-%d %H:%M}"

@@ -1,11 +1,16 @@
-"""The starter: a database with no model gets one from its first start, with no manual step.
+"""The starter: a database with no model gets one from its first start, with no manual step, and then
+better ones.
 
 `start()` (called by `make run`'s launcher after migrating, and by `manage.py start_first_model` where
-another process manager starts the web server, as docker-compose does) queues, once per database, a baseline job
-on TOXILAB_DATASET, then a teacher job and an odd-layer student waiting for that teacher (the job
-dependency rule of webapp.training.jobs). The one worker takes them in that order. When a job ends the
-worker calls `job_ended`: the baseline then serves the checker, and the student replaces it only if
-`promote_if_better` (the quality gate, webapp/checker/gate.py) lets it. TOXILAB_STARTER=0 turns it off.
+another process manager starts the web server, as docker-compose does) queues, once per database, a
+baseline job on TOXILAB_STARTER_BASELINE_SAMPLES comments of TOXILAB_DATASET (the first model, minutes
+to its first verdict), then the runs of the ml preset TOXILAB_STARTER_PRESET (ml/presets.py; by default
+"full-data": the full-split baseline, a teacher and the odd student distilled from it, waiting for the
+teacher by the job dependency rule of webapp.training.jobs). The one worker takes them in that order.
+Each job carries its stage (TrainingJob.starter_stage). When one ends the worker calls `job_ended`: the
+first serves the checker if the quality gate (webapp/checker/gate.py) passes it, and each later one
+replaces what serves only if it is better on the gate's comments (`must_improve`), so what serves never
+gets worse by itself. TOXILAB_STARTER=0 turns it off; staff stop its remaining jobs like any job.
 """
 
 import logging
@@ -15,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.utils.functional import SimpleLazyObject
 
+from ml import presets
 from webapp.checker import gate
 from webapp.checker.models import ModelVersion, Promotion
 from webapp.training import jobs, launches, lifecycle
@@ -24,7 +30,10 @@ from webapp.training.options import OptionError
 log = logging.getLogger(__name__)
 Status = TrainingJob.Status
 SOURCE = Promotion.Source.STARTER
-EVAL_SAMPLES = 2000  # validation and test comments of each starter job (the whole splits, 25,000 each, take minutes)
+FIRST_EVAL_SAMPLES = 2000  # validation and test comments of the first model: its verdicts come sooner
+FIRST = "first"  # the starter_stage of the first model's job; the others are named by the preset's stages
+NO_PRESET = "none"
+DESCRIBED = {FIRST: "a first model for a new database"}
 
 
 def enabled():
@@ -43,10 +52,11 @@ def start():
     except IntegrityError:  # another process created it first
         return None
     try:
-        starter.baseline_job = _launch(stage_options("baseline"))
-        if settings.TOXILAB_STARTER_STUDENT_SAMPLES:
-            starter.teacher_job = _launch(stage_options("teacher"))
-            starter.student_job = _launch(stage_options("odd", teacher_job=starter.teacher_job.pk))
+        starter.baseline_job = _launch(FIRST, first_request())
+        launched = {}
+        for stage in preset_stages():
+            teacher_job = launched[stage.teacher_from].pk if stage.teacher_from else None
+            launched[stage.name] = _launch(stage.name, stage_request(stage, teacher_job))
     except OptionError as exc:
         log.warning("the starter cannot queue all its jobs: %s", exc)
         if starter.baseline_job is None:
@@ -61,6 +71,12 @@ def start():
     return starter
 
 
+def preset_stages():
+    """The stages of TOXILAB_STARTER_PRESET (ml/presets.py), in order; none for "none"."""
+    name = settings.TOXILAB_STARTER_PRESET
+    return () if name == NO_PRESET else presets.get(name).stages
+
+
 def announce(row):
     """What a start says of the starter's row (None: it did nothing), in one line for the console."""
     if row is None:
@@ -70,46 +86,58 @@ def announce(row):
     return f"No model yet: the starter queued job {row.baseline_job_id}, a first model the checker serves."
 
 
-def stage_options(method, teacher_job=None):
-    """The launch request of a starter job (launches.build checks it like the form's)."""
-    options = {"method": method, "dataset": settings.TOXILAB_DATASET, "teacher": settings.TOXILAB_TEACHER}
-    options.update(teacher_job=teacher_job, max_eval_samples=EVAL_SAMPLES)
-    if method == "baseline":
-        options["max_train_samples"] = settings.TOXILAB_STARTER_BASELINE_SAMPLES
-    else:
-        options.update(max_train_samples=settings.TOXILAB_STARTER_STUDENT_SAMPLES, epochs=2)
-    return options
+def first_request():
+    """The launch request of the first model (launches.build checks it like the form's): a baseline on
+    TOXILAB_STARTER_BASELINE_SAMPLES comments of TOXILAB_DATASET."""
+    samples = settings.TOXILAB_STARTER_BASELINE_SAMPLES
+    return {
+        **_on_the_data(),
+        "method": "baseline",
+        "max_train_samples": samples,
+        "max_eval_samples": FIRST_EVAL_SAMPLES,
+    }
 
 
-def _launch(request):
+def stage_request(stage, teacher_job=None):
+    """The launch request of a preset stage on TOXILAB_DATASET, learning from `teacher_job` (an id) if it distils."""
+    return {**_on_the_data(), **stage.options, "teacher_job": teacher_job}
+
+
+def _on_the_data():
+    return {"dataset": settings.TOXILAB_DATASET, "teacher": settings.TOXILAB_TEACHER}
+
+
+def _launch(stage, request):
     job = launches.build(request).submit(None)
-    job.log("launched by the starter (a first model for a new database)")
+    job.starter_stage = stage
+    job.save(update_fields=["starter_stage"])
+    job.log(f"launched by the starter ({DESCRIBED.get(stage, f'the {stage} run of its preset')})")
     return job
 
 
 def job_ended(job_id):
-    """After one of the starter's jobs succeeded: the baseline serves, the student is judged by the gate."""
-    starter = Starter.objects.first()
-    if starter is None or job_id not in (starter.baseline_job_id, starter.student_job_id):
+    """After one of the starter's jobs succeeded: the first serves if the gate passes it; a later one
+    replaces what serves only if it is better on the gate's comments."""
+    job = TrainingJob.objects.filter(pk=job_id).exclude(starter_stage="").first()
+    if job is None or job.status != Status.SUCCEEDED:
         return
-    job = TrainingJob.objects.get(pk=job_id)
-    if job.status != Status.SUCCEEDED:
-        return
-    if job_id == starter.baseline_job_id and ModelVersion.current() is not None:
+    first = job.starter_stage == FIRST
+    if first and ModelVersion.current() is not None:
         job.log("not promoted by the starter: staff made another model serve meanwhile")
         return
-    if not promote_if_better(job) and job_id == starter.baseline_job_id:
-        Starter.objects.filter(pk=starter.pk).update(
+    if not promote_if_better(job, must_improve=not first) and first:
+        Starter.objects.update(
             blocked="The first model did not pass the quality check, so it does not serve. Staff can see why on "
             "its job page, and promote it anyway or train another from the dashboard."
         )
 
 
-def promote_if_better(job):
-    """Make the job's model serve if the quality gate passes it (against the active model, if any);
-    returns whether it was promoted. A refusal is written on the job's log."""
+def promote_if_better(job, must_improve=False):
+    """Make the job's model serve if the quality gate passes it (against the active model, if any; with
+    `must_improve`, only if it is better than that one); returns whether it was promoted. A refusal is
+    written on the job's log."""
     try:
-        jobs.promote(job, None, source=SOURCE)
+        jobs.promote(job, None, source=SOURCE, must_improve=must_improve)
     except gate.PromotionRefused as exc:
         job.log(f"not promoted by the starter: {exc.verdict.reason}")
         return False
@@ -158,6 +186,38 @@ def _job_message(job):
     return job.status, f"Training the first model {ended}. Staff can see why on its job page and retry it."
 
 
+def improvement():
+    """While a model serves and the starter still has a job that may replace it (waiting, queued or
+    running), what the checker page and the dashboard say of it: {"job", "progress", "eta_s", "later"
+    (jobs after it), "message" in plain words for end users, "staff" with the detail}; else None."""
+    pending = list(
+        TrainingJob.objects.filter(status__in=TrainingJob.ACTIVE).exclude(starter_stage__in=("", FIRST)).order_by("pk")
+    )
+    if not pending or ModelVersion.current() is None:
+        return None
+    job, running = pending[0], pending[0].status == Status.RUNNING
+    eta_s = job.eta_s if running else None
+    done = f"{round(job.progress * 100)} %" + (f", about {_minutes(eta_s)} left" if eta_s else "")
+    if running:
+        message = f"A more accurate model is training ({done}); it takes over only if it checks better."
+    else:
+        message = "A more accurate model is waiting to train; it takes over only if it checks better."
+    then = f"; {len(pending) - 1} more after it" if len(pending) > 1 else ""
+    staff = (
+        f"The starter's {job.starter_stage} run (job {job.pk}, {job.get_method_display()}) is {job.status}"
+        f"{f' ({done})' if running else ''}{then}. It serves only if its test F1 on the gate's comments is "
+        "above the serving model's; cancel it like any job to stop it."
+    )
+    return {
+        "job": job,
+        "progress": job.progress,
+        "eta_s": eta_s,
+        "later": len(pending) - 1,
+        "message": message,
+        "staff": staff,
+    }
+
+
 def _minutes(seconds):
     return "1 min" if seconds < 90 else f"{round(seconds / 60)} min"
 
@@ -170,5 +230,6 @@ def status_view(request):
 
 
 def context(request):
-    """Template context processor: `first_model`, status() computed only if a template reads it."""
-    return {"first_model": SimpleLazyObject(status)}
+    """Template context processor: `first_model` (status()) and `improving` (improvement()), each
+    computed only if a template reads it."""
+    return {"first_model": SimpleLazyObject(status), "improving": SimpleLazyObject(improvement)}

@@ -47,44 +47,46 @@ def through_a_study(client, request, methods):
 
 
 @pytest.fixture
-def starter_row(db, settings, data_dir, tiny_bert_dir):
-    """The starter's baseline, teacher and student jobs, on the test's data and tiny teacher."""
+def starter_jobs(db, settings, data_dir, tiny_bert_dir):
+    """The starter's jobs by stage (its quick preset's teacher and student), on the test's data and tiny teacher."""
     settings.TOXILAB_STARTER = True
     settings.TOXILAB_DATASET, settings.TOXILAB_TEACHER = str(data_dir), str(tiny_bert_dir)
-    settings.TOXILAB_STARTER_STUDENT_SAMPLES = 64
-    return starter.start()
+    settings.TOXILAB_STARTER_PRESET = "quick"
+    starter.start()
+    return {job.starter_stage: job for job in TrainingJob.objects.exclude(starter_stage="")}
 
 
-def the_starters_request(method, teacher_job=None):
-    """What the starter asks for (starter.stage_options), less its settings' defaults."""
-    request = {k: v for k, v in starter.stage_options(method).items() if k not in ("teacher", "teacher_job")}
+def the_starters_request(stage, teacher_job=None):
+    """What the starter asks for a stage of its preset (starter.stage_request), less its settings' defaults."""
+    stage = next(s for s in starter.preset_stages() if s.name == stage)
+    request = {k: v for k, v in starter.stage_request(stage).items() if k not in ("teacher", "teacher_job")}
     return {**request, "teacher_job": teacher_job} if teacher_job else request
 
 
 def test_the_same_request_through_the_form_the_api_the_starter_and_a_study_stores_the_same_job(
-    staff_client, starter_row, tiny_bert_dir
+    staff_client, starter_jobs, tiny_bert_dir
 ):
     request = {**the_starters_request("teacher"), "teacher": str(tiny_bert_dir)}
 
     jobs = [
-        starter_row.teacher_job,
+        starter_jobs["teacher"],
         through_the_form(staff_client, request),
         through_the_api(staff_client, request),
         through_a_study(staff_client, request, ["teacher"])["teacher"],
     ]
 
     first = stored(jobs[0])
-    assert first["config"]["max_eval_samples"] == starter.EVAL_SAMPLES and first["config"]["epochs"] == 2
+    assert first["config"]["max_eval_samples"] == 2000 and first["config"]["epochs"] == 2
     assert [stored(job) for job in jobs] == [first] * 4
     assert {job.status for job in jobs} == {"queued"}
 
 
-def test_a_student_of_an_unfinished_teacher_job_waits_for_it_whichever_way_it_is_launched(staff_client, starter_row):
-    teacher = starter_row.teacher_job  # queued: the worker has not started it
-    request = the_starters_request("odd", teacher_job=teacher.pk)
+def test_a_student_of_an_unfinished_teacher_job_waits_for_it_whichever_way_it_is_launched(staff_client, starter_jobs):
+    teacher = starter_jobs["teacher"]  # queued: the worker has not started it
+    request = the_starters_request("student", teacher_job=teacher.pk)
 
     students = [
-        starter_row.student_job,
+        starter_jobs["student"],
         through_the_form(staff_client, request),
         through_the_api(staff_client, request),
     ]

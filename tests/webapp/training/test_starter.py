@@ -1,6 +1,7 @@
-"""The starter: on a database with no model, the first start queues a baseline, a teacher and an
-odd-layer student waiting for it, once per database, unless TOXILAB_STARTER=0; meanwhile the checker
-page says what is happening in plain words, with its form disabled."""
+"""The starter: on a database with no model, the first start queues a first baseline, then the runs of
+its preset (the full-split baseline, a teacher and an odd-layer student waiting for it), once per
+database, unless TOXILAB_STARTER=0; meanwhile the checker page says what is happening in plain words,
+with its form disabled, and once a model serves, that a better one is training."""
 
 import io
 
@@ -21,23 +22,48 @@ def starter_on(db, settings, data_dir):
     return settings
 
 
-def test_the_first_start_queues_a_baseline_then_a_teacher_and_a_student_waiting_for_it(starter_on):
+def stages():
+    return {job.starter_stage: job for job in TrainingJob.objects.exclude(starter_stage="")}
+
+
+def test_the_first_start_queues_a_first_baseline_then_the_full_data_preset(starter_on):
     row = starter.start()
 
-    baseline, teacher, student = row.baseline_job, row.teacher_job, row.student_job
-    assert (baseline.method, baseline.status) == ("baseline", Status.QUEUED)
-    assert baseline.config["max_train_samples"] == starter_on.TOXILAB_STARTER_BASELINE_SAMPLES
-    assert (teacher.method, teacher.status) == ("teacher", Status.QUEUED)
+    jobs = stages()
+    first, baseline, teacher, student = (jobs[name] for name in ("first", "baseline", "teacher", "student"))
+    assert row.baseline_job == first and (first.method, first.status) == ("baseline", Status.QUEUED)
+    assert first.config["max_train_samples"] == starter_on.TOXILAB_STARTER_BASELINE_SAMPLES
+    assert (baseline.method, baseline.config["max_train_samples"], baseline.config["max_eval_samples"]) == (
+        "baseline",
+        None,
+        None,
+    ), "the full-split baseline, scored on the whole splits"
+    assert (teacher.method, teacher.status, teacher.config["max_train_samples"]) == ("teacher", Status.QUEUED, None)
     assert (student.method, student.status, student.teacher_job) == ("odd", Status.WAITING, teacher)
-    assert baseline.pk < teacher.pk < student.pk  # the one worker takes the baseline first
+    assert first.pk < baseline.pk < teacher.pk < student.pk  # the one worker takes the first model first
     assert not row.blocked
+
+
+@pytest.mark.parametrize(
+    ("preset", "samples"),
+    [("quick", {"teacher": 2000, "student": 2000}), ("none", {})],
+    ids=["quick: the short pipeline", "none: the first model alone"],
+)
+def test_a_smaller_preset_keeps_the_short_pipeline_or_the_first_model_alone(starter_on, preset, samples):
+    starter_on.TOXILAB_STARTER_PRESET = preset
+    starter.start()
+
+    assert {name: job.config["max_train_samples"] for name, job in stages().items()} == {
+        "first": starter_on.TOXILAB_STARTER_BASELINE_SAMPLES,
+        **samples,
+    }
 
 
 def test_it_runs_once_per_database(starter_on):
     assert starter.start() is not None
     assert starter.start() is None
 
-    assert Starter.objects.count() == 1 and TrainingJob.objects.count() == 3
+    assert Starter.objects.count() == 1 and TrainingJob.objects.count() == 4
 
 
 def test_it_does_nothing_with_TOXILAB_STARTER_0(starter_on):
@@ -104,4 +130,25 @@ def test_manage_py_start_first_model_queues_it_once_for_servers_not_started_by_m
     first, again = out.getvalue().splitlines()
     row = Starter.objects.get()
     assert first == f"No model yet: the starter queued job {row.baseline_job_id}, a first model the checker serves."
-    assert again.startswith("Nothing to start") and TrainingJob.objects.count() == 3
+    assert again.startswith("Nothing to start") and TrainingJob.objects.count() == 4
+
+
+def test_once_a_model_serves_the_checker_and_dashboard_say_a_better_one_is_training(
+    starter_on, client, staff_client, tiny_artifact_dir
+):
+    starter.start()
+    register(tiny_artifact_dir, name="tiny").activate()
+    teacher = stages()["teacher"]
+    TrainingJob.objects.filter(starter_stage="baseline").update(status=Status.SUCCEEDED)
+    TrainingJob.objects.filter(pk=teacher.pk).update(status=Status.RUNNING, step=45, total_steps=100, eta_s=720)
+
+    page = client.get("/").content.decode()
+    dashboard = staff_client.get("/dashboard/").content.decode()
+
+    assert "A more accurate model is training (45 %, about 12 min left)" in page and 'id="improving"' in page
+    assert f"The starter&#x27;s teacher run (job {teacher.pk}, fine-tuned teacher) is running (45 %, about 12 min" in (
+        dashboard
+    )
+    assert "1 more after it" in dashboard and f'href="/dashboard/jobs/{teacher.pk}/"' in dashboard
+    TrainingJob.objects.filter(starter_stage__in=("teacher", "student")).update(status=Status.CANCELLED)
+    assert 'id="improving"' not in client.get("/").content.decode(), "nothing left to improve: no notice"
