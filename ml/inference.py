@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 # real tokens: at one thread, padding a random mix of comments to the longest costs more than
 # batching saves (fp32: 76 comments/s in batches of 32 by arrival, 152 split this way; docs/BENCHMARKS.md).
 PADDING_BUDGET = 0.25
-# Classifier.batch_limit of dynamic int8 (torch.ao or ONNX Runtime): one text per forward pass (see Classifier).
-INT8_BATCH_LIMIT = 1
+# Classifier.batch_limit of dynamic int8 (torch.ao or ONNX Runtime) and of bf16: one text per forward pass
+# (see Classifier).
+ALONE_BATCH_LIMIT = 1
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,11 @@ class Classifier:
     """A loaded model with its tokenizer. Use `Classifier.load(dir)`; `predict` is thread-compatible
     for reading (no state changes after load).
 
-    `batch_limit` is the most texts one forward pass may hold; 1 for dynamic int8 (torch.ao or ONNX
-    Runtime), which scales the activations of the whole batch, padding included, by one factor, so
-    that a text's probability would depend on the texts beside it (by up to 0.15 on the odd student).
+    `batch_limit` is the most texts one forward pass may hold; 1 where a text's probability would
+    depend on the texts beside it: dynamic int8 (torch.ao or ONNX Runtime) scales the activations of the
+    whole batch, padding included, by one factor (up to 0.15 on the odd student), and bf16's rounding
+    follows the matrix kernels that the batch's shape selects (up to 0.0007 on the full-data student,
+    where fp32's is 0.0000002; docs/BENCHMARKS.md).
     """
 
     def __init__(
@@ -92,7 +95,7 @@ class Classifier:
         info = _describe(path, run, metrics, model, adapter=adapter, quantized=quantize)
         if quantize:
             model = quantize_int8(model)
-        limit = INT8_BATCH_LIMIT if quantize else None
+        limit = ALONE_BATCH_LIMIT if quantize or precision == "bf16" else None
         max_length = run.get("max_length", 128)
         return cls(model, tokenizer, info, max_length, threshold, batch_limit=limit, precision=precision)
 

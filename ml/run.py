@@ -35,6 +35,7 @@ def train(
 ) -> TrainResult:
     """Train one run as `config` says and write its directory. Raises MLError subclasses on bad input."""
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
     from accelerate.utils import set_seed
 
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
@@ -45,6 +46,10 @@ def train(
     output = run_output(cfg)
     set_seed(cfg.seed)
     precision = resolve_precision(cfg.precision, "cpu" if cfg.cpu or not torch.cuda.is_available() else "cuda")
+    # Accelerate keeps one state per process and refuses an Accelerator whose precision or device differs
+    # from the first one's; a worker process runs job after job, each with its own. Reset it (accelerate's
+    # own tests do the same; the pin in pyproject.toml and tests/ml/test_precision.py guard the private name).
+    AcceleratorState._reset_state(reset_partial_state=True)
     accelerator = Accelerator(cpu=cfg.cpu, mixed_precision=ACCELERATE[precision])
     splits = load_run_splits(cfg)
     _log_data(splits.summary())

@@ -23,7 +23,7 @@ import torch
 from ml import methods, recipes
 from ml.artifacts import describe_run, read_metrics, read_run_info
 from ml.errors import ModelLoadError
-from ml.inference import INT8_BATCH_LIMIT, Classifier, quantize_int8
+from ml.inference import ALONE_BATCH_LIMIT, Classifier, quantize_int8
 from ml.names import BF16, FP32, ONNX_FP32, ONNX_INT8, TORCH_INT8
 from ml.names import TRANSFORMER_RUNTIMES as RUNTIMES  # a method that is not a transformer has its own
 from ml.precision import native_bf16
@@ -119,8 +119,8 @@ def _load_exported(path: Path, file: Path, runtime: str, threshold: float):
 
 
 def batch_limit(runtime: str) -> int | None:
-    """Classifier.batch_limit of `runtime`: one text per pass for dynamic int8 (see Classifier)."""
-    return INT8_BATCH_LIMIT if runtime in (TORCH_INT8, ONNX_INT8) else None
+    """Classifier.batch_limit of `runtime`: one text per pass for dynamic int8 and bf16 (see Classifier)."""
+    return ALONE_BATCH_LIMIT if runtime in (TORCH_INT8, ONNX_INT8, BF16) else None
 
 
 class OnnxModel:

@@ -66,6 +66,7 @@ def test_the_web_server_migrates_starts_the_first_model_and_is_healthy_only_when
         " ".join(web["command"]),
     )
     assert environment(web)["TOXILAB_STARTER"] == "${TOXILAB_STARTER:-1}"
+    assert environment(web)["TOXILAB_STARTER_PRESET"] == "${TOXILAB_STARTER_PRESET:-full-data}"
     # daphne's --proxy-headers believes the leftmost X-Forwarded-For address, which clients write
     assert "--proxy-headers" not in " ".join(web["command"])
     assert environment(web)["TOXILAB_PROXY_HOPS"] == "${TOXILAB_PROXY_HOPS:-0}"

@@ -78,3 +78,30 @@ def test_accelerate_moves_the_grouped_batches_on_to_a_new_order_each_epoch(real_
     epochs = [[batch["labels"].tolist() for batch in loader] for _ in range(2)]
     assert epochs[0] != epochs[1]
     assert sorted(map(len, epochs[0])) == sorted(map(len, epochs[1])) and sum(map(len, epochs[0])) == 800
+
+
+def test_evaluation_batches_run_shortest_first_and_give_their_figures_back_in_the_splits_order(
+    real_train, tokenizer, tiny_bert_dir
+):
+    """LengthSortedBatches pads less than batches in file order, and predict_probs undoes the sorting:
+    the same labels and probabilities, row for row."""
+    from ml.evaluate import predict_probs
+    from ml.models import load_classifier
+
+    model, _ = load_classifier(str(tiny_bert_dir))
+    rows = real_train.select(range(200))
+    in_order = make_dataloader(rows, tokenizer, 32, shuffle=False)
+    by_length = make_dataloader(rows, tokenizer, 32, shuffle=False, group_by_length=True)
+
+    labels, probs = predict_probs(model, in_order)
+    sorted_labels, sorted_probs = predict_probs(model, by_length)
+
+    assert sorted_labels.tolist() == labels.tolist() == rows["labels"]
+    assert sorted_probs == pytest.approx(probs, abs=1e-5)
+    lengths = [len(ids) for ids in rows["input_ids"]]
+    assert [lengths[i] for i in by_length.batch_sampler.order] == sorted(lengths)
+    slots = {
+        name: sum(b["input_ids"].numel() for b in loader)
+        for name, loader in (("file", in_order), ("sorted", by_length))
+    }
+    assert slots["sorted"] < 0.8 * slots["file"], slots

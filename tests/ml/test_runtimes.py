@@ -126,6 +126,25 @@ def test_an_int8_verdict_does_not_depend_on_the_texts_beside_it(run_dir, runtime
     assert classifier.predict_proba(texts, batch_size=32) != alone
 
 
+@pytest.mark.slow
+def test_a_bf16_verdict_does_not_depend_on_the_texts_beside_it(data_dir):
+    """bf16 rounds each product as the matrix kernels that the batch's shape selects, so batched with
+    other comments a text's probability would move (by about 1e-4 on the bundled MiniLM, 1e-7 at fp32):
+    each text runs alone. The tiny random model's probabilities do not move, so this needs the real one."""
+    import pandas as pd
+
+    from ml.models import resolve_teacher
+
+    texts = pd.read_csv(data_dir / "test.csv")["comment_text"].sample(64, random_state=3).tolist()
+    classifier = Classifier.load(resolve_teacher("bundled-minilm"), precision="bf16")
+    alone = [classifier.predict_proba([text])[0] for text in texts]
+
+    assert classifier.batch_limit == runtimes.batch_limit(runtimes.BF16) == 1
+    assert classifier.predict_proba(texts, batch_size=32) == alone
+    classifier.batch_limit = None  # what batching them would do instead
+    assert classifier.predict_proba(texts, batch_size=32) != alone
+
+
 @pytest.mark.parametrize("runtime", [runtimes.FP32, runtimes.ONNX_FP32])
 def test_fp32_runtimes_batch_freely(run_dir, runtime):
     assert runtimes.load(run_dir, runtime).batch_limit is None
