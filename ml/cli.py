@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="Markdown table of runs side by side")
     compare.add_argument("runs", nargs="+")
+    compare.add_argument(
+        "--paired",
+        action="store_true",
+        help="also each run against the first on the same test comments, with paired-bootstrap intervals",
+    )
 
     preset = sub.add_parser("preset", help="train a named recipe's runs in order (ml/presets.py)")
     preset.add_argument("name", choices=list(PRESETS))
@@ -225,9 +230,12 @@ def _preset_figures(output: str | None, metrics: dict) -> dict:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ml.reporting import compare_table
+    from ml.reporting import compare_table, paired_lines
 
-    print(compare_table([Path(run) for run in args.runs]))
+    runs = [Path(run) for run in args.runs]
+    print(compare_table(runs))
+    if args.paired:
+        print("\n" + "\n".join(f"- {line}" for line in paired_lines(runs)))
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ml.artifacts import read_metrics
+from ml.artifacts import read_metrics, read_predictions
 from ml.progress import Progress
 
 
@@ -132,3 +132,30 @@ def compare_table(runs: list[Path]) -> str:
         cells = [run.name, metrics.get("method", "?"), *(text for _, text in compare_row(metrics))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def paired_lines(runs: list[Path], resamples: int = 2000) -> list[str]:
+    """For each run after the first, its test F1 and ROC-AUC minus the first run's on the same test
+    comments, with 95% paired-bootstrap intervals (ml.stats), in points; a line saying why where a run
+    cannot be paired (no predictions.json, or other comments)."""
+    import numpy as np
+
+    from ml.stats import Paired, paired_bootstrap
+
+    base = read_predictions(runs[0])
+    lines = []
+    for run in runs[1:]:
+        mine = read_predictions(run)
+        if not base or not mine or mine["texts_sha256"] != base["texts_sha256"]:
+            lines.append(f"{run.name} - {runs[0].name}: not tested on the same comments, so not paired")
+            continue
+        pair = Paired(np.asarray(base["labels"]), np.asarray(mine["probs"]), np.asarray(base["probs"]))
+        figures = []
+        for metric, label in (("f1", "F1"), ("roc_auc", "ROC-AUC")):
+            found = paired_bootstrap([pair], metric, resamples=resamples)
+            figures.append(
+                f"{label} {found.difference * 100:+.2f} points (95% CI {found.ci_low * 100:+.2f} to "
+                f"{found.ci_high * 100:+.2f}{'' if found.significant else ', not significant'})"
+            )
+        lines.append(f"{run.name} - {runs[0].name} on {len(pair.labels):,} test comments: {'; '.join(figures)}")
+    return lines

@@ -160,8 +160,13 @@ def write_results(study, out, results_path):
     data = results.export(study)
     (out / "study.json").write_text(json.dumps(data, indent=2) + "\n")
     (out / "study.csv").write_text(results.to_csv(study))
-    results_path.write_text(render(data, out))
+    kept = results_path.read_text().partition(KEPT)[2] if results_path.is_file() else ""
+    results_path.write_text(render(data, out) + (f"\n{KEPT}{kept}" if kept else ""))
     print(f"wrote {results_path} from {out / 'study.json'}", file=sys.stderr)
+
+
+# What follows this line in docs/RESULTS.md is written by hand (measured otherwise) and kept as it is.
+KEPT = "<!-- below: not written by make experiment -->"
 
 
 def render(data: dict, out: Path) -> str:

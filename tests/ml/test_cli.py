@@ -132,3 +132,21 @@ def test_compare_prints_a_markdown_row_per_run(tiny_artifact_dir):
     for column in columns:
         assert column in lines[0]
     assert len(lines) == 4 and lines[2].split("|")[2].strip() == "teacher"
+
+
+def test_compare_paired_gives_each_run_against_the_first_with_intervals_or_says_why_not(
+    tmp_path, tiny_artifact_dir, tiny_bert_dir, data_dir
+):
+    import ml
+    from tests.support.runs import tiny_config
+
+    other = ml.train(tiny_config(tiny_bert_dir, data_dir, tmp_path / "other", lr=5e-4)).output_dir
+    elsewhere = ml.train(tiny_config(tiny_bert_dir, data_dir, tmp_path / "elsewhere", seed=7)).output_dir
+
+    code, out, err = run_cli("compare", tiny_artifact_dir, other, elsewhere, "--paired")
+
+    assert code == 0, err
+    paired = [line for line in out.splitlines() if line.startswith("- ")]
+    assert paired[0].startswith(f"- other - {tiny_artifact_dir.name} on 32 test comments: F1 ")
+    assert "points (95% CI " in paired[0] and "; ROC-AUC " in paired[0]
+    assert paired[1] == f"- elsewhere - {tiny_artifact_dir.name}: not tested on the same comments, so not paired"

@@ -249,7 +249,7 @@ class Promotion(models.Model):
         API = "api", "API"
         CLI = "cli", "register_model"
         ADMIN = "admin", "admin"
-        STARTER = "starter", "starter (first model)"
+        STARTER = "starter", "the starter"
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="promotions")
     previous = models.ForeignKey(
