@@ -5,8 +5,10 @@ in one run. Prints JSON.
         [--precisions fp32,bf16] [--today REF]
 
 - training samples/s per method and precision: a short real run (`--train-steps` batches of 32,
-  max_length 128, `python -m ml train` in its own process); with `--today REF`, also the code at git
-  ref REF (a worktree of it) training at its own default precision, fp32 on a CPU: "today's" figure;
+  max_length 128, `python -m ml train` in its own process), over the whole run and "steady" (without
+  its first quarter, whose steps also build kernels for each new batch shape); with `--today REF`, also
+  the code at git ref REF (a worktree of it) training at its own default precision, fp32 on a CPU:
+  "today's" figure;
 - evaluation comments/s over `--eval-texts` test comments, as a run scores a split: batches of 32 in
   file order at fp32 (how runs scored before), then sorted by length at each precision;
 - inference comments/s of the teacher and both students through Classifier: fp32, bf16 and dynamic
@@ -44,7 +46,7 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(TRAINED_METHODS), help="methods whose training is timed")
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--today", help="git ref of the code to compare with (its default precision)")
-    parser.add_argument("--train-steps", type=int, default=24)
+    parser.add_argument("--train-steps", type=int, default=64)
     parser.add_argument("--texts", type=int, default=256, help="comments timed at batch 32")
     parser.add_argument("--eval-texts", type=int, default=2000, help="comments of an evaluation pass")
     parser.add_argument("--repeats", type=int, default=3)
@@ -69,9 +71,11 @@ def main() -> None:
             },
             "commit": _git("rev-parse", "--short", "HEAD"),
             "teacher": args.teacher,
+            # training first, while this process is small: a child's peak RSS (wait4) counts the pages it
+            # shared with its parent before exec
+            "training": training_speed(args, precisions, Path(tmp)),
             "inference": inference_speed(args.teacher, texts, precisions, args.repeats, Path(tmp)),
             "evaluation": evaluation_speed(args.teacher, Path(args.data), args.eval_texts, precisions),
-            "training": training_speed(args, precisions, Path(tmp)),
         }
         report["memory"] = {"serving_student_peak_rss_mib": serving_rss(Path(tmp) / "odd", texts)}
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -91,10 +95,10 @@ def summary(report: dict, precisions: list[str]) -> dict:
             name: round(row[f"sorted_{precision}"] / row["file_order_fp32"], 2) for name, row in evaluation.items()
         }
         if any("today" in row for row in training.values()):
-            result[f"training_{precision}_vs_today"] = {
-                name: round(row[precision]["samples_per_s"] / row["today"]["samples_per_s"], 2)
-                for name, row in training.items()
-            }
+            for figure in ("samples_per_s", "steady_samples_per_s"):
+                result[f"training_{precision}_vs_today_{figure}"] = {
+                    name: round(row[precision][figure] / row["today"][figure], 2) for name, row in training.items()
+                }
     result["training_peak_rss_mib"] = max(r["peak_rss_mib"] for row in training.values() for r in row.values())
     result["serving_student_peak_rss_mib"] = report["memory"]["serving_student_peak_rss_mib"]
     return result
@@ -197,17 +201,29 @@ def _train(args: argparse.Namespace, method: str, precision: str | None, code: P
     cmd = [sys.executable, "-m", "ml", "train", "--method", method, "--teacher", args.teacher]
     cmd += ["--dataset", args.data, "--output", str(out), "--max-train-samples", str(args.train_steps * 32)]
     cmd += ["--max-eval-samples", "64", "--epochs", "1", "--batch-size", "32", "--max-length", "128", "--cpu"]
+    cmd += ["--log-every-steps", "8"]
     if precision is not None:
         cmd += ["--precision", precision]
     metrics, rss = _run_child(cmd, code)
     return {
         "precision": metrics.get("precision") or metrics.get("mixed_precision"),
         "samples_per_s": metrics["samples_per_s"],
+        "steady_samples_per_s": _steady_rate(out, args.train_steps),
         "train_seconds": metrics["train_seconds"],
         "trainable_parameters": metrics["parameters"]["trainable"],
         "total_parameters": metrics["parameters"]["total"],
         "peak_rss_mib": rss,
     }
+
+
+def _steady_rate(run: Path, steps: int) -> float:
+    """samples/s from the first logged step past a quarter of the run to its last: without the first
+    steps, which pay for building the kernels of each new batch shape (bf16's more than fp32's)."""
+    logged = [h for h in map(json.loads, (run / "history.jsonl").read_text().splitlines()) if h["kind"] == "step"]
+    first = next(h for h in logged if h["step"] >= steps // 4)
+    last = logged[-1]
+    busy = [h["step"] * 32 / h["samples_per_s"] for h in (first, last)]  # samples/s is cumulative
+    return round((last["step"] - first["step"]) * 32 / (busy[1] - busy[0]), 1)
 
 
 def _worktree(ref: str, where: Path) -> Path:
@@ -216,12 +232,16 @@ def _worktree(ref: str, where: Path) -> Path:
 
 
 def serving_rss(student_dir: Path, texts: list[str]) -> float:
-    """Peak RSS of a fresh process that loads one student and classifies the texts."""
-    code = "import json,sys; import ml; c=ml.load(sys.argv[1]); c.predict(json.load(open(sys.argv[2]))); print('{}')"
+    """Peak RSS of a fresh process that loads one student and classifies the texts: its own VmHWM (wait4's
+    figure would count the pages it shared with this large process before exec)."""
+    code = (
+        "import json, re, sys; import ml; c = ml.load(sys.argv[1]); c.predict(json.load(open(sys.argv[2]))); "
+        "status = open('/proc/self/status').read(); print(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))"
+    )
     texts_file = student_dir.parent / "texts.json"
     texts_file.write_text(json.dumps(texts))
-    _, rss = _run_child([sys.executable, "-c", code, str(student_dir), str(texts_file)], ROOT)
-    return rss
+    peak_kb, _ = _run_child([sys.executable, "-c", code, str(student_dir), str(texts_file)], ROOT)
+    return round(peak_kb / 1024, 1)
 
 
 def _run_child(cmd: list[str], cwd: Path) -> tuple[dict, float]:
