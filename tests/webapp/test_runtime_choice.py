@@ -52,7 +52,7 @@ def test_fp32_stays_when_the_candidate_loses_more_than_half_a_point(db, settings
     measured.update(fp32=0.8000, candidate=0.7900)
     version = chosen(run_dir, "slow")
 
-    assert version.runtime == ModelVersion.Runtime.FP32
+    assert version.runtime == runtimes.FP32
     assert (version.fp32_f1, version.candidate_f1) == (0.8, 0.79)
     lost = ", ".join(f"{runtime} test F1 0.7900" for runtime in runtimes.candidates())
     verb = "is" if len(runtimes.candidates()) == 1 else "are each"
@@ -64,7 +64,7 @@ def test_a_run_whose_f1_cannot_be_measured_stays_on_fp32_with_the_reason(db, set
     (run_dir / "run.json").write_text((run_dir / "run.json").read_text().replace('"dataset"', '"unused"'))
     version = chosen(run_dir, "unmeasured")
 
-    assert version.runtime == ModelVersion.Runtime.FP32
+    assert version.runtime == runtimes.FP32
     assert version.fp32_f1 is None and "names no dataset" in version.runtime_note
 
 

@@ -15,12 +15,10 @@ UNCERTAIN_BAND = 0.1
 class ModelVersion(models.Model):
     """One trained artifact directory (written by `python -m ml train`) that the checker can serve."""
 
-    class Runtime(models.TextChoices):  # ml.names spells and labels them: ml.runtimes's four and the baseline's own
-        FP32 = names.FP32, RUNTIME_LABELS[names.FP32]
-        TORCH_INT8 = names.TORCH_INT8, RUNTIME_LABELS[names.TORCH_INT8]
-        ONNX_FP32 = names.ONNX_FP32, RUNTIME_LABELS[names.ONNX_FP32]
-        ONNX_INT8 = names.ONNX_INT8, RUNTIME_LABELS[names.ONNX_INT8]
-        SKLEARN = names.SKLEARN, RUNTIME_LABELS[names.SKLEARN]
+    # ml.names spells and labels them (ml.runtimes's and the baseline's own): a new runtime needs no edit here
+    Runtime = models.TextChoices(
+        "Runtime", [(value.upper().replace("-", "_"), (value, label)) for value, label in RUNTIME_LABELS.items()]
+    )
 
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=32, choices=methods.choices)  # ml's registry: a new method needs no migration
@@ -31,7 +29,7 @@ class ModelVersion(models.Model):
     active = models.BooleanField(default=False)
     # The CPU runtime that serves it (ml/runtimes.py), chosen by webapp/checker/runtime_choice.py:
     # the faster candidate only when its test F1 is within 0.5 points of fp32's on the same comments.
-    runtime = models.CharField(max_length=16, choices=Runtime.choices, default=Runtime.FP32)
+    runtime = models.CharField(max_length=16, choices=Runtime.choices, default=names.FP32)
     candidate_runtime = models.CharField(max_length=16, choices=Runtime.choices, blank=True)
     fp32_f1 = models.FloatField(null=True, blank=True, verbose_name="fp32 test F1")
     candidate_f1 = models.FloatField(null=True, blank=True, verbose_name="candidate test F1")

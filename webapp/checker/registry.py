@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from ml.artifacts import read_metrics, read_run_info
 from ml.errors import ModelLoadError, one_line
-from ml.names import DEFAULT_THRESHOLD
+from ml.names import DEFAULT_THRESHOLD, FP32
 from webapp.checker.models import ModelVersion
 
 
@@ -43,7 +43,7 @@ def register(directory, name=None, activate=False, load=None):
             artifact_path=str(path),
             metrics=metrics,
             threshold=metrics.get("threshold", DEFAULT_THRESHOLD),  # tuned on validation
-            runtime=info.get("runtime", ModelVersion.Runtime.FP32),  # the baseline's own, or fp32 until chosen
+            runtime=info.get("runtime", FP32),  # the baseline's own, or fp32 until chosen
             created=created if timezone.is_aware(created) else timezone.make_aware(created, UTC),
         )
         if activate:

@@ -15,8 +15,6 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from webapp.checker.models import ModelVersion
-
 log = logging.getLogger(__name__)
 HAND_SET = "set by register_model --runtime"
 
@@ -38,7 +36,7 @@ def choose(version, load):
         served, checks = runtimes.choose(load())
     except (ModelLoadError, OSError, ValueError, RuntimeError) as exc:
         log.warning("cannot measure the runtimes of model version %s: %s", version.pk, exc)
-        _save(version, ModelVersion.Runtime.FP32, runtimes.candidates()[0], None, None, f"kept fp32: {exc}"[:300])
+        _save(version, runtimes.FP32, runtimes.candidates()[0], None, None, f"kept fp32: {exc}"[:300])
         return None
     runtime = served.info["runtime"]
     shown = next((check for check in checks if check.runtime == runtime), None) or max(
