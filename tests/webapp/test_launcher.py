@@ -42,6 +42,19 @@ def descendants(pid):
     return found
 
 
+def started_under(tmp_path):
+    """The live processes whose environment names tmp_path: a launcher's, and everything it started."""
+    mark = str(tmp_path).encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark in environ.read_bytes() and running(int(environ.parent.name)):
+                found.append(int(environ.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def running(pid):
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -86,7 +99,12 @@ def launcher_env(tmp_path, port):
     )
 
 
-def start_launcher(tmp_path, port, command=None):
+# `make run` with -o: never (re)install into the shared virtualenv from a test
+MAKE_RUN = ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "run"]
+
+
+def spawn_launcher(tmp_path, port, command=None):
+    """The launcher (or `command`) in a session of its own, its output in tmp_path/launcher.log."""
     log = tmp_path / "launcher.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -97,8 +115,16 @@ def start_launcher(tmp_path, port, command=None):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    return proc, log
+
+
+def start_launcher(tmp_path, port, command=None):
+    """The launcher once its banner is out: web and worker up, nothing left of start-up."""
+    proc, log = spawn_launcher(tmp_path, port, command)
     wait_until(
-        lambda: "ready." in log.read_text() and get(f"http://127.0.0.1:{port}/") == 200, 180, what="web and worker"
+        lambda: "ToxiLab is running on" in log.read_text() and get(f"http://127.0.0.1:{port}/") == 200,
+        180,
+        what="web and worker",
     )
     return proc, log
 
@@ -255,10 +281,7 @@ def test_sigterm_to_makes_process_group_stops_quietly(tmp_path):
     """The shell's SIGTERM reaches make and the launcher; make forwards a second one to the launcher."""
     if shutil.which("make") is None:
         pytest.skip("needs make")
-    port = free_port()
-    # -o: never (re)install into the shared virtualenv from a test
-    command = ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "run"]
-    proc, log = start_launcher(tmp_path, port, command=command)
+    proc, log = start_launcher(tmp_path, free_port(), command=MAKE_RUN)
     tree = descendants(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -269,3 +292,62 @@ def test_sigterm_to_makes_process_group_stops_quietly(tmp_path):
     output = log.read_text()
     assert "Stopping ToxiLab" in output
     assert "Traceback" not in output and "Shutdown" not in output and "Error 1" not in output, output[-2000:]
+
+
+# What the log says once start-up reaches each stage: Django migrating, the web server up while the
+# worker starts, the worker up while the launcher waits for its ping.
+START_UP_STAGES = {
+    "migrating": "Started embedded Redis on",
+    "worker starting": "Listening on TCP address",
+    "worker pinged": " ready.",
+}
+
+
+@pytest.mark.parametrize("stage", START_UP_STAGES)
+def test_a_stop_at_any_stage_of_start_up_stops_everything(tmp_path, stage):
+    """What systemctl stop, docker stop or a closed terminal sends: SIGTERM to make's process group.
+    Before, one that came while the launcher waited for the worker was lost: nothing stopped after it."""
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    proc, log = spawn_launcher(tmp_path, free_port(), command=MAKE_RUN)
+    tree = []
+    try:
+        wait_until(lambda: START_UP_STAGES[stage] in log.read_text(), 180, what=stage)
+        tree = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(STOPPED_WITHIN)  # make ends as its signal says; the launcher's own end is in the log
+        # Children started after that snapshot are found by the folder in their environment.
+        wait_until(lambda: not started_under(tmp_path), 30, what="every child to exit")
+    finally:
+        kill_leftovers(proc, tree + started_under(tmp_path))
+    output = log.read_text()
+    assert "Stopping ToxiLab" in output and "Traceback" not in output, output[-2000:]
+
+
+def test_a_stop_while_the_launcher_pings_the_worker_is_not_swallowed(monkeypatch):
+    """The ping's errors are caught while the worker starts; a stop raised inside it must get through."""
+    from webapp.celery import app
+    from webapp.launcher import banner
+    from webapp.launcher.processes import Shutdown, raise_shutdown_on_signals
+
+    pings = []
+
+    def ping_then_stop(timeout):
+        pings.append(timeout)
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, inside the ping
+        return []
+
+    class Starting:  # a worker that neither answers nor exits
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(app.control, "ping", ping_then_stop)
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    raise_shutdown_on_signals()
+    try:
+        with pytest.raises(Shutdown):
+            banner.wait_for_worker(Starting(), timeout=5)
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    assert len(pings) == 1

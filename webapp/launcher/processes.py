@@ -18,8 +18,9 @@ RESTART_DELAYS = (1, 2, 5, 10, 30, 60)  # seconds before the 1st, 2nd, ... resta
 STEADY_S = 60  # a worker that ran this long starts its back-off again from the first delay
 
 
-class Shutdown(Exception):
-    """Ctrl-C or SIGTERM arrived."""
+class Shutdown(BaseException):
+    """Ctrl-C or SIGTERM arrived. A BaseException, as KeyboardInterrupt is: code that catches Exception
+    while the launcher waits (a ping to the worker, a migration) must not swallow a stop."""
 
 
 def raise_shutdown_on_signals():

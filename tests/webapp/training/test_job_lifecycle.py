@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from ml.progress import TrainResult
-from tests.support.jobs import claim, fresh
+from tests.support.jobs import PID, WORKER, claim, fresh
 from webapp.training import attempts, events, jobs, lifecycle
 from webapp.training.options import validate
 
@@ -262,7 +262,7 @@ def test_a_claimed_job_and_a_released_student_are_shown_live_once_committed(
         attempt = claim(teacher)
     [(job_id, started)] = shown
     assert (job_id, started["job"]["status"]) == (teacher.pk, "running")
-    assert [entry["message"] for entry in started["log"]] == ["attempt 1 started on celery@here (pid 1, cpu)"]
+    assert [entry["message"] for entry in started["log"]] == [f"attempt 1 started on {WORKER} (pid {PID}, cpu)"]
 
     with django_capture_on_commit_callbacks(execute=True):
         attempts.finish(attempt, run_result("succeeded", tiny_artifact_dir))
