@@ -28,6 +28,7 @@ from ml.evaluate import compute_metrics, dir_size_bytes, pr_curve, tune_threshol
 from ml.inference import Classifier, time_predictions
 from ml.names import CROSS_ENTROPY, SKLEARN
 from ml.progress import Progress, TrainResult
+from ml.words import Explanation
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "model.joblib"
@@ -244,6 +245,18 @@ class BaselineClassifier(Classifier):
             if on_batch is not None:
                 on_batch(len(probs), len(texts))
         return probs
+
+    def explain(self, texts: list[str], batch_size: int = 32) -> list[Explanation]:
+        """Each text's verdict and its words' exact shares of the log-odds (ml.baseline_words)."""
+        from ml.baseline_words import explain
+
+        if isinstance(texts, str):
+            raise TypeError("explain takes a list of texts, not a single string")
+        return [explain(self.model, text, self.threshold) for text in texts]
+
+    @property
+    def runtime(self) -> str:
+        return SKLEARN
 
 
 def load(path: Path, run: dict, metrics: dict, threshold: float = 0.5) -> BaselineClassifier:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from ml.config import DEFAULT_DATASET, Option, TrainConfig, get_option, options
 from ml.errors import ConfigError, EvaluationInterrupted, MLError, NonFiniteLossError, one_line
+from ml.names import FP32, TRANSFORMER_RUNTIMES
 from ml.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -69,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--quantize", action="store_true", help="dynamic int8 (CPU)")
     predict.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="fp32", help="bf16: bf16 autocast")
     predict.add_argument("--adapter", action="store_true", help="LoRA runs: load base + adapter, not merged")
+
+    explain = sub.add_parser("explain", help="score each word of comments: how it pushed the verdict (JSON lines)")
+    explain.add_argument("--model", required=True)
+    explain.add_argument("texts", nargs="+")
+    explain.add_argument(
+        "--runtime",
+        choices=TRANSFORMER_RUNTIMES,
+        default=FP32,
+        help="the runtime that gives the verdict and its explanation (a baseline run has its own)",
+    )
 
     compare = sub.add_parser("compare", help="Markdown table of runs side by side")
     compare.add_argument("runs", nargs="+")
@@ -184,6 +195,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """One JSON line per text: its verdict and each word with its offsets and score (ml.words)."""
+    import time
+
+    from ml.runtimes import load
+    from ml.terminal import quiet_transformers
+
+    quiet_transformers()
+    started = time.perf_counter()
+    classifier = load(args.model, args.runtime)
+    _say(f"loaded {args.model} ({classifier.runtime}) in {time.perf_counter() - started:.1f} s")
+    for text, explanation in zip(args.texts, classifier.explain(args.texts), strict=True):
+        print(json.dumps({"text": text, **explanation.to_dict()}, ensure_ascii=False))
+    return 0
+
+
 def cmd_preset(args: argparse.Namespace) -> int:
     """Each stage of the preset in turn (a stage whose run already succeeded is kept); one JSON line of
     every stage's figures and the whole preset's wall time."""
@@ -243,6 +270,7 @@ COMMANDS = {
     "train": cmd_train,
     "evaluate": cmd_evaluate,
     "predict": cmd_predict,
+    "explain": cmd_explain,
     "compare": cmd_compare,
     "preset": cmd_preset,
 }

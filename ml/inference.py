@@ -15,8 +15,9 @@ from ml import methods
 from ml.artifacts import describe_run, has_model, read_servable
 from ml.errors import ModelLoadError, one_line
 from ml.models import load_classifier
-from ml.names import LABELS
+from ml.names import BF16, FP32, LABELS, TORCH_INT8
 from ml.precision import autocast
+from ml.words import OCCLUSION, Explanation, kept_tokens, scored_words, token_words, word_spans
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -111,8 +112,12 @@ class Classifier:
         if not texts:
             return []
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
+        return self._score(encoded, batch_size, on_batch)
+
+    def _score(self, encoded, batch_size: int = 32, on_batch=None) -> list[float]:
+        """Toxic-class probability of each tokenized text of `encoded` (lists of token ids per key)."""
         lengths = [len(ids) for ids in encoded["input_ids"]]
-        probs = [0.0] * len(texts)
+        probs = [0.0] * len(lengths)
         done = 0
         for chunk in length_batches(lengths, min(batch_size, self.batch_limit or batch_size)):
             with autocast(self.precision):
@@ -121,8 +126,55 @@ class Classifier:
                 probs[i] = p
             done += len(chunk)
             if on_batch is not None:
-                on_batch(done, len(texts))
+                on_batch(done, len(lengths))
         return probs
+
+    @torch.inference_mode()
+    def explain(self, texts: list[str], batch_size: int = 32) -> list[Explanation]:
+        """Each text's verdict and a score per word (ml.words) by occlusion: p(toxic) of the text minus
+        p(toxic) with the word's tokens deleted. The text and all its variants run in batches through
+        this Classifier's own model and runtime (one per pass where batch_limit says so), so the
+        verdict is the one `predict` gives. A word past the truncation scores 0 without a pass."""
+        if isinstance(texts, str):
+            raise TypeError("explain takes a list of texts, not a single string")
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise ModelLoadError("explanations need a fast tokenizer (its offset mapping finds the words)")
+        encoded = self.tokenizer(list(texts), return_offsets_mapping=True, return_special_tokens_mask=True)
+        keys = [key for key in encoded if key not in ("offset_mapping", "special_tokens_mask")]
+        variants: dict[str, list[list[int]]] = {key: [] for key in keys}
+        plans = []
+        for i, text in enumerate(texts):
+            spans = word_spans(text)
+            special = encoded["special_tokens_mask"][i]
+            owners = token_words(spans, encoded["offset_mapping"][i], special)
+            full = kept_tokens(owners, special, self.max_length, None)
+            seen = {owners[j] for j in full}
+            occluded = [w for w in range(len(spans)) if w in seen]
+            for kept in [full] + [kept_tokens(owners, special, self.max_length, w) for w in occluded]:
+                for key in keys:
+                    variants[key].append([encoded[key][i][j] for j in kept])
+            plans.append((text, spans, occluded))
+        probs = self._score(variants, batch_size)
+        return self._explanations(plans, probs)
+
+    def _explanations(self, plans, probs: list[float]) -> list[Explanation]:
+        explanations, at = [], 0
+        for text, spans, occluded in plans:
+            verdict, scores = probs[at], [0.0] * len(spans)
+            for w, p in zip(occluded, probs[at + 1 : at + 1 + len(occluded)], strict=True):
+                scores[w] = verdict - p
+            at += 1 + len(occluded)
+            label = LABELS[int(verdict >= self.threshold)]
+            words = scored_words(text, spans, scores)
+            explanations.append(Explanation(label, verdict, words, OCCLUSION, self.runtime))
+        return explanations
+
+    @property
+    def runtime(self) -> str:
+        """The runtime that computes this Classifier's verdicts (ml.names)."""
+        if self.info.get("runtime"):
+            return self.info["runtime"]
+        return TORCH_INT8 if self.info.get("quantized") else BF16 if self.precision == "bf16" else FP32
 
     def _padded(self, encoded, chunk: list[int]) -> dict[str, torch.Tensor]:
         """The texts `chunk` of `encoded` as tensors padded to the longest of them.
