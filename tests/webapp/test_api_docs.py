@@ -8,7 +8,7 @@ def test_the_openapi_schema_describes_check_with_every_error_status(client, db):
     assert set(check["responses"]) == {"200", "400", "413", "415", "429", "500", "503"}
     body = check["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/CheckIn")
-    assert set(schema["components"]["schemas"]["CheckIn"]["properties"]) == {"text", "texts"}
+    assert set(schema["components"]["schemas"]["CheckIn"]["properties"]) == {"text", "texts", "explain"}
     assert "/api/v1/model" in schema["paths"]
 
 

@@ -7,8 +7,9 @@ from django.http import JsonResponse
 from ninja import Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field, StrictStr, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictStr, field_validator, model_validator
 
+from ml.words import LINEAR, OCCLUSION, UNITS
 from webapp import ratelimit
 from webapp.checker import classify, flags
 from webapp.checker.models import ModelVersion, Prediction
@@ -33,6 +34,10 @@ class CheckIn(Schema):
 
     text: StrictStr | None = Field(None, examples=["Thanks for fixing the citation."])
     texts: list[StrictStr] | None = Field(None, examples=[["Thanks for the fix.", "You are an idiot."]])
+    explain: StrictBool = Field(
+        False,
+        description=f"also score each word: how it pushed the verdict (at most {classify.MAX_EXPLAINED_TEXTS} texts)",
+    )
 
     @field_validator("text")
     @classmethod
@@ -52,6 +57,8 @@ class CheckIn(Schema):
     def _one_of(self):
         if (self.text is None) == (self.texts is None):
             raise ValueError("send either 'text' or 'texts' (a list), not both or neither")
+        if self.explain and self.texts is not None and len(self.texts) > classify.MAX_EXPLAINED_TEXTS:
+            raise ValueError(f"explain: send at most {classify.MAX_EXPLAINED_TEXTS} texts (got {len(self.texts)})")
         return self
 
 
@@ -73,11 +80,31 @@ class ModelOut(Schema):
         return version.teacher_name
 
 
+class WordOut(Schema):
+    word: str = Field(description="the word as written: text[start:end]")
+    start: int = Field(description="offset of its first character in the text (Unicode code points)")
+    end: int = Field(description="offset just past its last character")
+    score: float = Field(description="> 0 pushed the verdict towards toxic, < 0 towards non-toxic")
+
+
+class ExplanationOut(Schema):
+    method: Literal[OCCLUSION, LINEAR] = Field(
+        description=f"{OCCLUSION}: each word deleted in turn, through the runtime that gave the verdict; "
+        f"{LINEAR}: the baseline's exact share of each word in its log-odds"
+    )
+    unit: Literal[tuple(UNITS.values())] = Field(
+        description="what a score measures: the drop in toxic probability when the word is deleted, or log-odds"
+    )
+    runtime: str = Field(description="the runtime that computed the scores: the one that gave the verdict")
+    words: list[WordOut] = Field(description="every word of the text in order (punctuation belongs to none)")
+
+
 class ResultOut(Schema):
     label: Literal[tuple(Prediction.Label.values)]
     toxic_probability: float = Field(ge=0, le=1)
     prediction_id: int
     flag_token: str = Field(description="send to POST /predictions/{prediction_id}/flag if the verdict is wrong")
+    explanation: ExplanationOut | None = Field(None, description='the words behind the verdict, with "explain": true')
 
 
 class FlagIn(Schema):
@@ -107,10 +134,11 @@ ERRORS = {code: ErrorOut for code in (400, 413, 415, 429, 500, 503)}
 @router.post("/check", response={200: CheckOut, **ERRORS}, throttle=ClientRateLimit(), summary="Check comments")
 @decorate_view(require_json)
 def check(request, payload: CheckIn):
-    """Judge each text with the active model, store the predictions, and answer in input order."""
+    """Judge each text with the active model, store the predictions, and answer in input order. With
+    `"explain": true` each result also scores every word of its text (counted as one check)."""
     texts = [payload.text] if payload.texts is None else payload.texts
     try:
-        version, predictions = classify.check(texts, Prediction.Source.API)
+        version, predictions = classify.check(texts, Prediction.Source.API, explain=payload.explain)
     except classify.NoActiveModel:
         return no_model()
     except classify.ModelUnavailable:
@@ -163,4 +191,5 @@ def _result(prediction):
         "toxic_probability": prediction.toxic_probability,
         "prediction_id": prediction.pk,
         "flag_token": flags.token_for(prediction),
+        "explanation": None if prediction.explanation is None else prediction.explanation.to_dict(),
     }

@@ -4,6 +4,7 @@ import asyncio
 import functools
 import logging
 import threading
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections
@@ -13,6 +14,7 @@ from webapp.checker.models import ModelVersion, Prediction
 
 MAX_TEXT_LENGTH = 5000
 MAX_TEXTS = 64
+MAX_EXPLAINED_TEXTS = 16  # an explanation costs a forward pass per word
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,12 @@ class ModelUnavailable(Exception):
 
 class PredictionFailed(Exception):
     """The model call for a batch of checks raised: those checks fail, the process serves on."""
+
+
+class Explaining(NamedTuple):
+    """The batcher's key of explanations by `classifier`: they never share a batch with checks."""
+
+    classifier: object
 
 
 class ActiveModel:
@@ -51,6 +59,15 @@ class ActiveModel:
     def predict(self, texts):
         """(version, toxic-class probabilities) of the active model, or NoActiveModel / ModelUnavailable /
         PredictionFailed. The version's threshold turns them into labels (a new threshold needs no reload)."""
+        return self._run(texts, explain=False)
+
+    def explain(self, texts):
+        """(version, an ml.words.Explanation per text) of the active model: the verdict's probability
+        and each word's score, computed by the runtime that serves (Classifier.explain). Explanations
+        run on the model thread in batches of their own, so a check beside one waits at most for it."""
+        return self._run(texts, explain=True)
+
+    def _run(self, texts, explain):
         row = self._active_row()
         if row is None:
             raise NoActiveModel
@@ -58,12 +75,15 @@ class ActiveModel:
             if row != self._row:
                 self._load(row)
             version, classifier = self._version, self._classifier
+            key = Explaining(classifier) if explain else classifier
             if settings.BATCH_MAX_SIZE == 1:
-                return version, self._call(classifier, texts)
+                return version, self._call(key, texts)
         # A runtime that runs one text per pass (int8) gains nothing from gathered requests, whose
         # every sender would wait for the whole gathering: the model thread then serves them in turn.
         size = min(settings.BATCH_MAX_SIZE, classifier.batch_limit or settings.BATCH_MAX_SIZE)
-        return version, self._batcher.run(classifier, texts, size, settings.BATCH_MAX_WAIT_MS / 1000)
+        if explain:  # one comment's words already fill a forward pass
+            size = 1
+        return version, self._batcher.run(key, texts, size, settings.BATCH_MAX_WAIT_MS / 1000)
 
     def holds(self, version):
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
@@ -76,9 +96,12 @@ class ActiveModel:
         return version
 
     @staticmethod
-    def _call(classifier, texts):
+    def _call(key, texts):
+        batch_size = max(settings.BATCH_MAX_SIZE, 32)
         try:
-            return classifier.predict_proba(texts, batch_size=max(settings.BATCH_MAX_SIZE, 32))
+            if isinstance(key, Explaining):
+                return key.classifier.explain(texts, batch_size=batch_size)
+            return key.predict_proba(texts, batch_size=batch_size)
         except Exception as exc:
             log.exception("the model failed on a batch of %d texts", len(texts))
             raise PredictionFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -150,9 +173,16 @@ def _warm_up():
         log.info("warmed up model version %s (%s)", version.pk, version.runtime)
 
 
-def check(texts, source):
-    """Judge `texts` with the active model; returns (version, saved Prediction rows) in input order."""
-    version, probabilities = active_model.predict(list(texts))
+def check(texts, source, explain=False):
+    """Judge `texts` with the active model; returns (version, saved Prediction rows) in input order.
+    With `explain`, one pass gives each verdict and its explanation (an ml.words.Explanation, each
+    row's `explanation`, not stored)."""
+    if explain:
+        version, explanations = active_model.explain(list(texts))
+        probabilities = [explanation.toxic_probability for explanation in explanations]
+    else:
+        version, probabilities = active_model.predict(list(texts))
+        explanations = [None] * len(probabilities)
     rows = [
         Prediction(
             text=text,
@@ -165,5 +195,14 @@ def check(texts, source):
     ]
     if len(rows) == 1:  # one INSERT in autocommit: bulk_create would add a BEGIN and a COMMIT around it
         rows[0].save(force_insert=True)
-        return version, rows
-    return version, Prediction.objects.bulk_create(rows)
+    else:
+        rows = Prediction.objects.bulk_create(rows)
+    for row, explanation in zip(rows, explanations, strict=True):
+        row.explanation = explanation
+    return version, rows
+
+
+def explain(texts):
+    """(version, an ml.words.Explanation per text) by the active model, stored nowhere: the page's
+    "Why?" and the review pages' highlights of verdicts already stored."""
+    return active_model.explain(list(texts))
