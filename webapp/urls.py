@@ -17,6 +17,7 @@ admin.site.index_title = "Models, predictions, jobs and accounts"
 urlpatterns = [
     path("", views.index, name="checker"),
     path("flag", views.flag, name="flag"),
+    path("why", views.why, name="why"),
     path("healthz", healthz, name="healthz"),
     path("first-model", starter.status_view, name="first-model"),
     path("api/v1/", api.urls),

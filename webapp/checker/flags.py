@@ -33,17 +33,24 @@ def token_for(prediction):
     return signing.dumps(prediction.pk, salt=SALT)
 
 
-def flag(token, prediction_id=None):
-    """Count one flag on the prediction that `token` names (which must be `prediction_id` if given);
-    returns its id."""
+def verify(token, prediction_id=None):
+    """The id of the prediction that `token` was given with (it must be `prediction_id` if given), or
+    FlagRefused: the proof that its sender was shown that verdict (flags, and the page's "Why?")."""
     try:
         pk = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.SignatureExpired:
-        raise FlagRefused("token: this verdict is too old to flag; check the comment again") from None
+        raise FlagRefused("token: this verdict is too old; check the comment again") from None
     except signing.BadSignature:
         raise FlagRefused("token: not a token of a verdict from this site") from None
     if not isinstance(pk, int) or (prediction_id is not None and pk != prediction_id):
         raise FlagRefused(f"token: not the token of prediction {prediction_id}")
+    return pk
+
+
+def flag(token, prediction_id=None):
+    """Count one flag on the prediction that `token` names (which must be `prediction_id` if given);
+    returns its id."""
+    pk = verify(token, prediction_id)
     now = timezone.now()
     updated = Prediction.objects.filter(pk=pk).update(
         flag_count=F("flag_count") + 1, first_flagged_at=Coalesce(F("first_flagged_at"), Value(now))

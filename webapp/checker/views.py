@@ -4,6 +4,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from webapp import ratelimit
 from webapp.checker import classify, flags
+from webapp.checker import why as explaining
 from webapp.checker.forms import CheckForm
 from webapp.checker.models import ModelVersion, Prediction
 
@@ -71,3 +72,38 @@ def _flag(request):
     except flags.FlagNotFound as exc:
         return 404, str(exc)
     return 200, "Thank you: staff will look at this verdict again."
+
+
+@require_POST
+def why(request):
+    """The "Why?" under a verdict: the words that pushed it, by the active model, for whoever was shown
+    the verdict (its flag token). Counted as a check against the rate limit. The page's script gets
+    JSON; without it, a page of its own."""
+    status, answer = _why(request)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return JsonResponse(answer.to_dict() if status == 200 else {"error": answer}, status=status)
+    context = {"why": answer} if status == 200 else {"error": answer}
+    return render(request, "checker/why.html", context, status=status)
+
+
+def _why(request):
+    """(200, a why.Why) or (status, the reason there is none)."""
+    try:
+        pk = flags.verify(request.POST.get("token", ""))
+    except flags.FlagRefused as exc:
+        return 403, str(exc)
+    wait = ratelimit.retry_after(request)
+    if wait:
+        return 429, f"Too many checks from your address. Try again in {wait} second{'s' if wait != 1 else ''}."
+    prediction = Prediction.objects.filter(pk=pk).first()
+    if prediction is None:
+        return 404, "This verdict is gone; check the comment again."
+    try:
+        [answer] = explaining.explain_predictions([prediction])
+    except classify.NoActiveModel:
+        return 503, "No model is active now, so nothing can explain this verdict."
+    except classify.ModelUnavailable:
+        return 503, "The active model cannot be loaded right now. Please try again later."
+    except classify.PredictionFailed:
+        return 500, "The model failed on this comment. Please try again."
+    return 200, answer
