@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.auth import permission_required
+from webapp.checker import classify, why
 from webapp.checker.models import Prediction
 from webapp.review import actions, export, filters, summary
 
@@ -96,7 +97,19 @@ def prediction_detail(request, prediction_id):
         "same_text_count": same_text.count(),
         "same_text_ids": list(same_text.order_by("-created", "-id").values_list("pk", flat=True)[:20]),
     }
+    context["why"], context["why_error"] = _why(prediction)
     return render(request, "review/detail.html", context)
+
+
+def _why(prediction):
+    """(the words that pushed the verdict, computed now by the active model, None) or (None, why not)."""
+    try:
+        [answer] = why.explain_predictions([prediction])
+    except classify.NoActiveModel:
+        return None, "No model is active, so nothing can explain this verdict now."
+    except (classify.ModelUnavailable, classify.PredictionFailed):
+        return None, "The active model could not explain this verdict now."
+    return answer, None
 
 
 @require_POST
