@@ -60,8 +60,8 @@ def test_the_focus_stays_on_the_result_and_only_the_verdict_is_announced(live_se
     assert focused == focused_again == "result"
     assert announced == verdict and verdict in ("Toxic", "Non-toxic")
     # The counter and the result are not live regions: only the verdict is read. The "Is this wrong?"
-    # form's status is one too, silent until the user flags the verdict.
-    assert live == [["verdict-status", verdict], ["flag-status", ""]]
+    # and "Why?" forms' statuses are ones too, silent until the user flags or asks why.
+    assert live == [["verdict-status", verdict], ["flag-status", ""], ["why-status", ""]]
     assert counter_live is None
 
 
