@@ -36,7 +36,9 @@ def main():
     parser.add_argument("--model", required=True, help="a transformer run directory")
     parser.add_argument("--baseline", help="a baseline run directory, measured alike")
     parser.add_argument("--runtimes", default="torch-fp32,onnx-int8")
-    parser.add_argument("--comments", type=int, default=100, help="toxic-called comments per faithfulness run")
+    parser.add_argument(
+        "--comments", type=int, default=100, help="toxic-called comments per faithfulness run (0: none)"
+    )
     parser.add_argument("--speed", type=int, default=0, help="comments timed through the API (0: none)")
     parser.add_argument("--mixed", type=int, default=0, help="requests of the 32-client mixed load (0: none)")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
@@ -53,10 +55,10 @@ def main():
     result = {"model": str(Path(args.model).resolve()), "torch_threads": THREADS, "load_average_1m": os.getloadavg()[0]}
     result["faithfulness"] = {}
     names = args.runtimes.split(",")
-    for name in names:
+    for name in names if args.comments else ():
         threshold = read_metrics(args.model).get("threshold", 0.5)
         result["faithfulness"][name] = faithfulness(runtimes.load(args.model, name, threshold), texts, args.comments)
-    if args.baseline:
+    if args.baseline and args.comments:
         baseline = runtimes.load(args.baseline, threshold=read_metrics(args.baseline).get("threshold", 0.5))
         result["faithfulness"]["baseline"] = faithfulness(baseline, texts, args.comments)
     if args.speed or args.mixed:
