@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.predictions, name="predictions"),
     path("summary/", views.summary_fragment, name="predictions-summary"),
     path("queue/", views.queue, name="predictions-queue"),
+    path("why/", views.why_rows, name="predictions-why"),
     path("export.csv", views.export_csv, name="predictions-export"),
     path("review/", views.review_selected, name="predictions-review"),
     path("undo/", views.undo, name="predictions-undo"),

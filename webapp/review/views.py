@@ -101,6 +101,30 @@ def prediction_detail(request, prediction_id):
     return render(request, "review/detail.html", context)
 
 
+WHY_ROWS = 100  # the most rows one list page asks to explain
+
+
+@require_GET
+@permission_required(VIEW)
+def why_rows(request):
+    """The words behind the verdicts of the list's rows (?ids=1,2,3), computed now by the active model
+    in one call and stored nowhere: {"rows": {id: why.Why.to_dict()}}, which the list's script draws."""
+    try:
+        ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk]
+    except ValueError:
+        return JsonResponse({"error": "ids: prediction ids separated by commas"}, status=400)
+    if not 1 <= len(ids) <= WHY_ROWS:
+        return JsonResponse({"error": f"ids: give 1 to {WHY_ROWS} prediction ids"}, status=400)
+    rows = list(Prediction.objects.filter(pk__in=ids))
+    try:
+        answers = why.explain_predictions(rows)
+    except classify.NoActiveModel:
+        return JsonResponse({"error": "No model is active, so nothing can explain these verdicts now."}, status=503)
+    except (classify.ModelUnavailable, classify.PredictionFailed):
+        return JsonResponse({"error": "The active model could not explain these verdicts now."}, status=503)
+    return JsonResponse({"rows": {row.pk: answer.to_dict() for row, answer in zip(rows, answers, strict=True)}})
+
+
 def _why(prediction):
     """(the words that pushed the verdict, computed now by the active model, None) or (None, why not)."""
     try:
