@@ -246,13 +246,19 @@ class BaselineClassifier(Classifier):
                 on_batch(len(probs), len(texts))
         return probs
 
-    def explain(self, texts: list[str], batch_size: int = 32) -> list[Explanation]:
-        """Each text's verdict and its words' exact shares of the log-odds (ml.baseline_words)."""
+    def explain(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[Explanation]:
+        """Each text's verdict and its words' exact shares of the log-odds (ml.baseline_words);
+        `on_batch(done, total)` after each text."""
         from ml.baseline_words import explain
 
         if isinstance(texts, str):
             raise TypeError("explain takes a list of texts, not a single string")
-        return [explain(self.model, text, self.threshold) for text in texts]
+        explanations = []
+        for text in texts:
+            explanations.append(explain(self.model, text, self.threshold))
+            if on_batch is not None:
+                on_batch(len(explanations), len(texts))
+        return explanations
 
     @property
     def runtime(self) -> str:

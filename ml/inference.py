@@ -130,11 +130,12 @@ class Classifier:
         return probs
 
     @torch.inference_mode()
-    def explain(self, texts: list[str], batch_size: int = 32) -> list[Explanation]:
+    def explain(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[Explanation]:
         """Each text's verdict and a score per word (ml.words) by occlusion: p(toxic) of the text minus
         p(toxic) with the word's tokens deleted. The text and all its variants run in batches through
         this Classifier's own model and runtime (one per pass where batch_limit says so), so the
-        verdict is the one `predict` gives. A word past the truncation scores 0 without a pass."""
+        verdict is the one `predict` gives. A word past the truncation scores 0 without a pass.
+        `on_batch(done, total)`, when given, is called after every pass (as predict_proba's)."""
         if isinstance(texts, str):
             raise TypeError("explain takes a list of texts, not a single string")
         if not getattr(self.tokenizer, "is_fast", False):
@@ -154,7 +155,7 @@ class Classifier:
                 for key in keys:
                     variants[key].append([encoded[key][i][j] for j in kept])
             plans.append((text, spans, occluded))
-        probs = self._score(variants, batch_size)
+        probs = self._score(variants, batch_size, on_batch)
         return self._explanations(plans, probs)
 
     def _explanations(self, plans, probs: list[float]) -> list[Explanation]:

@@ -226,3 +226,49 @@ def test_warming_up_loads_and_runs_the_active_model_before_the_first_check(activ
 
 def test_warming_up_without_an_active_model_does_not_raise(db):
     classify.warm_up()
+
+
+def test_checks_queued_during_a_long_call_run_between_its_passes_and_other_long_calls_wait():
+    """An explanation (a pass per word) lets the checks queued meanwhile into the model between its
+    passes (ActiveModel's on_batch), not another explanation."""
+    order = []
+    second_pass = threading.Event()
+
+    def call(key, texts):
+        order.append((key, list(texts)))
+        if key == "explain" and len(order) == 1:
+            wait_until(lambda: len(batcher._queue) == 2, what="a check and an explanation queued")
+            batcher.serve_between(lambda queued: queued != "explain")  # between the first and second pass
+            second_pass.set()
+        return [f"{key}:{text}" for text in texts]
+
+    batcher = Batcher(call)
+    threads, results = run_in_threads(batcher, [("explain", ["long comment"])])
+    wait_until(lambda: order, what="the explanation's first pass")
+    more, more_results = run_in_threads(batcher, [("check", ["a check"]), ("explain", ["another"])])
+    for thread in threads + more:
+        thread.join(DEADLINE_S)
+
+    assert second_pass.is_set()
+    assert order == [("explain", ["long comment"]), ("check", ["a check"]), ("explain", ["another"])]
+    assert results == {("long comment",): ["explain:long comment"]}
+    assert more_results == {("a check",): ["check:a check"], ("another",): ["explain:another"]}
+
+
+def test_an_explanation_through_the_model_thread_lets_a_check_in(active_model, settings):
+    """The real path: ActiveModel explains on the model thread and calls serve_between between passes."""
+    settings.BATCH_MAX_SIZE = 32
+    served = []
+    original = classify.active_model._batcher.serve_between
+
+    def spy(accept):
+        served.append(accept)
+        return original(accept)
+
+    classify.active_model._batcher.serve_between = spy
+    try:
+        version, [explanation] = classify.active_model.explain(["word " * 60])
+    finally:
+        del classify.active_model._batcher.serve_between
+    assert len(explanation.words) == 60 and served
+    assert served[0](classify.Explaining(None)) is False and served[0](object()) is True

@@ -11,9 +11,10 @@ Why a thread of its own rather than whichever request thread finds the model fre
 that runs a batch grows its own malloc arena to the batch's size, and with 32 to 64 request
 threads that alone took a web process from 1.0 to 1.8-2.2 GiB (benchmarks/api_load.py).
 
-A call serves one model only: requests for a model other than the first queued one (during a
-switch of the active version) wait for the next batch. An exception in the call fails that
-batch's requests, each with it, and no others.
+A long call (an explanation: a pass per word) may let the requests queued meanwhile into the model
+between its passes (`serve_between`). A call serves one model only: requests for a model other
+than the first queued one (during a switch of the active version) wait for the next batch. An
+exception in the call fails that batch's requests, each with it, and no others.
 """
 
 import threading
@@ -48,6 +49,11 @@ class Batcher:
         self._max_size, self._max_wait = 32, 0.0  # the latest request's bounds (settings may change in tests)
         self._loaded = False  # the previous batch held more than one request: waiting may fill the next
         self.batches = self.requests = 0  # counters for tests and the benchmark
+
+    @property
+    def thread(self):
+        """The model thread (None before the first request)."""
+        return self._thread
 
     def run(self, key, texts, max_size, max_wait=0.0):
         request = Request(key, list(texts))
@@ -92,6 +98,25 @@ class Batcher:
             self._queue.remove(request)
         self._loaded = len(batch) > 1
         return batch
+
+    def serve_between(self, accept):
+        """Called on the model thread by a long call between its passes (an explanation): serve at once
+        one batch of the requests queued meanwhile whose key `accept(key)` takes, so that they do not
+        wait for the whole call."""
+        with self._changed:
+            waiting = [request for request in self._queue if accept(request.key)]
+            batch, size = [], 0
+            for request in waiting:
+                if request.key != waiting[0].key:
+                    continue
+                if batch and size + len(request.texts) > self._max_size:
+                    break
+                batch.append(request)
+                size += len(request.texts)
+            for request in batch:
+                self._queue.remove(request)
+        if batch:
+            self._serve(batch)
 
     def _serve(self, batch):
         texts = [text for request in batch for text in request.texts]

@@ -95,16 +95,21 @@ class ActiveModel:
         version, _ = self.predict(["warm-up"])
         return version
 
-    @staticmethod
-    def _call(key, texts):
+    def _call(self, key, texts):
         batch_size = max(settings.BATCH_MAX_SIZE, 32)
         try:
             if isinstance(key, Explaining):
-                return key.classifier.explain(texts, batch_size=batch_size)
+                return key.classifier.explain(texts, batch_size=batch_size, on_batch=self._between_passes)
             return key.predict_proba(texts, batch_size=batch_size)
         except Exception as exc:
             log.exception("the model failed on a batch of %d texts", len(texts))
             raise PredictionFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def _between_passes(self, done, total):
+        """Between an explanation's passes, on the model thread: the checks queued meanwhile run now
+        rather than after the whole explanation (other explanations wait their turn)."""
+        if threading.current_thread() is self._batcher.thread:
+            self._batcher.serve_between(lambda key: not isinstance(key, Explaining))
 
     @functools.cached_property
     def _select_active(self):
