@@ -262,9 +262,18 @@ class Promotion(models.Model):
     figures = models.JSONField(default=dict, blank=True)  # webapp.checker.gate.Verdict.as_dict()
     forced = models.BooleanField(default=False)
     reason = models.TextField(blank=True)  # why the gate refused it, when forced
+    note = models.TextField(blank=True)  # the owner's word on why they forced it
+    # The threshold it serves at from this promotion on; for a new threshold on the active model (where
+    # previous is the version itself), also the one it served at before.
+    threshold = models.FloatField(null=True, blank=True)
+    previous_threshold = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-promoted_at", "-id"]
 
     def __str__(self):
         return f"{self.model_version} by {self.promoted_by or '?'} at {self.promoted_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def threshold_change(self):
+        return self.previous_threshold is not None
