@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import timezone
+from django.utils.html import escape
 
 from ml.names import LABELS
 from webapp.checker.models import ModelVersion, Promotion
@@ -69,7 +70,8 @@ def test_the_job_list_shows_status_progress_queue_eta_duration_and_f1_newest_fir
     assert '<progress max="1" value="0.250">' in running_row and "30/120" in running_row
     assert "6 min 15 s" in running_row and "2 min 05 s" in running_row
     assert "#1" in html[rows[1] : rows[2]] and "#2" in html[rows[0] : rows[1]]
-    assert f"{finished_job.test_f1:.4f}" in html[rows[3] :]
+    lead = finished_job.headline  # the run's own figure, naming its sample and threshold
+    assert f'{lead.f1:.4f} <small class="muted">{escape(lead.where)}</small>' in html[rows[3] :]
 
 
 def test_the_job_list_is_paginated(staff_client, make_job):
