@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ml import methods
 from ml.names import LABELS
 from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
-from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker.models import Promotion
 from webapp.training import attempts, jobs, lifecycle
@@ -153,7 +152,8 @@ def compare(request):
         "failed": failed,
         "rows_by_job": comparison.rows(chosen),
         "config_diff": comparison.config_diff(chosen),
-        "columns": COMPARE_COLUMNS,
+        "columns": comparison.COLUMNS,
+        "test_sizes": comparison.test_sizes(chosen),
         "curves": curves,
         "series_labels": comparison.series_labels(curves),
         "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],

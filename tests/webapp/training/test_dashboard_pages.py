@@ -140,7 +140,9 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
         "ms/comment",
     ):
         assert heading in headings
-    rows = {job: {heading: text for heading, text, _ in row} for job, row in page.context["rows_by_job"]}
+    rows = {
+        job: {heading: text for heading, text, _ in row} for job, _gate, _sample, row in page.context["rows_by_job"]
+    }
     assert rows[other]["layers"] == "3 (1,3,5)" and rows[other]["F1"] == "0.5000"
     assert rows[finished_job]["F1"] == f"{finished_job.test_f1:.4f}"
     assert page.context["curves"][other.pk] == {"loss": [[1, 1.0], [2, 0.5], [3, 1 / 3]]}
@@ -156,7 +158,9 @@ def test_the_compare_page_shows_a_baseline_run_with_dashes_for_what_it_has_not(
     page = staff_client.get(f"/dashboard/compare/?jobs={finished_job.pk}&jobs={baseline.pk}")
 
     assert page.status_code == 200
-    row = {heading: text for heading, text, _best in dict(page.context["rows_by_job"])[baseline]}
+    row = {
+        heading: text for heading, text, _best in {job: row for job, *_, row in page.context["rows_by_job"]}[baseline]
+    }
     assert row["F1"] == f"{metrics['test']['f1']:.4f}" and row["layers"] == "—" and row["loss div"] == "—"
     assert page.context["curves"][baseline.pk] == {"loss": []}
 
