@@ -12,7 +12,8 @@ from ml import methods
 from ml.names import LABELS
 from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
-from webapp.checker.models import Promotion
+from webapp.checker import gate
+from webapp.checker.models import ModelVersion, Promotion
 from webapp.training import attempts, jobs, lifecycle
 from webapp.training import compare as comparison
 from webapp.training.forms import DescribeForm, JobForm
@@ -77,6 +78,7 @@ def job_detail(request, job_id):
         "config_rows": config_rows(job.config),
         "describe_form": DescribeForm(instance=job),
         "position": job.queue_position(),
+        "verdict": _gate_verdict(job),
         "promotions": Promotion.objects.filter(model_version=job.model_version_id).select_related(
             "promoted_by", "model_version"
         )
@@ -84,6 +86,15 @@ def job_detail(request, job_id):
         else [],
     }
     return render(request, "training/job.html", context)
+
+
+def _gate_verdict(job):
+    """What the quality gate would say of promoting the job's model now (None when it cannot be promoted)."""
+    version = job.model_version
+    if version is None or not job.can_promote:
+        return None
+    active = ModelVersion.current()
+    return gate.judge(version, active, rollback=version.promotions.exists())
 
 
 @require_POST
