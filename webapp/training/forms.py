@@ -114,6 +114,8 @@ class JobForm(forms.Form):
         for name, value in initial.items():  # list options (lora_target_modules, layers) are typed as "a,b"
             if isinstance(value, list):
                 initial[name] = ",".join(map(str, value))
+            elif isinstance(value, float):  # 1/3 reads 0.333333, not 0.3333333333333333
+                initial[name] = f"{value:.6g}"
         if job.teacher_job_id:
             initial["teacher_job"] = job.teacher_job_id
             initial["teacher"] = ""
