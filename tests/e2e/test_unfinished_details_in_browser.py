@@ -36,3 +36,21 @@ def test_a_servers_job_reads_plainly_on_its_page_the_list_and_a_copys_form(serve
     assert "None" not in options.values() and "False" not in options.values()
     assert by == "the server"
     assert temperature == "0.333333"
+
+
+def test_the_baseline_job_says_it_has_no_loss_instead_of_an_empty_loss_chart(server):
+    staff_user("tess", password=chromium.PASSWORD, groups=["Trainers"])
+    baseline = TrainingJob.objects.create(method="baseline", teacher="", dataset="d", config={}, status="succeeded")
+    student = TrainingJob.objects.create(method="odd", teacher="t", dataset="d", config={}, status="succeeded")
+    with chromium.launch() as browser:
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        chromium.log_in(page, server.url, f"/dashboard/jobs/{baseline.pk}/", username="tess")
+        note = page.inner_text("#no-loss")
+        baseline_chart = page.is_visible("#loss-chart")
+        page.goto(f"{server.url}/dashboard/jobs/{student.pk}/")
+        student_chart, student_note = page.is_visible("#loss-chart"), page.query_selector("#no-loss")
+
+    assert "no training loss" in note and not baseline_chart
+    assert student_chart and student_note is None and errors == []

@@ -79,6 +79,7 @@ def job_detail(request, job_id):
         "describe_form": DescribeForm(instance=job),
         "position": job.queue_position(),
         "verdict": _gate_verdict(job),
+        "no_loss": getattr(methods.REGISTRY.get(job.method), "trains_itself", False),
         "promotions": Promotion.objects.filter(model_version=job.model_version_id).select_related(
             "promoted_by", "model_version"
         )
