@@ -47,3 +47,25 @@ def test_the_queue_goes_on_at_its_top_shows_progress_and_undo_reopens_the_one_ju
 
     assert Prediction.objects.get(pk=second.pk).reviewed_label == "toxic"
     assert Prediction.objects.get(pk=first.pk).reviewed_label == Prediction.objects.get(pk=twin.pk).reviewed_label == ""
+
+
+def test_the_queue_ends_with_a_summary_of_what_was_corrected_and_a_way_to_train_on_it(live_server, transactional_db):
+    from playwright.sync_api import expect
+
+    staff_user("ada", password=chromium.PASSWORD, groups=["Reviewers", "Trainers"])
+    version = ModelVersion.objects.create(name="odd-v1", method="odd", teacher="t", artifact_path="/x")
+    for text, p in (("fine words", 0.52), ("rude words", 0.7)):
+        Prediction.objects.create(text=text, label="toxic", toxic_probability=p, model_version=version)
+    with chromium.launch() as browser:
+        page = browser.new_page()
+        chromium.log_in(page, live_server.url, "/dashboard/predictions/")
+        page.click("#queue-links >> text=most uncertain first")
+        expect(page.locator("#queue-progress")).to_have_text("1 of 2")
+        page.keyboard.press("n")  # corrected: the model said toxic
+        expect(page.locator("#queue-progress")).to_have_text("2 of 2")
+        page.keyboard.press("c")
+        summary = page.wait_for_selector("#queue-summary").inner_text()
+        train_link = page.get_attribute("#queue-summary a", "href")
+
+    assert "2 reviewed" in summary and "1 corrected" in summary and "toxic → non-toxic" in summary
+    assert train_link == "/dashboard/jobs/new/"

@@ -5,6 +5,7 @@ with its audit trail and previous/next in the list's order, the review queue, an
 Reading needs checker.view_prediction, reviewing checker.review_prediction, exporting
 checker.export_prediction (the Reviewers group has all three)."""
 
+from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.auth import permission_required
-from webapp.checker.models import Prediction
+from webapp.checker.models import Prediction, PredictionReview
 from webapp.review import actions, export, filters, summary
 
 VIEW = "checker.view_prediction"
@@ -25,7 +26,7 @@ CURSOR = ("after", "before")
 QUEUE_ORDERS = {"uncertain": "most-uncertain", "newest": "newest"}
 # The session keeps the queue this reviewer started (its filters and size then), for "41 of 123", and the
 # prediction reviewed last from its page, for an undo to reopen that one rather than its group's first.
-QUEUE_KEY, JUST_REVIEWED_KEY = "review_queue", "review_just_reviewed"
+QUEUE_KEY, JUST_REVIEWED_KEY, SUMMARY_KEY = "review_queue", "review_just_reviewed", "review_queue_summary"
 
 
 @require_GET
@@ -46,6 +47,7 @@ def predictions(request):
     _count_same_texts(context["page"].rows)
     context["summaries"] = summary.per_model(form.queryset())
     context["queue_orders"] = QUEUE_ORDERS
+    context["queue_summary"] = request.session.pop(SUMMARY_KEY, None)
     return render(request, "review/list.html", context)
 
 
@@ -77,7 +79,11 @@ def queue(request):
     if first is None:
         messages.success(request, "Nothing is left to review with these filters.")
         return redirect(f"{reverse('predictions')}?{query.urlencode()}")
-    request.session[QUEUE_KEY] = {"query": query.urlencode(), "total": form.ordered().count()}
+    request.session[QUEUE_KEY] = {
+        "query": query.urlencode(),
+        "total": form.ordered().count(),
+        "started": timezone.now().isoformat(),
+    }
     return redirect(_page_of(first.pk, query.urlencode()))
 
 
@@ -123,7 +129,10 @@ def review_selected(request):
     if request.POST.get("advance") and request.POST.get("row"):
         messages.success(request, message)
         request.session[JUST_REVIEWED_KEY] = int(pk)
-        return redirect(_after(int(pk), request.POST.get("query", "")))
+        following = _after(int(pk), request.POST.get("query", ""))
+        if following.startswith(reverse("predictions")):  # the end of the queue (or of the list)
+            request.session[SUMMARY_KEY] = _summary(request)
+        return redirect(following)
     return _answer(request, ids=ids, message=message)
 
 
@@ -153,6 +162,21 @@ def export_csv(request):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="predictions-{stamp}.csv"'
     return response
+
+
+def _summary(request):
+    """What this reviewer did since starting the queue: how many reviewed, how many corrected and how."""
+    started = (request.session.get(QUEUE_KEY) or {}).get("started")
+    if started is None:
+        return None
+    rows = PredictionReview.objects.filter(reviewer=request.user, created__gte=started, undone_by__isnull=True)
+    rows = rows.exclude(action=PredictionReview.Action.UNDO)
+    changes = Counter((row.previous_label, row.label) for row in rows if row.previous_label != row.label)
+    return {
+        "reviewed": rows.values("prediction").distinct().count(),
+        "corrected": sum(changes.values()),
+        "changes": [f"{count} {before} → {after}" for (before, after), count in changes.most_common()],
+    }
 
 
 def _progress(request, form, query):
