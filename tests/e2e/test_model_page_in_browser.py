@@ -35,7 +35,10 @@ def test_the_model_page_marks_the_threshold_and_the_checker_draws_the_cutoff(liv
         marked_at_tuned = curve.get_attribute("data-marked")
         points = curve.get_attribute("data-points")
         page.fill("#id_threshold", "0.9")
-        page.click("#threshold-form button:text('Set threshold')")
+        page.click("#threshold-form button:text('Preview')")
+        page.check("#threshold-apply input[name=force]")  # the tiny model calls nothing toxic at 0.9
+        page.fill("#threshold-apply textarea[name=note]", "drawing test")
+        page.click("#threshold-apply button[type=submit]")
         page.wait_for_selector(".messages li")
         shown = page.inner_text("#serving-threshold")
         marked_at_new = page.wait_for_selector("#pr-curve[data-marked]").get_attribute("data-marked")

@@ -1,6 +1,6 @@
 """Every page, found in the URLconf (tests/support/pages.py), in a real Chromium at a phone's 390 px and
-a laptop's 1280 px: nothing makes the page scroll sideways, and every button, header link and checkbox
-(through its label) is a tap target of 44 px at least."""
+a laptop's 1280 px: nothing makes the page scroll sideways, and every button, header link, link in a table
+and checkbox (through its label) is a tap target of 44 px at least."""
 
 import pytest
 
@@ -25,7 +25,7 @@ OVERFLOW = """() => {
 }"""
 
 SMALL_TARGETS = """() => [...document.querySelectorAll(`.site-header a, .site-header button, main button,
-    main .button, main input[type=submit], main input[type=checkbox]`)]
+    main .button, main input[type=submit], main input[type=checkbox], main table a`)]
   .filter((e) => e.offsetParent !== null)
   .map((e) => [e.closest("label") || e, e])  // a checkbox is tapped through its label
   .map(([e, control]) => [e.textContent.trim() || control.getAttribute("aria-label") || control.name,

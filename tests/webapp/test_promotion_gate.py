@@ -141,14 +141,16 @@ def test_a_rollback_through_the_api_returns_to_an_earlier_version_even_if_it_sco
     ]
 
 
-def test_a_rollback_from_the_models_page_is_one_click(serving, scored, staff_client, staff):
+def test_a_rollback_from_the_models_page_asks_first_then_rolls_back(serving, scored, staff_client, staff):
     newer = version("newer")
     scored(newer, f1=0.82)
     gate.promote(newer, staff, Promotion.Source.API)
 
     listing = staff_client.get("/dashboard/models/").content.decode()
     assert "Roll back to this" in listing and 'id="promotions"' in listing
-    response = staff_client.post(f"/dashboard/models/{serving.pk}/activate/", follow=True)
+    question = staff_client.post(f"/dashboard/models/{serving.pk}/activate/").content.decode()
+    assert 'id="rollback-confirm"' in question and ModelVersion.current() == newer
+    response = staff_client.post(f"/dashboard/models/{serving.pk}/activate/", {"confirm": "yes"}, follow=True)
 
     assert ModelVersion.current() == serving
     assert "rolled back to: it now serves the checker" in response.content.decode()
@@ -221,3 +223,34 @@ def test_a_model_owners_token_may_promote(serving, scored, client):
 
     assert response.status_code == 200 and response.json()["promoted_by"] == "sam"
     assert ModelVersion.current() == other
+
+
+def test_a_new_threshold_on_the_active_model_through_the_api_is_gated_and_recorded(serving, staff_client, staff):
+    url = f"/api/v1/models/{serving.pk}/threshold"
+    refused = staff_client.put(url, {"threshold": 0.99}, content_type="application/json")
+    no_note = staff_client.put(url, {"threshold": 0.99, "force": True}, content_type="application/json")
+    serving.refresh_from_db()
+    assert refused.status_code == 409 and refused.json()["verdict"]["candidate"]["threshold"] == 0.99
+    assert "single class" in refused.json()["error"] and no_note.status_code == 400
+    assert serving.threshold == 0.5 and not Promotion.objects.filter(previous_threshold__isnull=False).exists()
+
+    forced = staff_client.put(url, {"threshold": 0.99, "force": True, "note": "audit"}, content_type="application/json")
+
+    serving.refresh_from_db()
+    change = Promotion.objects.first()
+    assert forced.status_code == 200 and serving.threshold == 0.99
+    assert (change.previous_threshold, change.threshold, change.forced, change.note) == (0.5, 0.99, True, "audit")
+    who = (change.model_version, change.previous, change.promoted_by, change.source)
+    assert who == (serving, serving, staff, "api")
+    assert forced.json()["promotions"][0]["previous_threshold"] == 0.5
+
+
+def test_a_version_that_does_not_serve_changes_its_threshold_without_the_gate(serving, scored, staff_client):
+    idle = version("idle")
+    scored(idle, f1=0.8)
+
+    url = f"/api/v1/models/{idle.pk}/threshold"
+    changed = staff_client.put(url, {"threshold": 0.99}, content_type="application/json")
+
+    idle.refresh_from_db()
+    assert changed.status_code == 200 and idle.threshold == 0.99 and idle.promotions.count() == 0

@@ -11,6 +11,10 @@ sample (webapp/checker/scoring.py) and at each version's own serving threshold:
   active model's: what serves never gets worse by itself.
 A version not scored on the sample yet cannot be judged: it is refused as "not measured" and queued
 for the worker to score. `force=True` promotes anyway and stores the refusal's reason with the promotion.
+
+A new serving threshold for the active model is a promotion too (`change_threshold`): the model at the
+new threshold is judged against itself at the current one by the same rules, and the change is a row
+of the promotion history. A version that does not serve changes its threshold freely.
 """
 
 from dataclasses import dataclass, field
@@ -60,9 +64,11 @@ class Verdict:
         return {"sample": self.sample, "candidate": self.candidate, "active": self.active, "refusals": self.refusals}
 
 
-def judge(candidate, active=None, rollback=False, must_improve=False):
-    """The gate's verdict on making `candidate` serve instead of `active` (None: no model serves)."""
-    verdict = Verdict(scoring.sample_key(), scoring.figures(candidate), active and scoring.figures(active))
+def judge(candidate, active=None, rollback=False, must_improve=False, threshold=None):
+    """The gate's verdict on making `candidate` serve instead of `active` (None: no model serves), at
+    `threshold` (default: the candidate's own serving threshold)."""
+    figures = scoring.figures(candidate, threshold=threshold)
+    verdict = Verdict(scoring.sample_key(), figures, active and scoring.figures(active))
     min_f1, max_drop = settings.TOXILAB_PROMOTE_MIN_F1, settings.TOXILAB_PROMOTE_MAX_DROP
     mine = verdict.candidate
     if mine is None:
@@ -117,14 +123,56 @@ def _promote(version, user, source, force, must_improve):
     if not verdict.passed and not force:
         raise PromotionRefused(verdict)
     version.activate()
-    promotion = Promotion.objects.create(
+    promotion = _record(version, active, user, source, verdict, rollback=rollback, threshold=version.threshold)
+    return promotion, verdict
+
+
+def _record(version, previous, user, source, verdict, **fields):
+    return Promotion.objects.create(
         model_version=version,
-        previous=active,
+        previous=previous,
         promoted_by=user if user is not None and user.is_authenticated else None,
         source=source,
-        rollback=rollback,
         figures=verdict.as_dict(),
         forced=not verdict.passed,
         reason=verdict.reason,
+        **fields,
     )
-    return promotion, verdict
+
+
+def judge_threshold(version, threshold):
+    """The gate's verdict on serving `version` at `threshold`: against itself at its current threshold
+    when it is the active model; a version that does not serve is only measured (no rule applies)."""
+    if not version.active:
+        return Verdict(scoring.sample_key(), scoring.figures(version, threshold=threshold), None)
+    return judge(version, version, threshold=threshold)
+
+
+def change_threshold(version, threshold, user, source, force=False, note=""):
+    """Serve `version` at `threshold` from now on. On the active model this is a promotion: refused
+    (PromotionRefused) when the gate refuses it unless `force`d with a `note` saying why, and recorded
+    in the promotion history with who changed it. Returns the Promotion, or None for a version that
+    does not serve. ValueError for a threshold outside 0..1 or a forced change without a note."""
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"the threshold must be between 0 and 1 (got {threshold})")
+    try:
+        return _change_threshold(version, threshold, user, source, force, note.strip())
+    except PromotionRefused as exc:
+        for unmeasured in exc.verdict.unmeasured:
+            scoring.queue(unmeasured)
+        raise
+
+
+@transaction.atomic
+def _change_threshold(version, threshold, user, source, force, note):
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    verdict = judge_threshold(version, threshold)
+    if not verdict.passed and not force:
+        raise PromotionRefused(verdict)
+    if not verdict.passed and not note:
+        raise ValueError("say why you force a threshold that the gate refuses (the reason is stored)")
+    previous = version.threshold
+    scoring.set_threshold(version, threshold)
+    if not version.active:
+        return None
+    return _record(version, version, user, source, verdict, threshold=threshold, previous_threshold=previous, note=note)

@@ -1,7 +1,8 @@
 """The staff API for model versions at /api/v1/models: list, preview the gate, activate (promote or roll
 back) and set the serving threshold. Looking needs staff; changing needs the model owners' permission
 (checker.promote_modelversion), by session or token. A promotion the gate refuses is answered 409 with
-the reason and both versions' figures; `{"force": true}` promotes anyway and stores the reason."""
+the reason and both versions' figures; `{"force": true}` promotes anyway and stores the reason. A new
+threshold for the active model is judged and recorded the same way (with a `note` when forced)."""
 
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictBool
 
 from webapp.accounts.auth import API_AUTH, api_auth
-from webapp.checker import gate, scoring
+from webapp.checker import gate
 from webapp.checker.api import ModelOut
 from webapp.checker.models import ModelVersion, Promotion
 
@@ -47,6 +48,9 @@ class PromotionOut(Schema):
     rollback: bool
     forced: bool
     reason: str = Field(description="the gate's refusal that `force` overrode")
+    note: str = Field(description="the owner's word on why it was forced")
+    threshold: float | None = Field(description="the threshold it serves at from this promotion on")
+    previous_threshold: float | None = Field(description="for a new threshold on the active model: the one before")
     figures: dict
 
     @staticmethod
@@ -69,6 +73,8 @@ class ActivateIn(Schema):
 class ThresholdIn(Schema):
     model_config = ConfigDict(extra="forbid")
     threshold: float = Field(ge=0, le=1)
+    force: StrictBool = Field(False, description="on the active model: set it even if the quality gate refuses")
+    note: str = Field("", max_length=2000, description="why it is forced (required with force when the gate refuses)")
 
 
 class ErrorOut(Schema):
@@ -132,12 +138,19 @@ def activate(request, version_id: int, payload: ActivateIn | None = None):
 @router.put(
     "/models/{version_id}/threshold",
     auth=api_auth(PROMOTE),
-    response={200: VersionOut, **ERRORS},
-    summary="Set the serving threshold",
+    response={200: VersionOut, 409: RefusalOut, **ERRORS},
+    summary="Set the serving threshold: on the active model, a promotion through the quality gate",
 )
 def set_threshold(request, version_id: int, payload: ThresholdIn):
     version = _version(version_id)
-    scoring.set_threshold(version, payload.threshold)
+    try:
+        gate.change_threshold(
+            version, payload.threshold, request.auth, Promotion.Source.API, force=payload.force, note=payload.note
+        )
+    except gate.PromotionRefused as exc:
+        return Status(409, {"error": str(exc), "verdict": exc.verdict.as_dict()})
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
     return _version(version_id)
 
 

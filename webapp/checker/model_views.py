@@ -28,7 +28,11 @@ def model_list(request):
 @require_GET
 @staff_required
 def model_detail(request, version_id):
-    version = get_object_or_404(ModelVersion, pk=version_id)
+    return _page(request, get_object_or_404(ModelVersion, pk=version_id))
+
+
+def _page(request, version, **extra):
+    """The version's page; `extra` adds to its context (the preview of a new threshold)."""
     active = ModelVersion.current()
     scores = scoring.scores_of(version)
     context = {
@@ -41,6 +45,7 @@ def model_detail(request, version_id):
         "curve": version.metrics.get("validation_curve"),
         "verdict": None if version.active else _verdict(version, active),
         "promotions": version.promotions.select_related("model_version", "previous", "promoted_by"),
+        **extra,
     }
     return render(request, "checker/model.html", context)
 
@@ -52,8 +57,12 @@ def _verdict(version, active):
 @require_POST
 @permission_required(PROMOTE)
 def activate(request, version_id):
-    """Promote or roll back through the gate; `force` (the form's confirm box) overrides a refusal."""
+    """Promote or roll back through the gate; `force` (the form's confirm box) overrides a refusal.
+    A rollback first asks for confirmation on a page of its own, whose button posts again with confirm=yes."""
     version = get_object_or_404(ModelVersion, pk=version_id)
+    if version.promotions.exists() and request.POST.get("confirm") != "yes":
+        context = {"version": version, "active": ModelVersion.current(), "force": request.POST.get("force")}
+        return render(request, "checker/confirm_rollback.html", context)
     try:
         promotion = gate.promote(
             version, request.user, Promotion.Source.DASHBOARD, force=bool(request.POST.get("force"))
@@ -70,15 +79,27 @@ def activate(request, version_id):
 @require_POST
 @permission_required(PROMOTE)
 def set_threshold(request, version_id):
+    """Without `apply`: the page again with the figures at the typed threshold and the gate's verdict on
+    it (a preview). With `apply`: the change, through the gate for the active model (`force` and `note`
+    override a refusal)."""
     version = get_object_or_404(ModelVersion, pk=version_id)
     try:
         threshold = float(request.POST.get("threshold", ""))
-        scoring.set_threshold(version, threshold)
-    except ValueError as exc:
+        if not request.POST.get("apply"):
+            if not 0 <= threshold <= 1:
+                raise ValueError(f"the threshold must be between 0 and 1 (got {threshold})")
+            preview = {"threshold": threshold, "verdict": gate.judge_threshold(version, threshold)}
+            return _page(request, version, preview=preview)
+        force = bool(request.POST.get("force"))
+        note = request.POST.get("note", "")
+        promotion = gate.change_threshold(version, threshold, request.user, Promotion.Source.DASHBOARD, force, note)
+    except (ValueError, gate.PromotionRefused) as exc:
         messages.error(request, f"Threshold not changed: {_reason(exc)}.")
     else:
+        forced = f" (forced past the gate: {promotion.reason})" if promotion and promotion.forced else ""
         messages.success(
-            request, f"{version.name!r} now labels a comment toxic at a probability of {threshold:g} or more."
+            request,
+            f"{version.name!r} now labels a comment toxic at a probability of {threshold:g} or more{forced}.",
         )
     return redirect("model", version_id=version.pk)
 

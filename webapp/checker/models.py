@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ml import methods, names
 from ml.names import DEFAULT_THRESHOLD, LABELS, RUNTIME_LABELS
+from webapp.checker import headline
 
 # A probability this close to the serving threshold (either side) is shown to end users as uncertain.
 UNCERTAIN_BAND = 0.1
@@ -94,14 +95,16 @@ class ModelVersion(models.Model):
         )
 
     @property
+    def headline(self):
+        """The figure that leads wherever this version is shown (webapp/checker/headline.py), or None."""
+        return headline.of_version(self)
+
+    @property
     def quality_f1(self):
-        """The one quality figure end users see: test F1 at the serving threshold, from the gate's sample,
-        else from the run's own test split while the threshold is still the tuned one; else None."""
-        if self.serving_f1 is not None:
-            return self.serving_f1
-        if self.threshold == self.tuned_threshold:
-            return (self.metrics.get("test_at_threshold") or {}).get("f1")
-        return None
+        """The one quality figure end users see: the headline's F1 (test F1 at the serving threshold, from
+        the gate's sample, else from the run's own test split while the threshold is the tuned one)."""
+        found = self.headline
+        return found and found.f1
 
     @property
     def test_f1(self):
@@ -262,9 +265,18 @@ class Promotion(models.Model):
     figures = models.JSONField(default=dict, blank=True)  # webapp.checker.gate.Verdict.as_dict()
     forced = models.BooleanField(default=False)
     reason = models.TextField(blank=True)  # why the gate refused it, when forced
+    note = models.TextField(blank=True)  # the owner's word on why they forced it
+    # The threshold it serves at from this promotion on; for a new threshold on the active model (where
+    # previous is the version itself), also the one it served at before.
+    threshold = models.FloatField(null=True, blank=True)
+    previous_threshold = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-promoted_at", "-id"]
 
     def __str__(self):
         return f"{self.model_version} by {self.promoted_by or '?'} at {self.promoted_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def threshold_change(self):
+        return self.previous_threshold is not None

@@ -5,6 +5,7 @@ with its audit trail and previous/next in the list's order, the review queue, an
 Reading needs checker.view_prediction, reviewing checker.review_prediction, exporting
 checker.export_prediction (the Reviewers group has all three)."""
 
+from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,13 +18,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.auth import permission_required
 from webapp.checker import classify, why
-from webapp.checker.models import Prediction
+from webapp.checker.models import Prediction, PredictionReview
 from webapp.review import actions, export, filters, summary
 
 VIEW = "checker.view_prediction"
 REVIEW = "checker.review_prediction"
 CURSOR = ("after", "before")
 QUEUE_ORDERS = {"uncertain": "most-uncertain", "newest": "newest"}
+# The session keeps the queue this reviewer started (its filters and size then), for "41 of 123", and the
+# prediction reviewed last from its page, for an undo to reopen that one rather than its group's first.
+QUEUE_KEY, JUST_REVIEWED_KEY, SUMMARY_KEY = "review_queue", "review_just_reviewed", "review_queue_summary"
 
 
 @require_GET
@@ -44,6 +48,7 @@ def predictions(request):
     _count_same_texts(context["page"].rows)
     context["summaries"] = summary.per_model(form.queryset())
     context["queue_orders"] = QUEUE_ORDERS
+    context["queue_summary"] = request.session.pop(SUMMARY_KEY, None)
     return render(request, "review/list.html", context)
 
 
@@ -75,6 +80,11 @@ def queue(request):
     if first is None:
         messages.success(request, "Nothing is left to review with these filters.")
         return redirect(f"{reverse('predictions')}?{query.urlencode()}")
+    request.session[QUEUE_KEY] = {
+        "query": query.urlencode(),
+        "total": form.ordered().count(),
+        "started": timezone.now().isoformat(),
+    }
     return redirect(_page_of(first.pk, query.urlencode()))
 
 
@@ -94,6 +104,7 @@ def prediction_detail(request, prediction_id):
         "sort": form.cleaned_data["sort"].replace("-", " ") if form.is_valid() else None,
         "previous": previous,
         "next": following,
+        "progress": _progress(request, form, query),
         "same_text_count": same_text.count(),
         "same_text_ids": list(same_text.order_by("-created", "-id").values_list("pk", flat=True)[:20]),
     }
@@ -154,7 +165,11 @@ def review_selected(request):
     message = f"{len(ids)} prediction{'s' if len(ids) != 1 else ''} reviewed."
     if request.POST.get("advance") and request.POST.get("row"):
         messages.success(request, message)
-        return redirect(_after(int(pk), request.POST.get("query", "")))
+        request.session[JUST_REVIEWED_KEY] = int(pk)
+        following = _after(int(pk), request.POST.get("query", ""))
+        if following.startswith(reverse("predictions")):  # the end of the queue (or of the list)
+            request.session[SUMMARY_KEY] = _summary(request)
+        return redirect(following)
     return _answer(request, ids=ids, message=message)
 
 
@@ -168,7 +183,8 @@ def undo(request):
         return _answer(request, error=str(exc))
     message = f"Undid your last review of {len(ids)} prediction{'s' if len(ids) != 1 else ''}."
     messages.success(request, message)
-    return redirect(_page_of(ids[0], request.POST.get("query", "")))
+    just_reviewed = request.session.pop(JUST_REVIEWED_KEY, None)
+    return redirect(_page_of(just_reviewed if just_reviewed in ids else ids[0], request.POST.get("query", "")))
 
 
 @require_GET
@@ -185,9 +201,38 @@ def export_csv(request):
     return response
 
 
+def _summary(request):
+    """What this reviewer did since starting the queue: how many reviewed, how many corrected and how."""
+    started = (request.session.get(QUEUE_KEY) or {}).get("started")
+    if started is None:
+        return None
+    rows = PredictionReview.objects.filter(reviewer=request.user, created__gte=started, undone_by__isnull=True)
+    rows = rows.exclude(action=PredictionReview.Action.UNDO)
+    changes = Counter((row.previous_label, row.label) for row in rows if row.previous_label != row.label)
+    return {
+        "reviewed": rows.values("prediction").distinct().count(),
+        "corrected": sum(changes.values()),
+        "changes": [f"{count} {before} → {after}" for (before, after), count in changes.most_common()],
+    }
+
+
+def _progress(request, form, query):
+    """(position, total) in the review queue that this reviewer started with these filters: the predictions
+    reviewed since it started, plus one, of those it held then; None outside the queue."""
+    started = request.session.get(QUEUE_KEY) or {}
+    if not form.is_valid() or form.cleaned_data.get("reviewed") != "no" or started.get("query") != query:
+        return None
+    total = started["total"]
+    return min(total - form.ordered().count() + 1, total), total
+
+
 def _after(prediction_id, query):
-    """The page of the prediction after `prediction_id` in `query`'s order, else the list at its end."""
+    """The page to review after `prediction_id`: in the queue (unreviewed only), the top of the queue in
+    its order, so nothing skipped is left behind; elsewhere the next in `query`'s order. At the end, the list."""
     form = filters.PredictionFilter(QueryDict(query))
+    if form.is_valid() and form.cleaned_data.get("reviewed") == "no":
+        top = form.ordered().first()
+        return _page_of(top.pk, query) if top else f"{reverse('predictions')}?{query}"
     prediction = Prediction.objects.filter(pk=prediction_id).first()
     following = form.neighbours(prediction)[1] if form.is_valid() and prediction else None
     return _page_of(following.pk, query) if following else f"{reverse('predictions')}?{query}"

@@ -12,6 +12,7 @@ import numpy as np
 from ml import methods as ml_methods
 from ml.artifacts import read_predictions
 from ml.errors import RunDirError
+from ml.names import LABELS
 from ml.stats import Paired, paired_bootstrap
 from webapp.studies import studies
 from webapp.training.models import TrainingJob
@@ -58,6 +59,7 @@ def export(study):
         "created": study.created.isoformat(),
         "cancelled": study.cancelled.isoformat() if study.cancelled else None,
         "progress": studies.progress(cells),
+        "sample": sample(cells),
         "jobs": [_job(run) for run in cells],
         "results": [row for value in values for row in _results(study, cells, value)],
         "comparisons": [c for value in values for c in _comparisons(study, cells, value)],
@@ -77,7 +79,35 @@ def _job(run):
         "progress": job.progress,
         "started": job.started.isoformat() if job.started else None,
         "finished": job.finished.isoformat() if job.finished else None,
+        "one_class": one_class(job.metrics),
         **{key: read(job.metrics) for key, _, read, _ in FIGURES},
+    }
+
+
+def one_class(metrics):
+    """The class ("non-toxic" or "toxic") a finished run gives every one of its test comments (at 0.5, where
+    its test F1 is measured), or None when it predicts both, or has no test figures."""
+    matrix = (metrics.get("test") or {}).get("confusion_matrix")
+    if not matrix:
+        return None
+    called_toxic = matrix[0][1] + matrix[1][1]
+    total = called_toxic + matrix[0][0] + matrix[1][0]
+    return LABELS[0] if called_toxic == 0 else LABELS[1] if called_toxic == total else None
+
+
+def sample(cells):
+    """What the finished runs were trained and tested on: the distinct numbers of training comments,
+    test comments and epochs among them (one each in a study whose options all runs share)."""
+    done = [run.job for run in cells if run.job.status == TrainingJob.Status.SUCCEEDED]
+    data = [job.metrics.get("data") or {} for job in done]
+
+    def distinct(values):
+        return sorted({value for value in values if value is not None})
+
+    return {
+        "train_comments": distinct((d.get("train") or {}).get("rows") for d in data),
+        "test_comments": distinct((d.get("test") or {}).get("rows") for d in data),
+        "epochs": distinct((job.config or {}).get("epochs") for job in done),
     }
 
 
@@ -96,18 +126,35 @@ def _results(study, cells, value):
 def _comparisons(study, cells, value):
     found = []
     for a, b in pairs(study.methods):
+        broken = _one_class_jobs(cells, value, a, b)
         for metric, label in COMPARED.items():
             seeds = _paired(cells, value, a, b)
-            entry = {"a": a, "b": b, "value": value, "metric": metric, "seeds": len(seeds)}
+            entry = {"a": a, "b": b, "value": value, "metric": metric, "seeds": len(seeds), "held_back": None}
             if seeds:
                 interval = _interval(tuple(seeds), metric)
                 points = {k: interval[k] * 100 for k in ("difference", "ci_low", "ci_high") if interval[k] is not None}
                 entry.update({**interval, **points})
             else:
                 entry.update(difference=None, ci_low=None, ci_high=None, significant=None)
+            if broken:  # the figures stay in the export; no verdict is drawn from them
+                entry["significant"] = None
+                entry["held_back"] = (
+                    f"{len(broken)} run{'s' if len(broken) > 1 else ''} predict a single class for every test "
+                    f"comment (job{'s' if len(broken) > 1 else ''} {', '.join(map(str, broken))})"
+                )
             entry["sentence"] = sentence(a, b, label, entry)
             found.append(entry)
     return found
+
+
+def _one_class_jobs(cells, value, a, b):
+    """Ids of the finished runs of `a` or `b` that predict one class for every test comment."""
+    return [
+        run.job.pk
+        for run in cells
+        if run.value == value and run.method in (a, b) and run.job.status == TrainingJob.Status.SUCCEEDED
+        and one_class(run.job.metrics)
+    ]  # fmt: skip
 
 
 def _paired(cells, value, a, b):
@@ -139,6 +186,8 @@ def _interval(seed_dirs, metric):
 
 def sentence(a, b, label, entry):
     """ "odd vs even: no significant difference (−0.4, CI −1.9 … +1.1)", in points of the metric."""
+    if entry.get("held_back"):
+        return f"{a} vs {b} ({label}): verdict held back: {entry['held_back']}"
     if entry["difference"] is None:
         return f"{a} vs {b} ({label}): not compared yet (no seed where both succeeded with test predictions)"
     if entry["significant"]:

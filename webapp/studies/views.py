@@ -34,7 +34,8 @@ def study_new(request):
         else:
             messages.success(request, f"Study {study.pk} is queued.")
             return redirect("study", study_id=study.pk)
-    return render(request, "studies/new.html", {"form": form}, status=400 if form.is_bound else 200)
+    context = {"form": form, "mean_seconds": studies.mean_seconds()}
+    return render(request, "studies/new.html", context, status=400 if form.is_bound else 200)
 
 
 @require_GET

@@ -23,6 +23,34 @@ OWN_TOTAL = "each method's own total loss (a different mix per method: not compa
 # Columns where a higher value is better; the others that are numbers are better lower.
 HIGHER_IS_BETTER = {"accuracy", "precision", "recall", "F1", "ROC-AUC", "F1 at tuned threshold", "comments/s"}
 LOWER_IS_BETTER = {"params", "size MB", "ms/comment", "train s"}
+# Figures measured on each run's own test comments: first in the table, and ranked only when every run
+# was tested on the same comments. The training losses, a different mix per method, come last.
+TEST_FIGURES = ("F1", "ROC-AUC", "F1 at tuned threshold", "precision", "recall", "accuracy")
+LAST = ("loss", "loss cls", "loss div", "loss cos")
+COLUMNS = sorted(
+    COMPARE_COLUMNS,
+    key=lambda c: (0, TEST_FIGURES.index(c[0])) if c[0] in TEST_FIGURES else (2 if c[0] in LAST else 1, 0),
+)
+
+
+def test_set(job):
+    """What a run was tested on: its dataset, the size and toxic count of its test split, and its seed
+    (the stratified subsample is seeded), from metrics.json; runs with the same key saw the same comments."""
+    data, test = job.metrics.get("data") or {}, job.metrics.get("test") or {}
+    split = data.get("test") or {}
+    return (data.get("source"), split.get("rows", test.get("n")), split.get("toxic"), (job.config or {}).get("seed"))
+
+
+def test_sizes(jobs):
+    """The distinct test-split sizes of `jobs`, as shown ("2,000"), when they were tested on different
+    comments; [] when all were tested on the same ones."""
+    if len({test_set(job) for job in jobs}) <= 1:
+        return []
+    return list(dict.fromkeys(_count(test_set(job)[1]) for job in jobs))
+
+
+def _count(n):
+    return "?" if n is None else f"{n:,}"
 
 
 def chosen_jobs(ids):
@@ -37,17 +65,27 @@ def split_failed(jobs):
 
 
 def rows(jobs):
-    """[(job, [(heading, text, best)])]: each run's figures, a dash where it has none (yet), and whether
-    the figure is the best of its column among these runs."""
+    """[(job, gate, test comments, [(heading, text, best)])]: each run's leading figure on the gate's
+    comments (None if not scored there), how many test comments its own figures come from, its figures in
+    COLUMNS order, a dash where it has none (yet), and whether the figure is the best of its column."""
     best = best_columns(jobs)
-    return [(job, [(h, text, best.get(h) == text) for h, text in compare_row(job.metrics)]) for job in jobs]
+    gate = {job.pk: job.model_version and job.model_version.headline for job in jobs}
+    found = []
+    for job in jobs:
+        texts = dict(compare_row(job.metrics))
+        cells = [(h, texts[h], best.get(h) == texts[h]) for h, _, _ in COLUMNS]
+        lead = gate[job.pk] if gate[job.pk] and gate[job.pk].gate else None
+        found.append((job, lead, _count(test_set(job)[1]), cells))
+    return found
 
 
 def best_columns(jobs):
-    """{heading: the best value's text} of each column where better is defined, over runs that have it."""
+    """{heading: the best value's text} of each column where better is defined, over runs that have it;
+    the test figures only when every run was tested on the same comments."""
     best = {}
+    same_test = not test_sizes(jobs)
     for heading, read, fmt in COMPARE_COLUMNS:
-        if heading not in HIGHER_IS_BETTER | LOWER_IS_BETTER:
+        if heading not in HIGHER_IS_BETTER | LOWER_IS_BETTER or (heading in TEST_FIGURES and not same_test):
             continue
         values = [value for value in (read(job.metrics or {}) for job in jobs) if value is not None]
         if len(values) > 1:

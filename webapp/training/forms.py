@@ -42,6 +42,11 @@ class JobForm(forms.Form):
     dataset = forms.CharField(
         max_length=500, initial=settings.TOXILAB_DATASET, help_text=get_option("dataset").help + " on the server"
     )
+    untrained_teacher_ok = forms.BooleanField(
+        required=False,
+        label="distil from this untrained teacher anyway",
+        help_text="its classification head was never trained on toxic comments: the student learns little",
+    )
     include_reviewed = forms.BooleanField(
         required=False,
         label="add the reviewed predictions",
@@ -90,7 +95,14 @@ class JobForm(forms.Form):
         except OptionError as exc:
             for field, message in exc.errors.items():
                 self.add_error(field if field in self.fields else None, message)
+            return data
+        if not data.get("untrained_teacher_ok") and launches.distils_from_untrained(data["launch"]):
+            self.add_error("teacher", launches.untrained_warning(data["launch"]))
         return data
+
+    def asks_about_the_teacher(self):
+        """Whether to show the box that acknowledges an untrained teacher."""
+        return bool(self["untrained_teacher_ok"].value()) or any("untrained" in e for e in self["teacher"].errors)
 
     @classmethod
     def initial_from(cls, job):
@@ -102,6 +114,8 @@ class JobForm(forms.Form):
         for name, value in initial.items():  # list options (lora_target_modules, layers) are typed as "a,b"
             if isinstance(value, list):
                 initial[name] = ",".join(map(str, value))
+            elif isinstance(value, float):  # 1/3 reads 0.333333, not 0.3333333333333333
+                initial[name] = f"{value:.6g}"
         if job.teacher_job_id:
             initial["teacher_job"] = job.teacher_job_id
             initial["teacher"] = ""

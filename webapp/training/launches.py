@@ -13,7 +13,10 @@ from django.conf import settings
 from django.db.models import Q
 
 from ml import methods
+from ml.artifacts import read_run_info
 from ml.config import NO_TEACHER
+from ml.errors import ModelLoadError
+from ml.models import resolve_teacher
 from webapp.review import dataset as reviewed_dataset
 from webapp.training import jobs
 from webapp.training.models import TrainingJob
@@ -57,6 +60,27 @@ def build(fields):
     options = validate(data)
     check_reviewed(options, include_reviewed)
     return Launch(options, teacher_job, include_reviewed, **described)
+
+
+def distils_from_untrained(launch):
+    """Whether `launch` distils a student from a teacher that is not a fine-tuned ToxiLab run (the bundled
+    MiniLM, a hub model): its classification head is untrained, as ml's build_student warns in the log,
+    only after training. A teacher job's model is a fine-tuned run, whatever its state."""
+    method = methods.REGISTRY.get(launch.options.get("method"))
+    if launch.teacher_job is not None or method is None or not method.is_student:
+        return False
+    try:
+        return read_run_info(resolve_teacher(launch.options["teacher"])) is None
+    except ModelLoadError:
+        return False  # a teacher that cannot be found is refused when the job loads it, with its reason
+
+
+def untrained_warning(launch):
+    return (
+        f"teacher {launch.options['teacher']!r} is untrained for this task (its classification head is random): "
+        "a student distilled from it learns little. Pick a teacher job (a fine-tuned teacher), or tick the box "
+        "below to distil from it anyway"
+    )
 
 
 def teacher_jobs():

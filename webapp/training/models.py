@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from ml import methods
+from webapp.checker import headline
 from webapp.checker.models import ModelVersion
 
 
@@ -135,6 +136,16 @@ class TrainingJob(models.Model):
     @property
     def test_f1(self):
         return self.test_metrics.get("f1")
+
+    @property
+    def headline(self):
+        """The figure that leads for this job: its model's (the gate's) once registered, else its run's own."""
+        found = self.model_version.headline if self.model_version else None
+        return found or headline.of_run(self.metrics)
+
+    @property
+    def run_figures(self):
+        return headline.run_figures(self.metrics)
 
     def queue_position(self):
         """1 for the next job to start; None unless queued."""

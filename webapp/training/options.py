@@ -105,9 +105,11 @@ __all__ = [
 
 
 def config_text(value):
-    """An option's value as people write it: floats to 4 significant digits (1/3 reads 0.3333)."""
+    """An option's value as people write it: floats to 4 significant digits (1/3 reads 0.3333), yes/no."""
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list):

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ml import methods
 from ml.names import LABELS
 from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
-from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
-from webapp.checker.models import Promotion
+from webapp.checker import gate
+from webapp.checker.models import ModelVersion, Promotion
 from webapp.training import attempts, jobs, lifecycle
 from webapp.training import compare as comparison
 from webapp.training.forms import DescribeForm, JobForm
@@ -78,6 +78,8 @@ def job_detail(request, job_id):
         "config_rows": config_rows(job.config),
         "describe_form": DescribeForm(instance=job),
         "position": job.queue_position(),
+        "verdict": _gate_verdict(job),
+        "no_loss": getattr(methods.REGISTRY.get(job.method), "trains_itself", False),
         "promotions": Promotion.objects.filter(model_version=job.model_version_id).select_related(
             "promoted_by", "model_version"
         )
@@ -85,6 +87,15 @@ def job_detail(request, job_id):
         else [],
     }
     return render(request, "training/job.html", context)
+
+
+def _gate_verdict(job):
+    """What the quality gate would say of promoting the job's model now (None when it cannot be promoted)."""
+    version = job.model_version
+    if version is None or not job.can_promote:
+        return None
+    active = ModelVersion.current()
+    return gate.judge(version, active, rollback=version.promotions.exists())
 
 
 @require_POST
@@ -153,7 +164,8 @@ def compare(request):
         "failed": failed,
         "rows_by_job": comparison.rows(chosen),
         "config_diff": comparison.config_diff(chosen),
-        "columns": COMPARE_COLUMNS,
+        "columns": comparison.COLUMNS,
+        "test_sizes": comparison.test_sizes(chosen),
         "curves": curves,
         "series_labels": comparison.series_labels(curves),
         "finished": TrainingJob.objects.filter(status=TrainingJob.Status.SUCCEEDED)[:100],

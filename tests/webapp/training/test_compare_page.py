@@ -59,7 +59,7 @@ def test_the_page_defaults_to_the_classification_loss_and_bolds_the_best_value(s
 
     assert response.status_code == 200
     assert html.index('<option value="cls">') < html.index('<option value="loss">')
-    rows = dict(response.context["rows_by_job"])
+    rows = {job: row for job, *_, row in response.context["rows_by_job"]}
     best = {heading: text for heading, text, is_best in rows[student] if is_best}
     assert best == {"F1": "0.7500", "size MB": "45.0"}
 
@@ -79,7 +79,7 @@ def test_failed_runs_are_listed_apart_not_as_rows_of_dashes(staff_client, make_j
     failed = make_job("failed", error="CUDA out of memory")
     response = staff_client.get(f"/dashboard/compare/?jobs={teacher.pk}&jobs={failed.pk}")
 
-    assert [job for job, _ in response.context["rows_by_job"]] == [teacher]
+    assert [job for job, *_ in response.context["rows_by_job"]] == [teacher]
     assert response.context["failed"] == [failed]
     assert "CUDA out of memory" in response.content.decode()
 
@@ -108,7 +108,8 @@ def test_the_job_page_shows_the_compare_pages_size_and_speed_figures(staff_clien
     job = make_job("succeeded", metrics=metrics)
 
     job_page = staff_client.get(f"/dashboard/jobs/{job.pk}/").content.decode()
-    row = {heading: text for heading, text, _ in dict(compare.rows([job]))[job]}
+    ((_job, _gate, _sample, cells),) = compare.rows([job])
+    row = {heading: text for heading, text, _ in cells}
 
     assert (row["size MB"], row["ms/comment"], row["comments/s"]) == ("90.9", "12.3", "812")
     assert "90.9 MB" in job_page and "12.3 ms/comment at batch size 1" in job_page

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import timezone
+from django.utils.html import escape
 
 from ml.names import LABELS
 from webapp.checker.models import ModelVersion, Promotion
@@ -69,7 +70,8 @@ def test_the_job_list_shows_status_progress_queue_eta_duration_and_f1_newest_fir
     assert '<progress max="1" value="0.250">' in running_row and "30/120" in running_row
     assert "6 min 15 s" in running_row and "2 min 05 s" in running_row
     assert "#1" in html[rows[1] : rows[2]] and "#2" in html[rows[0] : rows[1]]
-    assert f"{finished_job.test_f1:.4f}" in html[rows[3] :]
+    lead = finished_job.headline  # the run's own figure, naming its sample and threshold
+    assert f'{lead.f1:.4f} <small class="muted">{escape(lead.where)}</small>' in html[rows[3] :]
 
 
 def test_the_job_list_is_paginated(staff_client, make_job):
@@ -138,7 +140,9 @@ def test_the_compare_page_shows_runs_side_by_side_with_their_loss_curves(staff_c
         "ms/comment",
     ):
         assert heading in headings
-    rows = {job: {heading: text for heading, text, _ in row} for job, row in page.context["rows_by_job"]}
+    rows = {
+        job: {heading: text for heading, text, _ in row} for job, _gate, _sample, row in page.context["rows_by_job"]
+    }
     assert rows[other]["layers"] == "3 (1,3,5)" and rows[other]["F1"] == "0.5000"
     assert rows[finished_job]["F1"] == f"{finished_job.test_f1:.4f}"
     assert page.context["curves"][other.pk] == {"loss": [[1, 1.0], [2, 0.5], [3, 1 / 3]]}
@@ -154,7 +158,9 @@ def test_the_compare_page_shows_a_baseline_run_with_dashes_for_what_it_has_not(
     page = staff_client.get(f"/dashboard/compare/?jobs={finished_job.pk}&jobs={baseline.pk}")
 
     assert page.status_code == 200
-    row = {heading: text for heading, text, _best in dict(page.context["rows_by_job"])[baseline]}
+    row = {
+        heading: text for heading, text, _best in {job: row for job, *_, row in page.context["rows_by_job"]}[baseline]
+    }
     assert row["F1"] == f"{metrics['test']['f1']:.4f}" and row["layers"] == "—" and row["loss div"] == "—"
     assert page.context["curves"][baseline.pk] == {"loss": []}
 

@@ -18,7 +18,9 @@ def test_a_custom_map_from_the_form_is_queued_as_0_based_indexes_and_copied_back
     staff_client, tiny_options, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as queued:
-        response = staff_client.post("/dashboard/jobs/new/", form_data(tiny_options, method="custom", layers="0, 3"))
+        response = staff_client.post(
+            "/dashboard/jobs/new/", form_data(tiny_options, method="custom", layers="0, 3", untrained_teacher_ok="on")
+        )
 
     job = TrainingJob.objects.get()
     assert response.status_code == 302 and len(queued) == 1
