@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ml.errors import DataError
+from ml.errors import DataError, path_too_long
 
 SPLITS = ("train", "validation", "test")
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
@@ -36,6 +36,8 @@ def check_source(
 
     With `roots`, a local path must lie inside one of those directories (symlinks resolved); any other
     is refused before it is looked at, in the same words whether it exists or not."""
+    if too_long := path_too_long(source):
+        raise DataError(too_long)
     if roots is not None:
         _require_within(source, roots)
     path = _local_path(source)
