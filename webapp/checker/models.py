@@ -189,6 +189,15 @@ class Prediction(models.Model):
         return bool(self.reviewed_label) and self.reviewed_label != self.label
 
 
+class FlagUse(models.Model):
+    """A flag token that has been counted (webapp/checker/flags.py): a token counts once, however often
+    it is sent. The token is kept as its SHA-256, the way it was sent."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="+", db_index=False)
+    used_at = models.DateTimeField(default=timezone.now)
+
+
 class PredictionReview(models.Model):
     """One staff review of one prediction: the audit trail. Rows are only ever added: an undo is a row
     of its own that names the review it undid."""
