@@ -321,14 +321,15 @@ TOXILAB_JOB_POLL_MS = env_int("TOXILAB_JOB_POLL_MS", 500, minimum=10)
 TOXILAB_JOBS_PER_PAGE = 20
 
 # Login throttling (django-axes): after TOXILAB_LOGIN_FAILURE_LIMIT wrong passwords from one client
-# address (webapp/client.py), every login from it is refused, the right password too, for
-# TOXILAB_LOGIN_COOLOFF_MIN minutes; a successful login before that resets the count.
+# address (webapp/client.py), or for one username from any addresses, every login from that address or
+# to that username is refused, the right password too, for TOXILAB_LOGIN_COOLOFF_MIN minutes; a
+# successful login before that clears its own user's failures only (webapp/accounts/throttling.py).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("TOXILAB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("TOXILAB_LOGIN_COOLOFF_MIN", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each counted apart
 AXES_CLIENT_IP_CALLABLE = "webapp.client.client_address"
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # axes' reset would clear every failure from the address too
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no banner on stderr at every start: management commands' output stays theirs
 
