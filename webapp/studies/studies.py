@@ -183,7 +183,7 @@ def retry(study, user):
     if not again:
         raise jobs.JobStateError("the study has no failed or cancelled job to retry")
     for run in again:
-        run.job = jobs.retry(run.job, user)
+        run.job, _ = jobs.retry(run.job, user)
         run.save(update_fields=["job"])
     study.cancelled = None
     study.save(update_fields=["cancelled"])

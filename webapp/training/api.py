@@ -213,11 +213,13 @@ def cancel_job(request, job_id: int):
 
 @router.post(
     "/jobs/{job_id}/retry",
-    response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    response={201: JobOut, 200: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Queue a failed or cancelled job again, as a new job",
 )
 def retry_job(request, job_id: int):
-    return Status(201, _with_position(_act(jobs.retry, job_id, request.auth)))
+    """201 with the new job; 200 with the job's first retry when it was retried before (no new job)."""
+    job, new = _act(jobs.retry, job_id, request.auth)
+    return Status(201 if new else 200, _with_position(job))
 
 
 @router.post(

@@ -105,16 +105,21 @@ def cancel(job, user):
 
 @transaction.atomic
 def retry(job, user):
-    """A new job with the same configuration as a failed or cancelled one; a student learns from its
-    teacher's newest retry when the teacher was retried, waiting for it if it has not finished."""
-    job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+    """(the retry, whether it is new): a new job with the same configuration as a failed or cancelled
+    one; a student learns from its teacher's newest retry when the teacher was retried, waiting for it
+    if it has not finished. A job retries once: asked again (a double click, a replayed request), the
+    answer is its first retry, and no other job is made; to go on, retry that one."""
+    job = TrainingJob.objects.select_for_update().get(pk=job.pk)  # concurrent retries wait here
     if not job.can_retry:
         raise JobStateError(f"only failed or cancelled jobs can be retried; this one is {job.status}")
+    earlier = job.retries.order_by("created", "id").first()
+    if earlier is not None:
+        return earlier, False
     teacher = _latest(job.teacher_job)
     config = job.config if teacher is None else {**job.config, "teacher": teacher_source(teacher)}
     new = launch(config, user, teacher_job=teacher, retry_of=job)
     job.log(f"retried by {user} as job {new.pk}")
-    return new
+    return new, True
 
 
 def _latest(job):

@@ -121,8 +121,12 @@ def job_action(request, job_id, action):
                 else f"Job {job.pk} is cancelled; it will not run.",
             )
         elif action == "retry":
-            job = jobs.retry(job, request.user)
-            messages.success(request, f"Job {job.pk} is queued with the same configuration.")
+            original = job.pk
+            job, new = jobs.retry(job, request.user)
+            if new:
+                messages.success(request, f"Job {job.pk} is queued with the same configuration.")
+            else:
+                messages.info(request, f"Job {original} was retried already, as this job; no other job was made.")
         else:  # the model's page shows its figures beside the active model's before the owner promotes
             return redirect(f"{reverse('model', args=[jobs.promotable_model(job).pk])}#promote")
     except jobs.JobStateError as exc:

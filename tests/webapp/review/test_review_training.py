@@ -114,7 +114,7 @@ def test_the_form_offers_the_choice_and_a_copy_takes_a_fresh_snapshot(
 
     TrainingJob.objects.filter(pk=job.pk).update(status="failed")
     job.refresh_from_db()
-    retried = jobs.retry(job, job.created_by)
+    retried, _ = jobs.retry(job, job.created_by)
     assert retried.config["extra_train_file"] == job.config["extra_train_file"], "a retry trains on the same rows"
     assert retried.reviewed_rows == 13
 
