@@ -208,6 +208,9 @@ BATCH_MAX_WAIT_MS = env_int("TOXILAB_BATCH_MAX_WAIT_MS", 0, minimum=0)
 # Choose each registered model's CPU runtime by measuring its test F1 (webapp/checker/runtime_choice.py);
 # off: every model is served by PyTorch fp32. WARM_MODEL: load and run the active model at server start.
 RUNTIME_CHOICE = env_bool("TOXILAB_RUNTIME_CHOICE", True)
+# A promotion or rollback loads the version's model first and refuses it if it cannot load
+# (webapp/checker/gate.py); off only for tests of versions that have no files.
+TOXILAB_PROMOTE_LOAD_CHECK = env_bool("TOXILAB_PROMOTE_LOAD_CHECK", True)
 WARM_MODEL = env_bool("TOXILAB_WARM_MODEL", True)
 
 TEMPLATES = [

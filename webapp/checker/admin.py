@@ -40,7 +40,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         prepare.complete(version, score=False)  # a version registered before runtimes were chosen: choose now
         try:
             gate.promote(version, request.user, Promotion.Source.ADMIN)
-        except (gate.AlreadyActive, gate.PromotionRefused) as exc:
+        except (gate.AlreadyActive, gate.CannotLoad, gate.PromotionRefused) as exc:
             self.message_user(request, f"{exc} (on the model's page in the dashboard).", messages.ERROR)
             return
         self.message_user(request, f"{version} is now the active model.")

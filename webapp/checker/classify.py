@@ -51,13 +51,8 @@ class ActiveModel:
     def predict(self, texts):
         """(version, toxic-class probabilities) of the active model, or NoActiveModel / ModelUnavailable /
         PredictionFailed. The version's threshold turns them into labels (a new threshold needs no reload)."""
-        row = self._active_row()
-        if row is None:
-            raise NoActiveModel
         with self._lock:
-            if row != self._row:
-                self._load(row)
-            version, classifier = self._version, self._classifier
+            version, classifier = self._loaded()
             if settings.BATCH_MAX_SIZE == 1:
                 return version, self._call(classifier, texts)
         # A runtime that runs one text per pass (int8) gains nothing from gathered requests, whose
@@ -69,6 +64,21 @@ class ActiveModel:
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
         loaded = self._version
         return version is not None and loaded is not None and self._classifier is not None and loaded.pk == version.pk
+
+    def ready(self):
+        """The active version once it is loaded in this process (loading it now if the active row changed):
+        whether the checker can answer, for /healthz. NoActiveModel or ModelUnavailable otherwise."""
+        with self._lock:
+            return self._loaded()[0]
+
+    def _loaded(self):
+        """(version, classifier) of the active row, loaded if it changed; the caller holds the lock."""
+        row = self._active_row()
+        if row is None:
+            raise NoActiveModel
+        if row != self._row:
+            self._load(row)
+        return self._version, self._classifier
 
     def warm(self):
         """Load the active model and run it once, so that the first check does not pay for either."""

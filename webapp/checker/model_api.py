@@ -123,7 +123,7 @@ def activate(request, version_id: int, payload: ActivateIn | None = None):
     force = payload.force if payload else False
     try:
         return gate.promote(_version(version_id), request.auth, Promotion.Source.API, force=force)
-    except gate.AlreadyActive as exc:
+    except (gate.AlreadyActive, gate.CannotLoad) as exc:
         raise HttpError(409, str(exc)) from exc
     except gate.PromotionRefused as exc:
         return Status(409, {"error": str(exc), "verdict": exc.verdict.as_dict()})

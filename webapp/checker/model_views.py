@@ -58,7 +58,7 @@ def activate(request, version_id):
         promotion = gate.promote(
             version, request.user, Promotion.Source.DASHBOARD, force=bool(request.POST.get("force"))
         )
-    except (gate.AlreadyActive, gate.PromotionRefused) as exc:
+    except (gate.AlreadyActive, gate.CannotLoad, gate.PromotionRefused) as exc:
         messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
     else:
         what = "rolled back to" if promotion.rollback else "promoted"

@@ -147,7 +147,7 @@ def promote(job, user, source="dashboard", force=False, must_improve=False):
         return gate.promote(
             version, user, source, force=force, must_improve=must_improve
         )  # logged on the job by training.signals
-    except gate.AlreadyActive as exc:
+    except (gate.AlreadyActive, gate.CannotLoad) as exc:
         raise JobStateError(str(exc)) from exc
 
 
