@@ -58,6 +58,12 @@ class ModelVersion(models.Model):
         """The active version, or None. One indexed lookup: cheap enough for every request."""
         return cls.objects.filter(active=True).first()
 
+    @staticmethod
+    def served_before():
+        """Whether a model has served the checker (every activation but a test fixture's is a
+        Promotion): with none active now, staff took it out of service; no first model is coming."""
+        return Promotion.objects.exists()
+
     @transaction.atomic
     def activate(self):
         ModelVersion.objects.filter(active=True).exclude(pk=self.pk).update(active=False)
