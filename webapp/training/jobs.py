@@ -26,6 +26,7 @@ PERMISSIONS = {
     "cancel": "training.cancel_trainingjob",
     "retry": "training.retry_trainingjob",
     "promote": "checker.promote_modelversion",
+    "describe": "training.change_trainingjob",
 }
 
 
@@ -88,6 +89,22 @@ def teacher_source(teacher_job):
     the model it starts from (same architecture and tokenizer), for validation; lifecycle queues it
     with the teacher's model once that succeeds."""
     return teacher_job.output_dir if teacher_job.status == TrainingJob.Status.SUCCEEDED else teacher_job.teacher
+
+
+@transaction.atomic
+def describe(job, user, name, note):
+    """Set the run's name and note; a change is written on the job's log with who made it."""
+    job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+    changes = []
+    if name != job.name:
+        changes.append(f"name set to {name!r}" if name else "name removed")
+    if note != job.note:
+        changes.append("note edited" if note else "note removed")
+    if changes:
+        job.name, job.note = name, note
+        job.save(update_fields=["name", "note"])
+        job.log(f"{' and '.join(changes)} by {user}")
+    return job
 
 
 @transaction.atomic

@@ -90,11 +90,12 @@ def job_detail(request, job_id):
 @require_POST
 @staff_required
 def describe(request, job_id):
-    """The name and note form of the job page."""
+    """The name and note form of the job page, for staff with the permission (the Trainers group)."""
+    check_permission(request.user, jobs.PERMISSIONS["describe"])
     job = get_object_or_404(TrainingJob, pk=job_id)
-    form = DescribeForm(request.POST, instance=job)
+    form = DescribeForm(request.POST)
     if form.is_valid():
-        form.save()
+        jobs.describe(job, request.user, form.cleaned_data["name"], form.cleaned_data["note"])
         messages.success(request, f"Job {job.pk}: name and note saved.")
     else:
         errors = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in form.errors.items())
