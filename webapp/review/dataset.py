@@ -3,7 +3,14 @@
 import csv
 from pathlib import Path
 
+from django.conf import settings
+
 from webapp.checker.models import Prediction
+
+
+def training_dir():
+    """Where jobs' reviewed-predictions files are written: a data root of the worker's own."""
+    return Path(settings.TOXILAB_ARTIFACTS_DIR) / "reviewed"
 
 
 def reviewed():

@@ -10,7 +10,6 @@ act is the callers' check, with the permission PERMISSIONS names.
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from webapp.checker import gate, prepare
@@ -77,7 +76,7 @@ def _teacher_pending(teacher_job):
 
 
 def _add_reviewed(job):
-    path = settings.TOXILAB_ARTIFACTS_DIR / "reviewed" / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.csv"
+    path = reviewed_dataset.training_dir() / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.csv"
     job.reviewed_rows = reviewed_dataset.write_training_csv(path)
     job.config = {**job.config, "extra_train_file": str(path)}
     job.save(update_fields=["reviewed_rows", "config"])
