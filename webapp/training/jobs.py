@@ -133,7 +133,9 @@ def retry(job, user):
         return earlier, False
     teacher = _latest(job.teacher_job)
     config = job.config if teacher is None else {**job.config, "teacher": teacher_source(teacher)}
-    new = launch(config, user, teacher_job=teacher, retry_of=job)
+    # a cancelled job's reviewed comments were removed (lifecycle.end): its retry takes them as they are now
+    fresh = job.reviewed_rows is not None and not Path(job.config.get("extra_train_file") or "").is_file()
+    new = launch(config, user, teacher_job=teacher, retry_of=job, include_reviewed=fresh)
     job.log(f"retried by {user} as job {new.pk}")
     return new, True
 
