@@ -322,6 +322,11 @@ TOXILAB_JOB_MAX_ATTEMPTS = env_int("TOXILAB_JOB_MAX_ATTEMPTS", 2, minimum=1)
 TOXILAB_PROGRESS_FLUSH_MS = env_int("TOXILAB_PROGRESS_FLUSH_MS", 250, minimum=10)
 TOXILAB_JOB_POLL_MS = env_int("TOXILAB_JOB_POLL_MS", 500, minimum=10)
 TOXILAB_JOBS_PER_PAGE = 20
+# Quotas: one study request makes at most TOXILAB_STUDY_MAX_JOBS jobs (methods x seeds x values), and
+# a staff user has at most TOXILAB_MAX_QUEUED_JOBS jobs waiting or queued (0: no limit); the server's
+# own jobs (the starter's) do not count.
+TOXILAB_STUDY_MAX_JOBS = env_int("TOXILAB_STUDY_MAX_JOBS", 60, minimum=1)
+TOXILAB_MAX_QUEUED_JOBS = env_int("TOXILAB_MAX_QUEUED_JOBS", 20, minimum=0) or None
 
 # Login throttling (django-axes): after TOXILAB_LOGIN_FAILURE_LIMIT wrong passwords from one client
 # address (webapp/client.py), or for one username from any addresses, every login from that address or

@@ -155,7 +155,7 @@ ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 @router.post(
     "/jobs",
     auth=api_auth(jobs.PERMISSIONS["launch"]),
-    response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    response={201: JobOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Launch a job",
 )
 def create_job(request, payload: JobIn):
@@ -167,6 +167,8 @@ def create_job(request, payload: JobIn):
         job = launch.submit(request.auth)
     except jobs.JobStateError as exc:  # the teacher job failed in the meantime
         raise HttpError(409, str(exc)) from exc
+    except jobs.QuotaExceeded as exc:
+        raise HttpError(429, str(exc)) from exc
     return Status(201, _with_position(job))
 
 
@@ -213,7 +215,7 @@ def cancel_job(request, job_id: int):
 
 @router.post(
     "/jobs/{job_id}/retry",
-    response={201: JobOut, 200: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    response={201: JobOut, 200: JobOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Queue a failed or cancelled job again, as a new job",
 )
 def retry_job(request, job_id: int):
@@ -251,6 +253,8 @@ def _act(action, job_id, user, *args, **options):
         return action(_job(job_id), user, *args, **options)
     except jobs.JobStateError as exc:
         raise HttpError(409, str(exc)) from exc
+    except jobs.QuotaExceeded as exc:
+        raise HttpError(429, str(exc)) from exc
 
 
 def _with_position(job):

@@ -10,6 +10,8 @@ act is the callers' check, with the permission PERMISSIONS names.
 import uuid
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from webapp.checker import gate, prepare
@@ -33,6 +35,28 @@ class JobStateError(Exception):
     """The job's status does not allow this action."""
 
 
+class QuotaExceeded(Exception):
+    """The user has as many jobs waiting or queued as settings.TOXILAB_MAX_QUEUED_JOBS allows (HTTP 429)."""
+
+
+def check_quota(user, adding=1):
+    """QuotaExceeded if `adding` more jobs would put `user` over the per-user limit of jobs waiting or
+    queued; the server's own jobs (user None) are not limited. Locks the user's row, so that two
+    launches at once cannot both pass with one place left."""
+    limit = settings.TOXILAB_MAX_QUEUED_JOBS
+    if user is None or limit is None:
+        return
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    pending = TrainingJob.objects.filter(
+        created_by=user, status__in=(TrainingJob.Status.WAITING, TrainingJob.Status.QUEUED)
+    ).count()
+    if pending + adding > limit:
+        raise QuotaExceeded(
+            f"you have {pending} jobs waiting or queued, and {limit} is the most one user may have "
+            f"(TOXILAB_MAX_QUEUED_JOBS): wait for some to start, or cancel some"
+        )
+
+
 @transaction.atomic
 def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=False, name="", note=""):
     """Store a job with options already checked (a request's by webapp.training.launches, a retry's
@@ -44,6 +68,7 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
     A student whose `teacher_job` has not finished yet is stored `waiting` and queued when the
     teacher succeeds (lifecycle.end); a teacher that failed or was cancelled raises JobStateError.
     """
+    check_quota(user)
     waiting = teacher_job is not None and _teacher_pending(teacher_job)
     job = TrainingJob(
         method=options["method"],

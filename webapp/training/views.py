@@ -53,6 +53,9 @@ def launch(request):
         except lifecycle.QueueUnavailable as exc:
             form.add_error(None, str(exc))
             status = 503
+        except jobs.QuotaExceeded as exc:
+            form.add_error(None, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+            status = 429
         else:
             waiting = f"waiting for job {job.teacher_job_id}, its teacher" if job.status == job.Status.WAITING else ""
             messages.success(request, f"Job {job.pk} is {waiting or 'queued'}.")
@@ -130,7 +133,7 @@ def job_action(request, job_id, action):
                 messages.info(request, f"Job {original} was retried already, as this job; no other job was made.")
         else:  # the model's page shows its figures beside the active model's before the owner promotes
             return redirect(f"{reverse('model', args=[jobs.promotable_model(job).pk])}#promote")
-    except jobs.JobStateError as exc:
+    except (jobs.JobStateError, jobs.QuotaExceeded) as exc:
         messages.error(request, f"Job {job.pk}: {exc}.")
     except lifecycle.QueueUnavailable as exc:
         messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
