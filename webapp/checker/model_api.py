@@ -14,6 +14,7 @@ from webapp.accounts.auth import API_AUTH, api_auth
 from webapp.checker import gate, scoring
 from webapp.checker.api import ModelOut
 from webapp.checker.models import ModelVersion, Promotion
+from webapp.paths import hide_paths
 
 router = Router(tags=["models"], auth=API_AUTH)
 PROMOTE = "checker.promote_modelversion"
@@ -57,8 +58,12 @@ class PromotionOut(Schema):
 class VersionOut(ModelOut):
     active: bool
     tuned_threshold: float = Field(description="the threshold tuned on validation when it was trained")
-    artifact_path: str
+    artifact_path: str = Field(description="its run's folder, under the server's artifacts folder as 'artifacts/...'")
     promotions: list[PromotionOut]
+
+    @staticmethod
+    def resolve_artifact_path(version):
+        return hide_paths(version.artifact_path)
 
 
 class ActivateIn(Schema):

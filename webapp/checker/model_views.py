@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from webapp.accounts.auth import permission_required, staff_required
 from webapp.checker import gate, scoring
 from webapp.checker.models import ModelVersion, Promotion
+from webapp.paths import hide_paths
 
 PROMOTE = "checker.promote_modelversion"
 
@@ -33,6 +34,7 @@ def model_detail(request, version_id):
     scores = scoring.scores_of(version)
     context = {
         "version": version,
+        "artifact": hide_paths(version.artifact_path),
         "active": active,
         "figures": scoring.figures(version, scores),
         "run_figures": version.metrics.get("test_at_threshold")

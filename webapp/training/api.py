@@ -19,6 +19,7 @@ from webapp.checker import gate
 from webapp.checker.api import ModelOut
 from webapp.checker.model_api import PromotionOut, RefusalOut
 from webapp.checker.models import Promotion
+from webapp.paths import hide_paths
 from webapp.training import attempts, jobs, launches
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import METHODS, OPTIONS, OptionError
@@ -103,6 +104,18 @@ class JobOut(JobState):
     @staticmethod
     def resolve_created_by(job):
         return job.created_by.get_username() if job.created_by else None
+
+    @staticmethod
+    def resolve_teacher(job):
+        return hide_paths(job.teacher)
+
+    @staticmethod
+    def resolve_config(job):
+        return hide_paths(job.config)
+
+    @staticmethod
+    def resolve_metrics(job):
+        return hide_paths(job.metrics)
 
 
 class JobList(Schema):

@@ -14,6 +14,7 @@ from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
 from ml.reporting import COMPARE_COLUMNS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker.models import Promotion
+from webapp.paths import hide_paths
 from webapp.training import attempts, jobs, lifecycle
 from webapp.training import compare as comparison
 from webapp.training.forms import DescribeForm, JobForm
@@ -78,7 +79,8 @@ def job_detail(request, job_id):
         "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
         "log_entries": log_entries,
         "log_ids": [entry.pk for entry in log_entries],
-        "config_rows": config_rows(job.config),
+        "config_rows": config_rows(hide_paths(job.config)),
+        "shown": hide_paths({"output": job.output_dir, "teacher": job.teacher, "error": job.error}),
         "describe_form": DescribeForm(instance=job),
         "position": job.queue_position(),
         "promotions": Promotion.objects.filter(model_version=job.model_version_id).select_related(
