@@ -133,7 +133,7 @@ def test_the_reviewed_comments_file_is_private_and_removed_when_its_job_is_cance
 
     options = tiny_job_options(tiny_bert_dir, data_dir)
     body = api("post", "/jobs", {**options, "include_reviewed": True}).json()
-    written = Path(body["config"]["extra_train_file"])
+    written = Path(TrainingJob.objects.get(pk=body["id"]).config["extra_train_file"])  # the API hides the folder
     modes = stat.S_IMODE(written.stat().st_mode), stat.S_IMODE(written.parent.stat().st_mode)
 
     with django_capture_on_commit_callbacks(execute=True):  # the file goes once the cancel is committed
@@ -142,5 +142,5 @@ def test_the_reviewed_comments_file_is_private_and_removed_when_its_job_is_cance
 
     assert modes == (0o600, 0o700), [oct(mode) for mode in modes]
     assert not written.exists(), "the reviewed comments stay on disk after the cancel"
-    again = Path(retried["config"]["extra_train_file"])
+    again = Path(TrainingJob.objects.get(pk=retried["id"]).config["extra_train_file"])
     assert again != written and again.is_file() and retried["reviewed_rows"] == 13, "a retry writes them afresh"
