@@ -29,4 +29,4 @@ USER toxilab
 
 EXPOSE 8000
 # Migrations run in docker-compose.yml's command, once the database is healthy.
-CMD ["python", "-m", "daphne", "-b", "0.0.0.0", "-p", "8000", "webapp.asgi:application"]
+CMD ["python", "-m", "webapp.web_server", "-b", "0.0.0.0", "-p", "8000", "webapp.asgi:application"]

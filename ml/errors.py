@@ -5,6 +5,8 @@ the API all use it, so a traceback-sized message never reaches a terminal line o
 """
 
 MAX_LINE = 300
+NAME_MAX = 255  # bytes in one part of a path (Linux file systems)
+PATH_MAX = 4095  # bytes in a whole path
 
 
 def one_line(exc: BaseException | str, limit: int = MAX_LINE) -> str:
@@ -15,6 +17,20 @@ def one_line(exc: BaseException | str, limit: int = MAX_LINE) -> str:
         text = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
     text = " ".join(text.split()) or (type(exc).__name__ if isinstance(exc, BaseException) else "")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def path_too_long(text: str) -> str | None:
+    """Why the file system cannot name the path `text` (a part or the whole too long), or None: checked
+    before the path is looked at, since the look would raise `OSError: File name too long`."""
+    if _size(text) > PATH_MAX:
+        return f"path too long: over {PATH_MAX} bytes"
+    if any(_size(part) > NAME_MAX for part in text.split("/")):
+        return f"path too long: a part of it is over {NAME_MAX} bytes, the file system's limit"
+    return None
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 class MLError(Exception):

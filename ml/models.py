@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ml.errors import ConfigError, ModelLoadError, one_line
+from ml.errors import ConfigError, ModelLoadError, one_line, path_too_long
 from ml.methods import REGISTRY
 from ml.names import LABELS
 
@@ -42,6 +42,8 @@ def check_teacher(name: str) -> str:
     Whether a hub id exists is known only when it loads (or when the caller asks the hub)."""
     if name.strip().lower() in BUNDLED_NAMES:
         return "bundled"
+    if too_long := path_too_long(name):
+        raise ModelLoadError(too_long)
     path = Path(name).expanduser()
     looks_like_path = name.startswith(("/", "./", "../", "~")) or ".." in name
     if path.exists() or looks_like_path:

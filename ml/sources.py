@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ml.errors import DataError
+from ml.errors import DataError, path_too_long
 
 SPLITS = ("train", "validation", "test")
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
@@ -34,10 +34,13 @@ def check_source(
 ) -> dict:
     """Cheap validation for a form: files exist and are readable, columns and first rows are sound.
 
-    With `roots`, a local path must lie inside one of those directories (symlinks resolved); any other
-    is refused before it is looked at, in the same words whether it exists or not."""
+    With `roots`, a local path must lie inside one of those directories (symlinks resolved), and so must
+    each split file of a directory; any other is refused before it is read, in the same words whether
+    it exists or not."""
+    if too_long := path_too_long(source):
+        raise DataError(too_long)
     if roots is not None:
-        _require_within(source, roots)
+        check_within_roots(source, roots)
     path = _local_path(source)
     if path is None:
         if not _HUB_ID.match(source):
@@ -60,13 +63,27 @@ def read_source(source: str, text_column: str, label_column: str, seed: int) -> 
     return _split_frame(read_file(path, text_column, label_column), path, seed)
 
 
-def _require_within(source: str, roots: list[str | Path]) -> None:
+def check_within_roots(source: str, roots: list[str | Path]) -> None:
+    """DataError unless the local path `source`, and each split file when it is a directory, lies in one
+    of `roots` once symlinks are resolved (a split file linked out of a root is refused); a hub id
+    passes. The form checks this at launch, and the worker again before it reads."""
+    if too_long := path_too_long(source):
+        raise DataError(too_long)
     path = Path(os.path.expanduser(source))
     if not (path.exists() or source.startswith(_LOCAL_PREFIXES) or path.suffix.lower() in FORMATS):
         return  # a hub id
-    resolved = path.resolve()
-    if not any(resolved.is_relative_to(Path(root).expanduser().resolve()) for root in roots):
-        raise DataError(f"{source}: not in a data directory this server reads from")
+    resolved_roots = [Path(root).expanduser().resolve() for root in roots]
+    _require_within(path, source, resolved_roots)
+    if path.is_dir():
+        split_files = (path / f"{name}{ext}" for name in SPLITS for ext in FORMATS)
+        for file in split_files:
+            if file.exists() or file.is_symlink():
+                _require_within(file, f"{source}: {file.name}", resolved_roots)
+
+
+def _require_within(path: Path, shown: str, roots: list[Path]) -> None:
+    if not any(path.resolve().is_relative_to(root) for root in roots):
+        raise DataError(f"{shown}: not in a data directory this server reads from")
 
 
 def _local_path(source: str) -> Path | None:

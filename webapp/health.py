@@ -2,8 +2,9 @@
 
 For load balancers and `docker compose` healthchecks: no login, and no secrets in the answer (an
 unreachable service is named by its exception class only, never by its message, which may carry a
-host or user name). 200 when the database and Redis answer, 503 otherwise. Workers do not decide
-the status: the site serves checks without them, and a queued job waits until one is back.
+host or user name). 200 when the database and Redis answer and the checker's active model loads (or
+none is active yet), 503 otherwise. Workers do not decide the status: the site serves checks without
+them, and a queued job waits until one is back.
 """
 
 import redis
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_safe
 from webapp.settings import redis_urls
 
 TIMEOUT_S = 1.0  # each check; a slower service counts as down
+NO_MODEL, UNLOADABLE = "no model is active yet", "the active model cannot be loaded"
 
 
 @never_cache
@@ -23,8 +25,15 @@ TIMEOUT_S = 1.0  # each check; a slower service counts as down
 def healthz(request):
     database, broker = check_database(), check_redis()
     workers = check_workers() if broker["ok"] else {"ok": False, "answered": 0, "error": "redis is down"}
-    healthy = database["ok"] and broker["ok"]
-    body = {"status": "ok" if healthy else "unavailable", "database": database, "redis": broker, "workers": workers}
+    checker = check_checker() if database["ok"] else {"ok": False, "error": "the database is down"}
+    healthy = database["ok"] and broker["ok"] and checker.get("error") != UNLOADABLE
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "database": database,
+        "redis": broker,
+        "workers": workers,
+        "checker": checker,
+    }
     return JsonResponse(body, status=200 if healthy else 503)
 
 
@@ -50,6 +59,20 @@ def check_redis():
         return {"ok": False, "error": type(exc).__name__}
     finally:
         client.close()
+    return {"ok": True}
+
+
+def check_checker():
+    """Whether this server's checker can answer: its active model loaded (loading it now if need be).
+    No active model yet is not a fault (a fresh site trains its first one); one that cannot load is."""
+    from webapp.checker.classify import ModelUnavailable, NoActiveModel, active_model
+
+    try:
+        active_model.ready()
+    except NoActiveModel:
+        return {"ok": False, "error": NO_MODEL}
+    except ModelUnavailable:
+        return {"ok": False, "error": UNLOADABLE}
     return {"ok": True}
 
 

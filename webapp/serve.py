@@ -34,7 +34,7 @@ def main():
     command = [
         sys.executable,
         "-m",
-        "daphne",
+        "webapp.web_server",  # daphne, its access log without query strings
         "--fd",
         str(listener.fileno()),
         *args.daphne_options,

@@ -208,6 +208,9 @@ BATCH_MAX_WAIT_MS = env_int("TOXILAB_BATCH_MAX_WAIT_MS", 0, minimum=0)
 # Choose each registered model's CPU runtime by measuring its test F1 (webapp/checker/runtime_choice.py);
 # off: every model is served by PyTorch fp32. WARM_MODEL: load and run the active model at server start.
 RUNTIME_CHOICE = env_bool("TOXILAB_RUNTIME_CHOICE", True)
+# A promotion or rollback loads the version's model first and refuses it if it cannot load
+# (webapp/checker/gate.py); off only for tests of versions that have no files.
+TOXILAB_PROMOTE_LOAD_CHECK = env_bool("TOXILAB_PROMOTE_LOAD_CHECK", True)
 WARM_MODEL = env_bool("TOXILAB_WARM_MODEL", True)
 
 TEMPLATES = [
@@ -319,16 +322,22 @@ TOXILAB_JOB_MAX_ATTEMPTS = env_int("TOXILAB_JOB_MAX_ATTEMPTS", 2, minimum=1)
 TOXILAB_PROGRESS_FLUSH_MS = env_int("TOXILAB_PROGRESS_FLUSH_MS", 250, minimum=10)
 TOXILAB_JOB_POLL_MS = env_int("TOXILAB_JOB_POLL_MS", 500, minimum=10)
 TOXILAB_JOBS_PER_PAGE = 20
+# Quotas: one study request makes at most TOXILAB_STUDY_MAX_JOBS jobs (methods x seeds x values), and
+# a staff user has at most TOXILAB_MAX_QUEUED_JOBS jobs waiting or queued (0: no limit); the server's
+# own jobs (the starter's) do not count.
+TOXILAB_STUDY_MAX_JOBS = env_int("TOXILAB_STUDY_MAX_JOBS", 60, minimum=1)
+TOXILAB_MAX_QUEUED_JOBS = env_int("TOXILAB_MAX_QUEUED_JOBS", 20, minimum=0) or None
 
 # Login throttling (django-axes): after TOXILAB_LOGIN_FAILURE_LIMIT wrong passwords from one client
-# address (webapp/client.py), every login from it is refused, the right password too, for
-# TOXILAB_LOGIN_COOLOFF_MIN minutes; a successful login before that resets the count.
+# address (webapp/client.py), or for one username from any addresses, every login from that address or
+# to that username is refused, the right password too, for TOXILAB_LOGIN_COOLOFF_MIN minutes; a
+# successful login before that clears its own user's failures only (webapp/accounts/throttling.py).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("TOXILAB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("TOXILAB_LOGIN_COOLOFF_MIN", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # each counted apart
 AXES_CLIENT_IP_CALLABLE = "webapp.client.client_address"
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # axes' reset would clear every failure from the address too
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no banner on stderr at every start: management commands' output stays theirs
 
@@ -393,6 +402,8 @@ STATIC_ROOT = VAR_DIR / "static"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals": {"()": "webapp.log_filters.RefusalsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals"]}},  # a 403 in one line, no traceback
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

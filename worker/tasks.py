@@ -15,7 +15,7 @@ from django.conf import settings
 
 import ml
 from webapp import queue
-from webapp.training import attempts, starter
+from webapp.training import attempts, options, starter
 from worker.progress import JobReporter
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def train_job(self, job_id):
     reporter = JobReporter(attempt)
     try:
         with reporter:
+            options.check_roots(attempt.config)
             result = ml.train(attempt.config, on_progress=reporter, should_stop=reporter.should_stop)
     except ml.MLError as exc:
         attempts.fail(attempt, str(exc))

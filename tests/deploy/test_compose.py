@@ -62,7 +62,7 @@ def test_the_web_server_migrates_starts_the_first_model_and_is_healthy_only_when
     web = services["web"]
 
     assert re.search(
-        r"manage\.py migrate .*&& python manage\.py start_first_model && exec python -m daphne",
+        r"manage\.py migrate .*&& python manage\.py start_first_model && exec python -m webapp.web_server",
         " ".join(web["command"]),
     )
     assert environment(web)["TOXILAB_STARTER"] == "${TOXILAB_STARTER:-1}"

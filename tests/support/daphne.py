@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def command(port: int, application: str = APPLICATION) -> list[str]:
-    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application]
+    return [sys.executable, "-m", "webapp.web_server", "-b", "127.0.0.1", "-p", str(port), application]
 
 
 def wait_until_listening(

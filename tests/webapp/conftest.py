@@ -25,6 +25,12 @@ def data_roots(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def no_promote_load_check(settings):
+    """Most gate tests promote versions that have no files; tests of a broken version turn it on."""
+    settings.TOXILAB_PROMOTE_LOAD_CHECK = False
+
+
+@pytest.fixture(autouse=True)
 def no_runtime_choice(settings):
     """Registering keeps fp32 without measuring test F1 twice; tests of the choice turn it on."""
     settings.RUNTIME_CHOICE = False

@@ -91,3 +91,27 @@ def test_the_admin_carries_the_toxilab_name(admin_client, db):
     page = admin_client.get("/admin/").content.decode()
 
     assert "ToxiLab admin" in page and "Django administration" not in page
+
+
+def test_the_deactivate_action_is_recorded_and_the_checker_then_says_no_model_is_active(
+    admin_client, admin_user, active_model, scored, client, check_api
+):
+    from django.contrib.admin.models import LogEntry
+
+    from webapp.checker import gate
+    from webapp.checker.models import Promotion
+
+    served = ModelVersion.objects.create(name="served", method="odd", teacher="t", artifact_path="/x")
+    scored(active_model, f1=0.8), scored(served, f1=0.8)
+    gate.promote(served, admin_user, Promotion.Source.ADMIN)
+
+    admin_client.post("/admin/checker/modelversion/", {"action": "deactivate", "_selected_action": [served.pk]})
+
+    assert ModelVersion.current() is None
+    entry = LogEntry.objects.get(object_id=str(served.pk))
+    assert (entry.user, entry.get_change_message()) == (admin_user, "Deactivated: no model serves the checker")
+    refused = check_api({"text": "hello"})
+    assert refused.status_code == 503 and refused.json()["error"].startswith("no model is active: staff deactivated")
+    status = client.get("/first-model").json()
+    assert status["state"] == "deactivated" and "first" not in status["message"].lower()
+    assert "first" not in client.get("/").content.decode().split('id="first-model-message">')[1].split("<")[0]

@@ -27,7 +27,26 @@ def test_the_checker_page_offers_the_link_and_its_form_flags_the_prediction_just
     assert thanks.status_code == 200 and "staff will look at this verdict again" in thanks.content.decode()
     assert again.status_code == 200 and again.json() == {"message": "Thank you: staff will look at this verdict again."}
     prediction.refresh_from_db()
-    assert prediction.flag_count == 2 and prediction.first_flagged_at is not None
+    assert prediction.flag_count == 1 and prediction.first_flagged_at is not None, "a token counts once"
+
+
+def test_a_token_counts_once_however_often_it_is_replayed(client, active_model):
+    shown = client.post("/", {"text": "replay my flag"})
+    prediction, token = shown.context["prediction"], page_token(shown)
+    other = client.post("/", {"text": "another verdict"})
+
+    page = [client.post("/flag", {"token": token}).status_code for _ in range(5)]
+    api = [
+        client.post(
+            f"/api/v1/predictions/{prediction.pk}/flag", data={"token": token}, content_type="application/json"
+        ).status_code
+        for _ in range(5)
+    ]
+    client.post("/flag", {"token": page_token(other)})
+
+    assert page == api[:1] * 5 and api == [200] * 5, "a replay is answered as the first flag was"
+    counts = dict(Prediction.objects.values_list("pk", "flag_count"))
+    assert (counts[prediction.pk], counts[other.context["prediction"].pk]) == (1, 1)
 
 
 def test_the_page_form_is_csrf_protected(active_model, db):
@@ -103,7 +122,7 @@ def test_flags_are_rate_limited_per_address_apart_from_checks(client, active_mod
     assert answers[2].json()["error"].startswith("Too many flags from your address. Try again in")
     assert api.status_code == 429 and int(api["Retry-After"]) > 0
     assert client.post("/", {"text": "still allowed"}, REMOTE_ADDR=address).status_code == 200, "checks count apart"
-    assert Prediction.objects.get(pk=shown.context["prediction"].pk).flag_count == 2
+    assert Prediction.objects.get(pk=shown.context["prediction"].pk).flag_count == 1, "one token, one flag"
 
 
 def test_reviewers_find_flagged_predictions_with_the_flagged_filter(client, active_model, staff):

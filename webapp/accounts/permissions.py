@@ -9,7 +9,13 @@ from django.contrib.auth.management import create_permissions
 
 GROUPS = {
     "Reviewers": ["checker.view_prediction", "checker.review_prediction", "checker.export_prediction"],
-    "Trainers": ["training.launch_trainingjob", "training.cancel_trainingjob", "training.retry_trainingjob"],
+    # change_trainingjob: a run's name and note (Django's own change permission)
+    "Trainers": [
+        "training.launch_trainingjob",
+        "training.cancel_trainingjob",
+        "training.retry_trainingjob",
+        "training.change_trainingjob",
+    ],
     # view_modelversion: the admin's model list, whose action also activates a model
     "Model owners": ["checker.promote_modelversion", "checker.view_modelversion"],
 }

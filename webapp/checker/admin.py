@@ -1,8 +1,13 @@
+import logging
+
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
 from webapp.checker import gate, prepare
 from webapp.checker.models import ModelVersion, Prediction, Promotion
+
+DEACTIVATED = "Deactivated: no model serves the checker"
+log = logging.getLogger(__name__)
 
 
 @admin.register(ModelVersion)
@@ -40,14 +45,19 @@ class ModelVersionAdmin(admin.ModelAdmin):
         prepare.complete(version, score=False)  # a version registered before runtimes were chosen: choose now
         try:
             gate.promote(version, request.user, Promotion.Source.ADMIN)
-        except (gate.AlreadyActive, gate.PromotionRefused) as exc:
+        except (gate.AlreadyActive, gate.CannotLoad, gate.PromotionRefused) as exc:
             self.message_user(request, f"{exc} (on the model's page in the dashboard).", messages.ERROR)
             return
         self.message_user(request, f"{version} is now the active model.")
 
     @admin.action(description="Deactivate the selected models", permissions=["promote"])
     def deactivate(self, request, queryset):
-        queryset.update(active=False)
+        """Take the serving model out of service, recorded in the admin's history with who did it
+        (Promotion rows record activations; the checker then says no model is active)."""
+        for version in queryset.filter(active=True):
+            ModelVersion.objects.filter(pk=version.pk).update(active=False)
+            self.log_change(request, version, DEACTIVATED)
+            log.warning("model version %s (%s) deactivated in the admin by %s", version.pk, version.name, request.user)
         self.message_user(request, "No model is active now unless you activate another.", messages.WARNING)
 
 

@@ -127,6 +127,7 @@ class ErrorOut(Schema):
 
 
 NO_MODEL = "no model is active yet; GET /first-model says whether the first one is training and how far it is"
+DEACTIVATED = "no model is active: staff deactivated the one that served, and none serves until one is activated"
 NO_MODEL_RETRY_AFTER_S = 30
 ERRORS = {code: ErrorOut for code in (400, 413, 415, 429, 500, 503)}
 
@@ -179,8 +180,9 @@ def active_model(request):
 
 def no_model():
     """503 while no model serves: on a new database the first one is usually training (the starter,
-    webapp/training/starter.py), so the answer says where to see how far it is and when to retry."""
-    response = JsonResponse({"error": NO_MODEL}, status=503)
+    webapp/training/starter.py), so the answer says where to see how far it is and when to retry;
+    where a model served before, staff deactivated it, and the answer says that."""
+    response = JsonResponse({"error": DEACTIVATED if ModelVersion.served_before() else NO_MODEL}, status=503)
     response["Retry-After"] = str(NO_MODEL_RETRY_AFTER_S)
     return response
 

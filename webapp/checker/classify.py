@@ -68,13 +68,8 @@ class ActiveModel:
         return self._run(texts, explain=True)
 
     def _run(self, texts, explain):
-        row = self._active_row()
-        if row is None:
-            raise NoActiveModel
         with self._lock:
-            if row != self._row:
-                self._load(row)
-            version, classifier = self._version, self._classifier
+            version, classifier = self._loaded()
             key = Explaining(classifier) if explain else classifier
             if settings.BATCH_MAX_SIZE == 1:
                 return version, self._call(key, texts)
@@ -89,6 +84,21 @@ class ActiveModel:
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
         loaded = self._version
         return version is not None and loaded is not None and self._classifier is not None and loaded.pk == version.pk
+
+    def ready(self):
+        """The active version once it is loaded in this process (loading it now if the active row changed):
+        whether the checker can answer, for /healthz. NoActiveModel or ModelUnavailable otherwise."""
+        with self._lock:
+            return self._loaded()[0]
+
+    def _loaded(self):
+        """(version, classifier) of the active row, loaded if it changed; the caller holds the lock."""
+        row = self._active_row()
+        if row is None:
+            raise NoActiveModel
+        if row != self._row:
+            self._load(row)
+        return self._version, self._classifier
 
     def warm(self):
         """Load the active model and run it once, so that the first check does not pay for either."""

@@ -3,18 +3,21 @@
 No account is needed, so a flag must prove that its sender was shown the verdict: each verdict comes with
 a token, the prediction's id signed with the site's secret (django.core.signing), and only that token
 flags that prediction. Flags are counted on the prediction (`flag_count`, `first_flagged_at`); the
-review page filters on them. The views rate-limit flags per client address (webapp.ratelimit, bucket
+review page filters on them. A token counts once (FlagUse): sent again, it is answered as before and
+counted no more. The views rate-limit flags per client address (webapp.ratelimit, bucket
 "flag"), apart from checks.
 """
 
+import hashlib
 from datetime import timedelta
 
 from django.core import signing
+from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from webapp.checker.models import Prediction
+from webapp.checker.models import FlagUse, Prediction
 
 SALT = "toxilab.checker.flag"
 MAX_AGE = timedelta(days=7)  # a verdict older than this is checked again rather than flagged
@@ -48,13 +51,17 @@ def verify(token, prediction_id=None):
 
 
 def flag(token, prediction_id=None):
-    """Count one flag on the prediction that `token` names (which must be `prediction_id` if given);
-    returns its id."""
+    """Count one flag on the prediction that `token` names (which must be `prediction_id` if given), unless
+    this token was counted before; returns its id."""
     pk = verify(token, prediction_id)
-    now = timezone.now()
-    updated = Prediction.objects.filter(pk=pk).update(
-        flag_count=F("flag_count") + 1, first_flagged_at=Coalesce(F("first_flagged_at"), Value(now))
-    )
-    if not updated:
-        raise FlagNotFound(f"no prediction with id {pk}")
+    with transaction.atomic():
+        if not Prediction.objects.select_for_update().filter(pk=pk).exists():
+            raise FlagNotFound(f"no prediction with id {pk}")
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        _, new = FlagUse.objects.get_or_create(digest=digest, defaults={"prediction_id": pk})
+        if new:
+            Prediction.objects.filter(pk=pk).update(
+                flag_count=F("flag_count") + 1,
+                first_flagged_at=Coalesce(F("first_flagged_at"), Value(timezone.now())),
+            )
     return pk

@@ -17,6 +17,7 @@ new threshold is judged against itself at the current one by the same rules, and
 of the promotion history. A version that does not serve changes its threshold freely.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,11 +28,17 @@ from ml.names import LABELS
 from webapp.checker import scoring
 from webapp.checker.models import ModelVersion, Promotion
 
+log = logging.getLogger(__name__)
 UNSCORED = "is not scored on the gate's test sample yet (a promotion queues it for the worker; try again then)"
 
 
 class AlreadyActive(Exception):
     """The version already serves the checker."""
+
+
+class CannotLoad(Exception):
+    """The version's model cannot be loaded (files missing or damaged): it is not made active, `force`
+    or not, since the checker would answer 503 with it."""
 
 
 class PromotionRefused(Exception):
@@ -99,7 +106,10 @@ def judge(candidate, active=None, rollback=False, must_improve=False, threshold=
 def promote(version, user, source, force=False, must_improve=False):
     """Make `version` the active model if the gate passes it (or `force`); returns the Promotion.
     AlreadyActive if it serves already; PromotionRefused with the verdict otherwise. A version the
-    gate could not judge for want of scores is queued for the worker to score, refused or forced."""
+    gate could not judge for want of scores is queued for the worker to score, refused or forced.
+    CannotLoad, before anything changes, if its model does not load (settings.TOXILAB_PROMOTE_LOAD_CHECK)."""
+    if not version.active:
+        _require_loadable(version)
     try:
         promotion, verdict = _promote(version, user, source, force, must_improve)
     except PromotionRefused as exc:
@@ -109,6 +119,24 @@ def promote(version, user, source, force=False, must_improve=False):
     if promotion is None:
         raise PromotionRefused(verdict)
     return promotion
+
+
+def _require_loadable(version):
+    """Load the version's model as the checker would (its runtime), so that a version whose files were
+    truncated or removed since it was registered (a rollback to it, say) never starts serving."""
+    if not settings.TOXILAB_PROMOTE_LOAD_CHECK:
+        return
+    from ml import runtimes  # imports torch: only when a model is promoted
+    from ml.errors import ModelLoadError
+
+    try:
+        runtimes.load(version.artifact_path, version.runtime)
+    except ModelLoadError as exc:
+        log.error("model version %s cannot be loaded, not promoted: %s", version.pk, exc)
+        raise CannotLoad(
+            f"model {version.name!r} cannot be loaded (its files are missing or damaged; the server's log says "
+            "which), so it was not made active"
+        ) from exc
 
 
 @transaction.atomic

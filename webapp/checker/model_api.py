@@ -15,6 +15,7 @@ from webapp.accounts.auth import API_AUTH, api_auth
 from webapp.checker import gate
 from webapp.checker.api import ModelOut
 from webapp.checker.models import ModelVersion, Promotion
+from webapp.paths import hide_paths
 
 router = Router(tags=["models"], auth=API_AUTH)
 PROMOTE = "checker.promote_modelversion"
@@ -61,8 +62,12 @@ class PromotionOut(Schema):
 class VersionOut(ModelOut):
     active: bool
     tuned_threshold: float = Field(description="the threshold tuned on validation when it was trained")
-    artifact_path: str
+    artifact_path: str = Field(description="its run's folder, under the server's artifacts folder as 'artifacts/...'")
     promotions: list[PromotionOut]
+
+    @staticmethod
+    def resolve_artifact_path(version):
+        return hide_paths(version.artifact_path)
 
 
 class ActivateIn(Schema):
@@ -129,7 +134,7 @@ def activate(request, version_id: int, payload: ActivateIn | None = None):
     force = payload.force if payload else False
     try:
         return gate.promote(_version(version_id), request.auth, Promotion.Source.API, force=force)
-    except gate.AlreadyActive as exc:
+    except (gate.AlreadyActive, gate.CannotLoad) as exc:
         raise HttpError(409, str(exc)) from exc
     except gate.PromotionRefused as exc:
         return Status(409, {"error": str(exc), "verdict": exc.verdict.as_dict()})

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from webapp.accounts.auth import permission_required, staff_required
 from webapp.checker import gate, scoring
 from webapp.checker.models import ModelVersion, Promotion
+from webapp.paths import hide_paths
 
 PROMOTE = "checker.promote_modelversion"
 
@@ -37,6 +38,7 @@ def _page(request, version, **extra):
     scores = scoring.scores_of(version)
     context = {
         "version": version,
+        "artifact": hide_paths(version.artifact_path),
         "active": active,
         "figures": scoring.figures(version, scores),
         "run_figures": version.metrics.get("test_at_threshold")
@@ -67,7 +69,7 @@ def activate(request, version_id):
         promotion = gate.promote(
             version, request.user, Promotion.Source.DASHBOARD, force=bool(request.POST.get("force"))
         )
-    except (gate.AlreadyActive, gate.PromotionRefused) as exc:
+    except (gate.AlreadyActive, gate.CannotLoad, gate.PromotionRefused) as exc:
         messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
     else:
         what = "rolled back to" if promotion.rollback else "promoted"

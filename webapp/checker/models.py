@@ -59,6 +59,12 @@ class ModelVersion(models.Model):
         """The active version, or None. One indexed lookup: cheap enough for every request."""
         return cls.objects.filter(active=True).first()
 
+    @staticmethod
+    def served_before():
+        """Whether a model has served the checker (every activation but a test fixture's is a
+        Promotion): with none active now, staff took it out of service; no first model is coming."""
+        return Promotion.objects.exists()
+
     @transaction.atomic
     def activate(self):
         ModelVersion.objects.filter(active=True).exclude(pk=self.pk).update(active=False)
@@ -190,6 +196,15 @@ class Prediction(models.Model):
     @property
     def relabelled(self):
         return bool(self.reviewed_label) and self.reviewed_label != self.label
+
+
+class FlagUse(models.Model):
+    """A flag token that has been counted (webapp/checker/flags.py): a token counts once, however often
+    it is sent. The token is kept as its SHA-256, the way it was sent."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="+", db_index=False)
+    used_at = models.DateTimeField(default=timezone.now)
 
 
 class PredictionReview(models.Model):

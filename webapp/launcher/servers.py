@@ -11,8 +11,9 @@ from webapp.launcher.processes import spawn
 
 def daphne_command(host, port):
     """Without --proxy-headers: daphne would take X-Forwarded-For's leftmost address, which the client
-    writes. The web layer reads the header itself, trusting only TOXILAB_PROXY_HOPS (webapp/client.py)."""
-    return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "webapp.asgi:application"]
+    writes. The web layer reads the header itself, trusting only TOXILAB_PROXY_HOPS (webapp/client.py).
+    daphne through webapp.web_server: its access log leaves out query strings."""
+    return [sys.executable, "-m", "webapp.web_server", "-b", host, "-p", str(port), "webapp.asgi:application"]
 
 
 def start_web(host, port):

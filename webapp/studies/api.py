@@ -33,7 +33,7 @@ class StudyIn(BaseModel):
 @router.post(
     "/studies",
     auth=api_auth(jobs.PERMISSIONS["launch"]),
-    response={201: dict, 503: ErrorOut, **ERRORS},
+    response={201: dict, 429: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Launch a study: its jobs, one per method, seed and value",
 )
 def create_study(request, payload: StudyIn):
@@ -41,6 +41,8 @@ def create_study(request, payload: StudyIn):
         study = studies.create(payload.model_dump(exclude_unset=True), request.auth)
     except OptionError as exc:
         return Status(400, {"error": str(exc), "field": exc.field, "fields": exc.errors})
+    except jobs.QuotaExceeded as exc:
+        raise HttpError(429, str(exc)) from exc
     return Status(201, results.export(study))
 
 
@@ -62,7 +64,7 @@ def cancel_study(request, study_id: int):
 
 @router.post(
     "/studies/{study_id}/retry",
-    response={200: dict, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    response={200: dict, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Retry a study's failed and cancelled jobs",
 )
 def retry_study(request, study_id: int):
@@ -71,6 +73,8 @@ def retry_study(request, study_id: int):
         return results.export(studies.retry(_study(study_id), request.auth))
     except jobs.JobStateError as exc:
         raise HttpError(409, str(exc)) from exc
+    except jobs.QuotaExceeded as exc:
+        raise HttpError(429, str(exc)) from exc
 
 
 def _study(study_id):

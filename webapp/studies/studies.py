@@ -19,7 +19,7 @@ from webapp.training.models import TrainingJob
 from webapp.training.options import NAMES, OptionError
 
 STUDENTS = ml_methods.using("distillation")  # they learn from the seed's teacher job
-MAX_SEEDS, MAX_JOBS = 20, 200
+MAX_SEEDS = 20
 SEED = get_option("seed")
 
 
@@ -40,9 +40,11 @@ def create(data, user):
         if name in data:
             raise OptionError(name, "is not taken by a study: its jobs are told apart by method and seed")
     values = vary["values"] if vary else [None]
-    if len(methods) * len(seeds) * len(values) > MAX_JOBS:
-        raise OptionError("seeds", f"the study would have more than {MAX_JOBS} jobs")
+    count, most = len(methods) * len(seeds) * len(values), settings.TOXILAB_STUDY_MAX_JOBS
+    if count > most:
+        raise OptionError("seeds", f"the study would have {count} jobs; one study makes at most {most}")
     with transaction.atomic():
+        jobs.check_quota(user, adding=count)
         study = Study.objects.create(options=data, methods=methods, seeds=seeds, vary=vary, created_by=user)
         for value in values:
             for seed in seeds:
@@ -193,7 +195,7 @@ def retry(study, user):
     if not again:
         raise jobs.JobStateError("the study has no failed or cancelled job to retry")
     for run in again:
-        run.job = jobs.retry(run.job, user)
+        run.job, _ = jobs.retry(run.job, user)
         run.save(update_fields=["job"])
     study.cancelled = None
     study.save(update_fields=["cancelled"])

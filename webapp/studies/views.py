@@ -29,7 +29,7 @@ def study_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             study = studies.create(form.data_for_study(), request.user)
-        except OptionError as exc:
+        except (OptionError, jobs.QuotaExceeded) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Study {study.pk} is queued.")
@@ -79,7 +79,7 @@ def study_action(request, study_id, action):
         else:
             studies.retry(study, request.user)
             messages.success(request, f"Study {study.pk}: its failed and cancelled jobs are queued again.")
-    except jobs.JobStateError as exc:
+    except (jobs.JobStateError, jobs.QuotaExceeded) as exc:
         messages.error(request, f"Study {study.pk}: {exc}.")
     except lifecycle.QueueUnavailable as exc:
         messages.error(request, str(exc))

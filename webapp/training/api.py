@@ -19,6 +19,7 @@ from webapp.checker import gate
 from webapp.checker.api import ModelOut
 from webapp.checker.model_api import PromotionOut, RefusalOut
 from webapp.checker.models import Promotion
+from webapp.paths import hide_paths
 from webapp.training import attempts, jobs, launches
 from webapp.training.models import TrainingJob, queue_positions
 from webapp.training.options import METHODS, OPTIONS, OptionError
@@ -104,6 +105,18 @@ class JobOut(JobState):
     def resolve_created_by(job):
         return job.created_by.get_username() if job.created_by else None
 
+    @staticmethod
+    def resolve_teacher(job):
+        return hide_paths(job.teacher)
+
+    @staticmethod
+    def resolve_config(job):
+        return hide_paths(job.config)
+
+    @staticmethod
+    def resolve_metrics(job):
+        return hide_paths(job.metrics)
+
 
 class JobList(Schema):
     count: int
@@ -155,7 +168,7 @@ ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 @router.post(
     "/jobs",
     auth=api_auth(jobs.PERMISSIONS["launch"]),
-    response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    response={201: JobOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Launch a job",
 )
 def create_job(request, payload: JobIn):
@@ -167,6 +180,8 @@ def create_job(request, payload: JobIn):
         job = launch.submit(request.auth)
     except jobs.JobStateError as exc:  # the teacher job failed in the meantime
         raise HttpError(409, str(exc)) from exc
+    except jobs.QuotaExceeded as exc:
+        raise HttpError(429, str(exc)) from exc
     return Status(201, _with_position(job))
 
 
@@ -213,11 +228,13 @@ def cancel_job(request, job_id: int):
 
 @router.post(
     "/jobs/{job_id}/retry",
-    response={201: JobOut, 409: ErrorOut, 503: ErrorOut, **ERRORS},
+    response={201: JobOut, 200: JobOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut, **ERRORS},
     summary="Queue a failed or cancelled job again, as a new job",
 )
 def retry_job(request, job_id: int):
-    return Status(201, _with_position(_act(jobs.retry, job_id, request.auth)))
+    """201 with the new job; 200 with the job's first retry when it was retried before (no new job)."""
+    job, new = _act(jobs.retry, job_id, request.auth)
+    return Status(201 if new else 200, _with_position(job))
 
 
 @router.post(
@@ -249,6 +266,8 @@ def _act(action, job_id, user, *args, **options):
         return action(_job(job_id), user, *args, **options)
     except jobs.JobStateError as exc:
         raise HttpError(409, str(exc)) from exc
+    except jobs.QuotaExceeded as exc:
+        raise HttpError(429, str(exc)) from exc
 
 
 def _with_position(job):

@@ -7,6 +7,7 @@ it already has (by step). The query string's `after` names the last step the pag
 
 import asyncio
 import logging
+import re
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -19,7 +20,9 @@ from webapp.training.models import TrainingJob
 from webapp.training.signals import user_group
 from webapp.training.state import job_state
 
-UNAUTHORIZED, FORBIDDEN, NOT_FOUND = 4401, 4403, 4404  # close codes: 4000 + the HTTP status they mean
+BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND = 4400, 4401, 4403, 4404  # close codes: 4000 + the HTTP status
+MAX_STEP = 2**63 - 1  # a step past the database's bigint is no step
+_STEP = re.compile(r"[0-9]{1,19}")
 TRY_AGAIN_LATER = 1013  # RFC 6455: the live feed (Redis) is down; the snapshot was sent
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,10 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)  # before accept: the handshake is answered 403
             return
         job_id = self.scope["url_route"]["kwargs"]["job_id"]
+        after = _after(self.scope)
+        if after is None:
+            await self.close(code=BAD_REQUEST)
+            return
         try:
             await self.channel_layer.group_add(user_group(self.scope["user"].pk), self.channel_name)  # logout
             self.own_group = user_group(self.scope["user"].pk)
@@ -68,7 +75,7 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
             self.group = events.group_name(job_id)
         except RedisError as exc:  # no live events: send what the database has, then ask to come back
             log.warning("job %s: no live feed, the channel layer (Redis) cannot be reached: %s", job_id, exc)
-        snapshot = await database_sync_to_async(_snapshot)(job_id, _after(self.scope))
+        snapshot = await database_sync_to_async(_snapshot)(job_id, after)
         if snapshot is None:
             await self.close(code=NOT_FOUND)
             return
@@ -96,9 +103,19 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=UNAUTHORIZED)
 
 
+class NoSuchSocket(AsyncJsonWebsocketConsumer):
+    """Every path that routes to no consumer: refused as not found, where the router would raise (a 500)."""
+
+    async def connect(self):
+        await self.close(code=NOT_FOUND)
+
+
 def _after(scope):
-    value = parse_qs(scope.get("query_string", b"").decode()).get("after", ["0"])[0]
-    return int(value) if value.isdigit() else 0
+    """The `after` step of the query string (0 when absent), or None when it is not a step number."""
+    value = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after", ["0"])[0]
+    if not _STEP.fullmatch(value) or int(value) > MAX_STEP:
+        return None
+    return int(value)
 
 
 def _snapshot(job_id, after):

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from webapp.checker import gate, prepare
@@ -26,11 +27,34 @@ PERMISSIONS = {
     "cancel": "training.cancel_trainingjob",
     "retry": "training.retry_trainingjob",
     "promote": "checker.promote_modelversion",
+    "describe": "training.change_trainingjob",
 }
 
 
 class JobStateError(Exception):
     """The job's status does not allow this action."""
+
+
+class QuotaExceeded(Exception):
+    """The user has as many jobs waiting or queued as settings.TOXILAB_MAX_QUEUED_JOBS allows (HTTP 429)."""
+
+
+def check_quota(user, adding=1):
+    """QuotaExceeded if `adding` more jobs would put `user` over the per-user limit of jobs waiting or
+    queued; the server's own jobs (user None) are not limited. Locks the user's row, so that two
+    launches at once cannot both pass with one place left."""
+    limit = settings.TOXILAB_MAX_QUEUED_JOBS
+    if user is None or limit is None:
+        return
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    pending = TrainingJob.objects.filter(
+        created_by=user, status__in=(TrainingJob.Status.WAITING, TrainingJob.Status.QUEUED)
+    ).count()
+    if pending + adding > limit:
+        raise QuotaExceeded(
+            f"you have {pending} jobs waiting or queued, and {limit} is the most one user may have "
+            f"(TOXILAB_MAX_QUEUED_JOBS): wait for some to start, or cancel some"
+        )
 
 
 @transaction.atomic
@@ -44,6 +68,7 @@ def launch(options, user, teacher_job=None, retry_of=None, include_reviewed=Fals
     A student whose `teacher_job` has not finished yet is stored `waiting` and queued when the
     teacher succeeds (lifecycle.end); a teacher that failed or was cancelled raises JobStateError.
     """
+    check_quota(user)
     waiting = teacher_job is not None and _teacher_pending(teacher_job)
     job = TrainingJob(
         method=options["method"],
@@ -76,7 +101,7 @@ def _teacher_pending(teacher_job):
 
 
 def _add_reviewed(job):
-    path = settings.TOXILAB_ARTIFACTS_DIR / "reviewed" / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.csv"
+    path = reviewed_dataset.training_dir() / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.csv"
     job.reviewed_rows = reviewed_dataset.write_training_csv(path)
     job.config = {**job.config, "extra_train_file": str(path)}
     job.save(update_fields=["reviewed_rows", "config"])
@@ -88,6 +113,22 @@ def teacher_source(teacher_job):
     the model it starts from (same architecture and tokenizer), for validation; lifecycle queues it
     with the teacher's model once that succeeds."""
     return teacher_job.output_dir if teacher_job.status == TrainingJob.Status.SUCCEEDED else teacher_job.teacher
+
+
+@transaction.atomic
+def describe(job, user, name, note):
+    """Set the run's name and note; a change is written on the job's log with who made it."""
+    job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+    changes = []
+    if name != job.name:
+        changes.append(f"name set to {name!r}" if name else "name removed")
+    if note != job.note:
+        changes.append("note edited" if note else "note removed")
+    if changes:
+        job.name, job.note = name, note
+        job.save(update_fields=["name", "note"])
+        job.log(f"{' and '.join(changes)} by {user}")
+    return job
 
 
 @transaction.atomic
@@ -105,16 +146,23 @@ def cancel(job, user):
 
 @transaction.atomic
 def retry(job, user):
-    """A new job with the same configuration as a failed or cancelled one; a student learns from its
-    teacher's newest retry when the teacher was retried, waiting for it if it has not finished."""
-    job = TrainingJob.objects.select_for_update().get(pk=job.pk)
+    """(the retry, whether it is new): a new job with the same configuration as a failed or cancelled
+    one; a student learns from its teacher's newest retry when the teacher was retried, waiting for it
+    if it has not finished. A job retries once: asked again (a double click, a replayed request), the
+    answer is its first retry, and no other job is made; to go on, retry that one."""
+    job = TrainingJob.objects.select_for_update().get(pk=job.pk)  # concurrent retries wait here
     if not job.can_retry:
         raise JobStateError(f"only failed or cancelled jobs can be retried; this one is {job.status}")
+    earlier = job.retries.order_by("created", "id").first()
+    if earlier is not None:
+        return earlier, False
     teacher = _latest(job.teacher_job)
     config = job.config if teacher is None else {**job.config, "teacher": teacher_source(teacher)}
-    new = launch(config, user, teacher_job=teacher, retry_of=job)
+    # a cancelled job's reviewed comments were removed (lifecycle.end): its retry takes them as they are now
+    fresh = job.reviewed_rows is not None and not Path(job.config.get("extra_train_file") or "").is_file()
+    new = launch(config, user, teacher_job=teacher, retry_of=job, include_reviewed=fresh)
     job.log(f"retried by {user} as job {new.pk}")
-    return new
+    return new, True
 
 
 def _latest(job):
@@ -142,7 +190,7 @@ def promote(job, user, source="dashboard", force=False, must_improve=False):
         return gate.promote(
             version, user, source, force=force, must_improve=must_improve
         )  # logged on the job by training.signals
-    except gate.AlreadyActive as exc:
+    except (gate.AlreadyActive, gate.CannotLoad) as exc:
         raise JobStateError(str(exc)) from exc
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from webapp.queue import TRAIN_JOB, send
+from webapp.review import dataset as reviewed_dataset
 from webapp.training import events
 from webapp.training.models import JobLogEntry, TrainingJob
 
@@ -104,6 +105,10 @@ def end(job, status, message, error=False):
     job.save()
     entry = job.log(message, level=JobLogEntry.Level.ERROR if error else JobLogEntry.Level.INFO)
     transaction.on_commit(lambda: events.publish_state(job, [entry]))
+    if status == Status.CANCELLED and job.reviewed_rows is not None and job.config.get("extra_train_file"):
+        # end users' comments do not outlive a job that will not run; a retry writes them afresh
+        path = job.config["extra_train_file"]
+        transaction.on_commit(lambda: reviewed_dataset.remove_training_csv(path))
     _release_students(job)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ml import methods
 from webapp.checker import headline
 from webapp.checker.models import ModelVersion
+from webapp.paths import hide_paths
 
 
 class TrainingJob(models.Model):
@@ -249,7 +250,12 @@ class JobLogEntry(models.Model):
         verbose_name_plural = "job log entries"
 
     def to_dict(self):
-        return {"id": self.pk, "time": self.created.isoformat(), "level": self.level, "message": self.message}
+        return {"id": self.pk, "time": self.created.isoformat(), "level": self.level, "message": self.shown_message}
+
+    @property
+    def shown_message(self):
+        """The message as staff read it: the artifacts folder written `artifacts` (webapp/paths.py)."""
+        return hide_paths(self.message)
 
 
 class Starter(models.Model):

@@ -84,6 +84,19 @@ def _check_sources(config):
         raise OptionError(exc.field, exc.message) from exc
 
 
+def check_roots(config):
+    """The worker's check right before it reads: the dataset and the extra training file still lie in
+    the data roots (or the reviewed-predictions folder), since a root or a symlink may have changed
+    after the launch was checked. ml.DataError otherwise, which fails the job."""
+    from ml.sources import check_within_roots
+    from webapp.review.dataset import training_dir
+
+    roots = [*settings.TOXILAB_DATA_ROOTS, training_dir()]
+    for field in ("dataset", "extra_train_file"):
+        if config.get(field):
+            check_within_roots(config[field], roots)
+
+
 def default_lr(method):
     entry = methods.REGISTRY.get(method)
     return entry.default_lr if entry else None
@@ -97,6 +110,7 @@ __all__ = [
     "Option",
     "OptionError",
     "validate",
+    "check_roots",
     "default_lr",
     "group_methods",
     "config_text",

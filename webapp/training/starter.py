@@ -152,6 +152,9 @@ def status():
     and `message` in plain words for end users (never a command), `progress` 0 to 1 and `eta_s`."""
     if ModelVersion.current() is not None:
         return {"ready": True, "state": "ready", "message": "The model is ready.", "progress": 1.0, "eta_s": None}
+    if ModelVersion.served_before():  # staff took the serving model out of service
+        message = "No model is active: staff took the model out of service, so comments cannot be checked for now."
+        return {"ready": False, "state": "deactivated", "message": message, "progress": 0.0, "eta_s": None}
     starter = Starter.objects.select_related("baseline_job").first()
     job = starter.baseline_job if starter else None
     if starter is None or (job is None and not starter.blocked):

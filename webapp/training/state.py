@@ -11,6 +11,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from webapp.paths import hide_paths
 from webapp.training.models import TrainingJob
 
 PROGRESS_FIELDS = {"status", "step", "total_steps", "progress", "eta_s"}
@@ -34,6 +35,10 @@ class JobState(Schema):
     can_cancel: bool
     can_retry: bool
     can_promote: bool
+
+    @staticmethod
+    def resolve_error(job):
+        return hide_paths(job.error)
 
     @staticmethod
     def resolve_queue_position(job):

@@ -14,6 +14,7 @@ from ml.names import LOSS_TERM_LABELS as LOSS_TERMS
 from webapp.accounts.auth import check_permission, permission_required, staff_required
 from webapp.checker import gate
 from webapp.checker.models import ModelVersion, Promotion
+from webapp.paths import hide_paths
 from webapp.training import attempts, jobs, lifecycle
 from webapp.training import compare as comparison
 from webapp.training.forms import DescribeForm, JobForm
@@ -53,6 +54,9 @@ def launch(request):
         except lifecycle.QueueUnavailable as exc:
             form.add_error(None, str(exc))
             status = 503
+        except jobs.QuotaExceeded as exc:
+            form.add_error(None, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+            status = 429
         else:
             waiting = f"waiting for job {job.teacher_job_id}, its teacher" if job.status == job.Status.WAITING else ""
             messages.success(request, f"Job {job.pk} is {waiting or 'queued'}.")
@@ -75,7 +79,8 @@ def job_detail(request, job_id):
         "evaluations": [evaluation.to_dict() for evaluation in job.evaluations.all()],
         "log_entries": log_entries,
         "log_ids": [entry.pk for entry in log_entries],
-        "config_rows": config_rows(job.config),
+        "config_rows": config_rows(hide_paths(job.config)),
+        "shown": hide_paths({"output": job.output_dir, "teacher": job.teacher, "error": job.error}),
         "describe_form": DescribeForm(instance=job),
         "position": job.queue_position(),
         "verdict": _gate_verdict(job),
@@ -101,11 +106,12 @@ def _gate_verdict(job):
 @require_POST
 @staff_required
 def describe(request, job_id):
-    """The name and note form of the job page."""
+    """The name and note form of the job page, for staff with the permission (the Trainers group)."""
+    check_permission(request.user, jobs.PERMISSIONS["describe"])
     job = get_object_or_404(TrainingJob, pk=job_id)
-    form = DescribeForm(request.POST, instance=job)
+    form = DescribeForm(request.POST)
     if form.is_valid():
-        form.save()
+        jobs.describe(job, request.user, form.cleaned_data["name"], form.cleaned_data["note"])
         messages.success(request, f"Job {job.pk}: name and note saved.")
     else:
         errors = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in form.errors.items())
@@ -132,11 +138,15 @@ def job_action(request, job_id, action):
                 else f"Job {job.pk} is cancelled; it will not run.",
             )
         elif action == "retry":
-            job = jobs.retry(job, request.user)
-            messages.success(request, f"Job {job.pk} is queued with the same configuration.")
+            original = job.pk
+            job, new = jobs.retry(job, request.user)
+            if new:
+                messages.success(request, f"Job {job.pk} is queued with the same configuration.")
+            else:
+                messages.info(request, f"Job {original} was retried already, as this job; no other job was made.")
         else:  # the model's page shows its figures beside the active model's before the owner promotes
             return redirect(f"{reverse('model', args=[jobs.promotable_model(job).pk])}#promote")
-    except jobs.JobStateError as exc:
+    except (jobs.JobStateError, jobs.QuotaExceeded) as exc:
         messages.error(request, f"Job {job.pk}: {exc}.")
     except lifecycle.QueueUnavailable as exc:
         messages.error(request, f"{str(exc)[0].upper()}{str(exc)[1:]}.")

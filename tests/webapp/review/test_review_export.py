@@ -25,7 +25,6 @@ def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(
     make_prediction("another rude one", label="toxic", probability=0.6)
     actions.review([high.pk], staff, "non-toxic")
     flags.flag(flags.token_for(high), high.pk)
-    flags.flag(flags.token_for(high), high.pk)
 
     response = staff_client.get("/dashboard/predictions/export.csv", {"q": "comment", "sort": "most-toxic"})
 
@@ -44,7 +43,7 @@ def test_the_export_has_the_filtered_rows_in_the_pages_order_with_reviews(
         "reviewed_label": "non-toxic",
         "final_label": "non-toxic",
         "reviewed_by": "ada",
-        "flag_count": "2",
+        "flag_count": "1",
         "first_flagged_at": Prediction.objects.get(pk=high.pk).first_flagged_at.isoformat(),
     }
     assert (rows[1]["reviewed_label"], rows[1]["final_label"], rows[1]["reviewed_by"]) == ("", "non-toxic", "")

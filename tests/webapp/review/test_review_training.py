@@ -114,7 +114,7 @@ def test_the_form_offers_the_choice_and_a_copy_takes_a_fresh_snapshot(
 
     TrainingJob.objects.filter(pk=job.pk).update(status="failed")
     job.refresh_from_db()
-    retried = jobs.retry(job, job.created_by)
+    retried, _ = jobs.retry(job, job.created_by)
     assert retried.config["extra_train_file"] == job.config["extra_train_file"], "a retry trains on the same rows"
     assert retried.reviewed_rows == 13
 
@@ -123,3 +123,24 @@ def test_the_api_job_description_documents_the_counts(client, db):
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert {"reviewed_rows", "reviewed_rows_used"} <= set(schema["JobOut"]["properties"])
     assert "include_reviewed" in schema["JobIn"]["properties"]
+
+
+def test_the_reviewed_comments_file_is_private_and_removed_when_its_job_is_cancelled(
+    api, reviewed, quiet_queue, tiny_bert_dir, data_dir, django_capture_on_commit_callbacks
+):
+    import stat
+    from pathlib import Path
+
+    options = tiny_job_options(tiny_bert_dir, data_dir)
+    body = api("post", "/jobs", {**options, "include_reviewed": True}).json()
+    written = Path(TrainingJob.objects.get(pk=body["id"]).config["extra_train_file"])  # the API hides the folder
+    modes = stat.S_IMODE(written.stat().st_mode), stat.S_IMODE(written.parent.stat().st_mode)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the cancel is committed
+        api("post", f"/jobs/{body['id']}/cancel")
+    retried = api("post", f"/jobs/{body['id']}/retry").json()
+
+    assert modes == (0o600, 0o700), [oct(mode) for mode in modes]
+    assert not written.exists(), "the reviewed comments stay on disk after the cancel"
+    again = Path(TrainingJob.objects.get(pk=retried["id"]).config["extra_train_file"])
+    assert again != written and again.is_file() and retried["reviewed_rows"] == 13, "a retry writes them afresh"

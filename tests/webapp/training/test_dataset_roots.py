@@ -3,6 +3,7 @@ file or tells a file that exists from one that does not."""
 
 import json
 
+import pandas as pd
 import pytest
 from services import tiny_job_options
 
@@ -63,3 +64,35 @@ def test_the_default_roots_hold_the_checkouts_data_dir_and_the_shared_data(setti
 
     assert BASE_DIR / "data" in settings.TOXILAB_DATA_ROOTS
     assert BASE_DIR.parent / "shared" / "data" in settings.TOXILAB_DATA_ROOTS
+
+
+@pytest.mark.parametrize("via", ["api", "form"])
+def test_a_split_file_that_is_a_symlink_out_of_the_data_roots_is_refused(
+    staff_client, settings, data_dir, secret_files, tmp_path_factory, via
+):
+    inside = tmp_path_factory.mktemp("root")
+    settings.TOXILAB_DATA_ROOTS = [inside]
+    dataset = inside / "linked"
+    dataset.mkdir()
+    for split in ("train", "validation"):
+        pd.read_csv(data_dir / f"{split}.csv", nrows=40).to_csv(dataset / f"{split}.csv", index=False)
+    (dataset / "test.csv").symlink_to(secret_files / "secret.csv")
+
+    status, errors = launch(staff_client, via, dataset=str(dataset))
+
+    assert status == 400 and "not in a data directory" in errors["dataset"] and "hunter2" not in errors["dataset"]
+    assert not TrainingJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_checks_the_data_roots_again_before_it_reads(make_job, settings, secret_files, tmp_path):
+    from worker.tasks import train_job
+
+    settings.TOXILAB_ARTIFACTS_DIR = tmp_path / "artifacts"
+    job = make_job()  # checked when it was launched; the roots changed while it waited
+    settings.TOXILAB_DATA_ROOTS = [secret_files]
+
+    assert train_job.apply(args=[job.pk], task_id=job.celery_task_id).get() == "failed"
+
+    job.refresh_from_db()
+    assert job.status == "failed" and "not in a data directory this server reads from" in job.error

@@ -64,9 +64,9 @@ def test_a_finished_job_cannot_be_cancelled(make_job, staff, status):
 def test_retry_queues_a_new_job_with_the_same_configuration(make_job, staff, django_capture_on_commit_callbacks):
     failed = make_job("failed", error="failed: boom")
     with django_capture_on_commit_callbacks() as queued:
-        new = jobs.retry(failed, staff)
+        new, made = jobs.retry(failed, staff)
 
-    assert len(queued) == 1 and new.pk != failed.pk
+    assert len(queued) == 1 and made and new.pk != failed.pk
     assert (new.status, new.config, new.retry_of) == ("queued", failed.config, failed)
     assert log_of(failed)[-1] == f"retried by ada as job {new.pk}"
     assert log_of(new) == [f"queued by ada as a retry of job {failed.pk}"]

@@ -104,8 +104,8 @@ def test_retrying_a_student_learns_from_its_teachers_retry_and_waits_for_it(make
     with pytest.raises(jobs.JobStateError):
         jobs.retry(fresh(student), staff)  # its teacher failed and was not retried
 
-    teacher_retry = jobs.retry(fresh(teacher), staff)
-    student_retry = jobs.retry(fresh(student), staff)
+    teacher_retry, _ = jobs.retry(fresh(teacher), staff)
+    student_retry, _ = jobs.retry(fresh(student), staff)
     assert (student_retry.teacher_job, student_retry.status) == (teacher_retry, "waiting")
 
 

@@ -227,3 +227,16 @@ def test_the_jobs_api_refuses_a_model_under_the_minimum_and_force_promotes_it(ap
     promotion = Promotion.objects.get()
     assert "is under the minimum 0.50" in promotion.reason
     assert "forced past the gate" in finished_job.log_entries.last().message
+
+
+def test_retrying_the_same_job_again_answers_its_first_retry_and_makes_no_other(api, make_job, staff_client):
+    cancelled = make_job("cancelled")
+
+    answers = [api("post", f"/jobs/{cancelled.pk}/retry") for _ in range(4)]
+    page = staff_client.post(f"/dashboard/jobs/{cancelled.pk}/retry/")
+
+    first = answers[0].json()["id"]
+    assert [a.status_code for a in answers] == [201, 200, 200, 200]
+    assert {a.json()["id"] for a in answers} == {first} and answers[1].json()["retry_of"] == cancelled.pk
+    assert page.status_code == 302 and page["Location"] == f"/dashboard/jobs/{first}/"
+    assert TrainingJob.objects.filter(retry_of=cancelled).count() == 1

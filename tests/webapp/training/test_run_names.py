@@ -39,3 +39,24 @@ def test_a_too_long_name_on_the_page_is_refused_with_a_message(staff_client, mak
     job.refresh_from_db()
     assert job.name == "" and response.status_code == 200
     assert any("not saved" in str(message) for message in response.context["messages"])
+
+
+def test_only_staff_with_the_trainers_permission_rename_a_run_and_each_change_is_logged(staff_client, make_job):
+    from django.test import Client
+
+    from tests.support.accounts import staff_user
+    from tests.support.jobs import log_of
+
+    job = make_job("succeeded")
+    client = Client()  # staff_client is the test's `client`, signed in as ada
+    client.force_login(staff_user("viewer", groups=()))
+
+    refused = client.post(f"/dashboard/jobs/{job.pk}/describe/", {"name": "mine now", "note": "hijacked"})
+    page = client.get(f"/dashboard/jobs/{job.pk}/").content.decode()
+    staff_client.post(f"/dashboard/jobs/{job.pk}/describe/", {"name": "wide", "note": "seed 2"})
+    staff_client.post(f"/dashboard/jobs/{job.pk}/describe/", {"name": "wide", "note": "seed 3"})
+
+    job.refresh_from_db()
+    assert refused.status_code == 403 and 'id="describe-form"' not in page
+    assert (job.name, job.note) == ("wide", "seed 3")
+    assert log_of(job)[-2:] == ["name set to 'wide' and note edited by ada", "note edited by ada"]

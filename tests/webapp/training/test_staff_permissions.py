@@ -47,6 +47,7 @@ def test_migrate_creates_the_three_groups_with_their_permissions(db):
         "training.launch_trainingjob",
         "training.cancel_trainingjob",
         "training.retry_trainingjob",
+        "training.change_trainingjob",
     }
     assert perms("Model owners") == {"checker.promote_modelversion", "checker.view_modelversion"}
 

@@ -71,6 +71,8 @@ class Command(BaseCommand):
                 )
         try:
             promotion = gate.promote(version, None, Promotion.Source.CLI, force=force)
+        except gate.CannotLoad as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         except gate.PromotionRefused as exc:
             raise CommandError(
                 f"model {version.pk} is registered but not active: {exc.verdict.reason}; --force activates it anyway",
