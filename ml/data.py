@@ -13,6 +13,7 @@ import datasets
 import numpy as np
 import pandas as pd
 
+from ml import bias
 from ml.errors import ConfigError, DataError
 from ml.sources import SPLITS, read_file, read_source
 
@@ -45,6 +46,7 @@ def load_splits(
     max_eval_samples: int | None = None,
     seed: int = 42,
     extra_train_file: str | None = None,
+    identity_balance: bool = False,
 ) -> DataSplits:
     """Load and validate the three splits; subsample (stratified, seeded); append extra train rows."""
     _check_limit("max_train_samples", max_train_samples)
@@ -60,6 +62,11 @@ def load_splits(
         extra = _new_extra_rows(extra_train_file, list(frames.values()))
         splits["train"] = datasets.concatenate_datasets([splits["train"], _to_dataset(extra)])
         extra_rows = len(extra)
+    if identity_balance:
+        train = splits["train"]
+        again = bias.balance_rows(train["text"], train["label"], bias.read_terms(bias.templates_dir()), seed)
+        splits["train"] = datasets.concatenate_datasets([train, train.select(again)])
+        extra_rows += len(again)
     return DataSplits(**splits, source=source, extra_train_rows=extra_rows)
 
 
@@ -73,6 +80,7 @@ def load_run_splits(cfg: TrainConfig) -> DataSplits:
         max_eval_samples=cfg.max_eval_samples,
         seed=cfg.seed,
         extra_train_file=cfg.extra_train_file,
+        identity_balance=cfg.identity_balance,
     )
 
 
