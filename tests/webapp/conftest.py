@@ -40,11 +40,26 @@ def gate_sample(settings, data_dir):
 @pytest.fixture
 def scored(db):
     """Store a version's scores on the gate's sample as given: the gate computes real figures from them.
-    `scored(version, f1=...)` picks probabilities for which the version's F1 at its threshold is about `f1`."""
-    from webapp.checker import scoring
+    `scored(version, f1=...)` picks probabilities for which the version's F1 at its threshold is about `f1`.
+    Its scores on the identity templates (webapp/checker/bias.py) are `templates`, by default those of a
+    fair model (every sentence on the right side of its threshold); `templates=False` stores none."""
+    from webapp.checker import bias, scoring
     from webapp.checker.models import SampleScores
 
-    def score(version, probabilities=None, labels=None, f1=None):
+    def score(version, probabilities=None, labels=None, f1=None, templates=None):
+        sentences = bias.sample()
+        if templates is None:
+            templates = [version.threshold + (0.1 if y else -0.1) for y in sentences.labels]
+        if templates is not False:
+            SampleScores.objects.update_or_create(
+                model_version=version,
+                sample=bias.bias_key(),
+                defaults={
+                    "labels": sentences.labels.tolist(),
+                    "probabilities": list(templates),
+                    "runtime": version.runtime,
+                },
+            )
         if probabilities is None:
             labels, probabilities = scores_with_f1(f1, version.threshold)
         SampleScores.objects.update_or_create(

@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictBool
 
 from webapp.accounts.auth import API_AUTH, api_auth
-from webapp.checker import gate, scoring
+from webapp.checker import bias, gate, scoring
 from webapp.checker.api import ModelOut
 from webapp.checker.models import ModelVersion, Promotion
 
@@ -28,6 +28,19 @@ class FiguresOut(Schema):
     recall: float
     f1: float
     predicted_toxic: int = Field(description="of those, how many the version calls toxic")
+    bias: dict | None = Field(
+        None, description="its identity-bias summary on the gate's template sentences (None: not measured)"
+    )
+
+
+class BiasOut(Schema):
+    on: str = Field(description="the sentences measured: the fixed sample of the identity templates")
+    threshold: float = Field(description="the threshold of the false positive rates")
+    summary: dict | None = Field(description="final bias metric, overall AUC, worst BPSN AUC and worst FPR")
+    terms: list[dict] = Field(description="per identity term, worst first: subgroup, BPSN and BNSP AUC, FPR")
+    comments: dict | None = Field(
+        description="the run's own figures on its test split's real comments that name a term (tuned threshold)"
+    )
 
 
 class VerdictOut(Schema):
@@ -59,6 +72,11 @@ class VersionOut(ModelOut):
     tuned_threshold: float = Field(description="the threshold tuned on validation when it was trained")
     artifact_path: str
     promotions: list[PromotionOut]
+    bias: BiasOut | None = Field(description="identity-bias figures at the serving threshold; None: not measured")
+
+    @staticmethod
+    def resolve_bias(version):
+        return bias.figures(version)
 
 
 class ActivateIn(Schema):
