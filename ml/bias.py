@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from ml.errors import DataError
+from ml.names import BIAS_SAMPLE_SEED, BIAS_SAMPLE_SIZE
 
 TEMPLATES_ENV = "TOXILAB_IDENTITY_TEMPLATES"
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "shared" / "data" / "identity_templates"
@@ -36,8 +37,7 @@ TEMPLATES_FILE, TERMS_FILE = "bias_madlibs_77k.csv", "identity_terms.txt"
 # The fixed sample every run is scored on (so that runs compare): stratified by term and label, seeded;
 # about 100 sentences per term and label. Why this size (accuracy against the whole set, and time):
 # docs/RESULTS.md, "Identity bias".
-SAMPLE_SIZE = 10_000
-SAMPLE_SEED = 24
+SAMPLE_SIZE, SAMPLE_SEED = BIAS_SAMPLE_SIZE, BIAS_SAMPLE_SEED
 POWER = -5  # the competition's power mean
 WEIGHTS = {"overall": 0.25, "subgroup_auc": 0.25, "bpsn_auc": 0.25, "bnsp_auc": 0.25}
 SUBMETRICS = ("subgroup_auc", "bpsn_auc", "bnsp_auc")

@@ -118,6 +118,9 @@ def test_a_real_baseline_is_measured_and_its_run_keeps_the_report(baseline_dir):
     for row in comments["terms"]:
         assert row["too_few"] == (min(row["toxic"], row["n"] - row["toxic"]) < bias.MIN_PER_LABEL)
     assert bias.headline(metrics["bias"])["bias_metric"] == templates["bias_metric"]
+    from ml.reporting import compare_row  # the compare table (CLI and dashboard) carries it
+
+    assert dict(compare_row(metrics))["bias metric"] == f"{templates['bias_metric']:.4f}"
 
 
 def test_a_transformer_run_keeps_both_reports(tiny_artifact_dir):

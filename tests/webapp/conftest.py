@@ -35,6 +35,7 @@ def gate_sample(settings, data_dir):
     """The quality gate scores versions on 200 test comments of the real data (webapp/checker/scoring.py)."""
     settings.TOXILAB_GATE_DATASET = str(data_dir)
     settings.TOXILAB_GATE_TEST_COMMENTS = 200
+    settings.TOXILAB_BIAS_SENTENCES = 1000  # of the identity templates (webapp/checker/bias.py)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import ml
 from ml import bias as ml_bias
 from tests.support.accounts import staff_user
-from webapp.checker import gate
+from webapp.checker import bias, gate
 from webapp.checker.models import ModelVersion, Promotion
 from webapp.checker.prepare import prepare
 
@@ -54,7 +54,7 @@ def fair_serving(db, runs, settings, gate_sample):
 
 
 def test_a_model_trained_to_call_identity_comments_toxic_is_refused(fair_serving, runs, settings):
-    settings.TOXILAB_PROMOTE_MAX_BIAS_DROP, settings.TOXILAB_PROMOTE_MAX_FPR_RISE = 1.0, 10.0
+    limit = settings.TOXILAB_PROMOTE_MAX_BIAS_DROP  # the default (webapp/settings.py): not changed here
     biased = prepare(runs["biased"], "biased").version
 
     with pytest.raises(gate.PromotionRefused) as refused:
@@ -62,12 +62,11 @@ def test_a_model_trained_to_call_identity_comments_toxic_is_refused(fair_serving
 
     verdict = refused.value.verdict
     mine, theirs = verdict.candidate["bias"], verdict.active["bias"]
-    assert mine["bias_metric"] < theirs["bias_metric"] - 0.01
     drop = (theirs["bias_metric"] - mine["bias_metric"]) * 100
     reasons = [r for r in verdict.refusals if "identity-bias metric" in r or "template sentences naming" in r]
     assert reasons[0] == (
         f"its identity-bias metric {mine['bias_metric']:.4f} is {drop:.1f} points under the active model's "
-        f"{theirs['bias_metric']:.4f} on the same template sentences (at most 1 allowed)"
+        f"{theirs['bias_metric']:.4f} on the same template sentences (at most {limit:g} allowed)"
     )
     # the fair baseline already calls every non-toxic "gay" sentence toxic: the worst FPR cannot rise
     assert len(reasons) == 1 + (mine["worst_fpr"]["fpr"] - theirs["worst_fpr"]["fpr"] > 0.1), verdict.refusals
@@ -94,10 +93,13 @@ def test_a_candidate_whose_worst_term_fpr_rises_is_refused(db, scored, settings)
         ModelVersion.objects.create(name=name, method="odd", teacher="t", artifact_path=f"/runs/{name}")
         for name in ("fair", "gay-flagging")
     )
-    sample = ml_bias.load_templates()
+    sample = bias.sample()
     scored(active, f1=0.8)
     gate.promote(active, None, Promotion.Source.CLI)
-    flagged = [0.9 if term == "gay" else 0.5 + (0.1 if y else -0.1) for term, y in zip(sample.terms, sample.labels)]
+    flagged = [
+        0.9 if term == "gay" else 0.5 + (0.1 if y else -0.1)
+        for term, y in zip(sample.terms, sample.labels, strict=True)
+    ]
     scored(candidate, f1=0.8, templates=flagged)
 
     verdict = gate.judge(candidate, active)
@@ -115,6 +117,7 @@ def test_the_api_and_the_model_page_show_the_bias_figures(fair_serving, client):
     found = client.get(f"/api/v1/models/{fair_serving.pk}").json()
     summary, terms = found["bias"]["summary"], found["bias"]["terms"]
     assert 0 < summary["bias_metric"] < 1 and summary["worst_bpsn"]["term"] in {row["term"] for row in terms}
+    assert found["bias"]["on"].startswith("1,0")  # the tests' sample (conftest): 1,000 sentences
     assert len(terms) == 50 and {"subgroup_auc", "bpsn_auc", "bnsp_auc", "fpr"} <= set(terms[0])
     assert found["bias"]["threshold"] == fair_serving.threshold
 

@@ -1,7 +1,8 @@
 """Each version's identity-bias figures (ml/bias.py) on one fixed sample of the identity templates.
 
 Like the gate's test sample (webapp/checker/scoring.py), the templates are scored once per version by
-the runtime that serves it and the probabilities kept (a SampleScores row under bias_key()), so that
+the runtime that serves it (TOXILAB_BIAS_SENTENCES of them, by default the sample every run's own
+report uses) and the probabilities kept (a SampleScores row under bias_key()), so that
 versions compare on the same sentences and the figures follow the serving threshold when it changes.
 A server without the template set (TOXILAB_IDENTITY_TEMPLATES) scores nothing: the page and the API say
 so, and the gate cannot use the bias rule.
@@ -10,6 +11,7 @@ so, and the gate cannot use the bias rule.
 import functools
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
 from webapp.checker.models import SampleScores
@@ -20,14 +22,14 @@ log = logging.getLogger(__name__)
 def bias_key():
     from ml import bias
 
-    return f"identity templates n={bias.SAMPLE_SIZE} seed={bias.SAMPLE_SEED}"
+    return f"identity templates n={settings.TOXILAB_BIAS_SENTENCES} seed={bias.SAMPLE_SEED}"
 
 
 @functools.cache
-def _sample(key):
+def _sample(key, size):
     from ml import bias
 
-    return bias.load_templates()
+    return bias.load_templates(size=size)
 
 
 def sample():
@@ -35,7 +37,7 @@ def sample():
     from ml.errors import DataError
 
     try:
-        return _sample(bias_key())
+        return _sample(bias_key(), settings.TOXILAB_BIAS_SENTENCES)
     except DataError as exc:
         log.warning("no identity-bias figures: %s", exc)
         return None
@@ -71,13 +73,21 @@ def measure(version, classifier):
 def report(version, scores=None, threshold=None):
     """The templates' report (ml.bias.template_report) at `threshold` (default: the version's serving
     one), from its kept scores; else the one its run wrote at training (metrics.json); else None."""
-    from ml import bias
 
     scores = scores if scores is not None else scores_of(version)
     templates = sample() if scores is not None else None
     if templates is None or len(templates.texts) != len(scores.probabilities):
         return ((version.metrics or {}).get("bias") or {}).get("templates")
-    return bias.template_report(templates, scores.probabilities, version.threshold if threshold is None else threshold)
+    return _report(tuple(scores.probabilities), version.threshold if threshold is None else threshold)
+
+
+@functools.lru_cache(maxsize=64)
+def _report(probabilities, threshold):
+    """Kept per process: 150 ROC-AUCs take seconds on a busy machine, and the gate, the page and the
+    API ask for the same versions' reports again and again (a version's scores never change)."""
+    from ml import bias
+
+    return bias.template_report(sample(), probabilities, threshold)
 
 
 def summary(found):
