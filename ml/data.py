@@ -4,6 +4,7 @@ seeded), a single file split 80/10/10, and reviewed rows added to the training s
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from ml.sources import SPLITS, read_file, read_source
 if TYPE_CHECKING:
     from ml.config import TrainConfig
 
+log = logging.getLogger(__name__)
 FEATURES = datasets.Features({"text": datasets.Value("string"), "label": datasets.Value("int64")})
 
 
@@ -63,11 +65,21 @@ def load_splits(
         splits["train"] = datasets.concatenate_datasets([splits["train"], _to_dataset(extra)])
         extra_rows = len(extra)
     if identity_balance:
-        train = splits["train"]
-        again = bias.balance_rows(train["text"], train["label"], bias.read_terms(bias.templates_dir()), seed)
-        splits["train"] = datasets.concatenate_datasets([train, train.select(again)])
+        again = _balance(splits["train"], seed)
+        splits["train"] = datasets.concatenate_datasets([splits["train"], splits["train"].select(again)])
         extra_rows += len(again)
     return DataSplits(**splits, source=source, extra_train_rows=extra_rows)
+
+
+def _balance(train: datasets.Dataset, seed: int) -> list[int]:
+    """bias.balance_rows of the training split; none, with a warning, where the identity terms cannot be read
+    (a server without the template set still trains)."""
+    try:
+        terms = bias.read_terms(bias.templates_dir())
+    except DataError as exc:
+        log.warning("identity_balance: nothing added (%s)", exc)
+        return []
+    return bias.balance_rows(train["text"], train["label"], terms, seed)
 
 
 def load_run_splits(cfg: TrainConfig) -> DataSplits:
