@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml import bias
 from ml.artifacts import atomic_dir, describe_run, run_output, write_run_files
 from ml.config import TrainConfig
 from ml.data import load_run_splits
@@ -209,8 +210,10 @@ def _final_metrics(fit: _Fit, splits, on_progress: Callable[[Progress], None]) -
         "test_at_threshold": compute_metrics(*scored["test"], threshold),
         "best_validation_f1": validation["f1"],
         "validation_curve": pr_curve(*scored["validation"]),  # the model page's PR curve
-        "eval_seconds": round(time.perf_counter() - started, 3),
     }
+    test = (list(splits.test["text"]), *scored["test"])
+    figures["bias"] = bias.run_report(lambda texts: fit.pipeline.predict_proba(texts)[:, 1].tolist(), threshold, test)
+    figures["eval_seconds"] = round(time.perf_counter() - started, 3)
     return figures, scored
 
 

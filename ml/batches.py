@@ -18,6 +18,11 @@ def tokenize_splits(
     splits: DataSplits, tokenizer: PreTrainedTokenizerBase, max_length: int = 128
 ) -> dict[str, datasets.Dataset]:
     """Tokenize every split (truncated, not padded) into input_ids, attention_mask[, token_type_ids], labels."""
+    return {name: tokenize(getattr(splits, name), tokenizer, max_length) for name in SPLITS}
+
+
+def tokenize(data: datasets.Dataset, tokenizer: PreTrainedTokenizerBase, max_length: int = 128) -> datasets.Dataset:
+    """One dataset of "text" and "label" columns, tokenized as tokenize_splits does."""
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
         encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
@@ -25,7 +30,7 @@ def tokenize_splits(
         columns["labels"] = batch["label"]
         return columns
 
-    return {name: getattr(splits, name).map(encode, batched=True, remove_columns=["text", "label"]) for name in SPLITS}
+    return data.map(encode, batched=True, remove_columns=["text", "label"])
 
 
 def make_dataloader(

@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=FP32,
         help="the runtime that gives the verdict and its explanation (a baseline run has its own)",
     )
+    bias = sub.add_parser("bias", help="identity-bias report of a run as JSON (ml/bias.py)")
+    bias.add_argument("--model", required=True)
+    bias.add_argument("--threshold", type=float, default=None, help="default: the run's tuned threshold")
+    bias.add_argument("--dataset", help="also score the real comments of this dataset's test split that name a term")
+    bias.add_argument("--max-eval-samples", type=int, default=None, help="with --dataset: a stratified sample")
+    bias.add_argument("--all-templates", action="store_true", help="all 76,564 templates, not the fixed sample")
 
     compare = sub.add_parser("compare", help="Markdown table of runs side by side")
     compare.add_argument("runs", nargs="+")
@@ -169,6 +175,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     probs = classifier.predict_proba(list(data["text"]), on_batch=RowProgress(f"scoring {args.split}"))
     metrics = compute_metrics(list(data["label"]), probs, args.threshold)
     print(json.dumps({"model": args.model, "dataset": args.dataset, "split": args.split, **metrics}))
+    return 0
+
+
+def cmd_bias(args: argparse.Namespace) -> int:
+    from ml import bias
+    from ml.artifacts import read_metrics
+    from ml.data import load_splits
+    from ml.names import DEFAULT_THRESHOLD
+    from ml.terminal import RowProgress
+
+    threshold = args.threshold if args.threshold is not None else read_metrics(args.model).get("threshold")
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    if not 0 <= threshold <= 1:
+        raise UsageError(f"--threshold must be between 0 and 1 (got {threshold})")
+    sample = bias.load_templates(size=None if args.all_templates else bias.SAMPLE_SIZE)
+    classifier = _load_classifier(args.model)
+    _say(f"scoring {sample.description} at threshold {threshold:.4f}")
+    probs = classifier.predict_proba(sample.texts, batch_size=64, on_batch=RowProgress("scoring templates"))
+    found = {"model": args.model, "templates": bias.template_report(sample, probs, threshold)}
+    if args.dataset:
+        test = load_splits(args.dataset, max_eval_samples=args.max_eval_samples).test
+        texts = list(test["text"])
+        probs = classifier.predict_proba(texts, on_batch=RowProgress("scoring the test split"))
+        terms = bias.read_terms(bias.templates_dir())
+        found["comments"] = bias.comment_report(texts, list(test["label"]), probs, threshold, terms)
+    print(json.dumps({"model": args.model, "summary": bias.headline(found), **found}))
     return 0
 
 
@@ -271,6 +303,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "predict": cmd_predict,
     "explain": cmd_explain,
+    "bias": cmd_bias,
     "compare": cmd_compare,
     "preset": cmd_preset,
 }

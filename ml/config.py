@@ -98,6 +98,14 @@ class TrainConfig:
         default=None,
         metadata=spec("a CSV or Parquet file (columns text, label 0/1) added to the training split", "data"),
     )
+    identity_balance: bool = field(
+        default=False,
+        metadata=spec(
+            "add copies of the training split's non-toxic comments that name an identity term, until each "
+            "term's toxic share is the split's (ml/bias.py)",
+            "data",
+        ),
+    )
     temperature: float = field(
         default=2.0,
         metadata=spec("softens the teacher's probabilities", "distillation", low=0.0, high=100.0, low_open=True),

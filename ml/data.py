@@ -4,6 +4,7 @@ seeded), a single file split 80/10/10, and reviewed rows added to the training s
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +14,14 @@ import datasets
 import numpy as np
 import pandas as pd
 
+from ml import bias
 from ml.errors import ConfigError, DataError
 from ml.sources import SPLITS, read_file, read_source
 
 if TYPE_CHECKING:
     from ml.config import TrainConfig
 
+log = logging.getLogger(__name__)
 FEATURES = datasets.Features({"text": datasets.Value("string"), "label": datasets.Value("int64")})
 
 
@@ -45,6 +48,7 @@ def load_splits(
     max_eval_samples: int | None = None,
     seed: int = 42,
     extra_train_file: str | None = None,
+    identity_balance: bool = False,
 ) -> DataSplits:
     """Load and validate the three splits; subsample (stratified, seeded); append extra train rows."""
     _check_limit("max_train_samples", max_train_samples)
@@ -60,7 +64,22 @@ def load_splits(
         extra = _new_extra_rows(extra_train_file, list(frames.values()))
         splits["train"] = datasets.concatenate_datasets([splits["train"], _to_dataset(extra)])
         extra_rows = len(extra)
+    if identity_balance:
+        again = _balance(splits["train"], seed)
+        splits["train"] = datasets.concatenate_datasets([splits["train"], splits["train"].select(again)])
+        extra_rows += len(again)
     return DataSplits(**splits, source=source, extra_train_rows=extra_rows)
+
+
+def _balance(train: datasets.Dataset, seed: int) -> list[int]:
+    """bias.balance_rows of the training split; none, with a warning, where the identity terms cannot be read
+    (a server without the template set still trains)."""
+    try:
+        terms = bias.read_terms(bias.templates_dir())
+    except DataError as exc:
+        log.warning("identity_balance: nothing added (%s)", exc)
+        return []
+    return bias.balance_rows(train["text"], train["label"], terms, seed)
 
 
 def load_run_splits(cfg: TrainConfig) -> DataSplits:
@@ -73,6 +92,7 @@ def load_run_splits(cfg: TrainConfig) -> DataSplits:
         max_eval_samples=cfg.max_eval_samples,
         seed=cfg.seed,
         extra_train_file=cfg.extra_train_file,
+        identity_balance=cfg.identity_balance,
     )
 
 

@@ -31,3 +31,7 @@ TRANSFORMER_RUNTIMES = (FP32, BF16, TORCH_INT8, ONNX_FP32, ONNX_INT8)
 LOSS_TERM_LABELS = {"cls": "cross-entropy", "div": "KL to teacher", "cos": "cosine to teacher"}
 LOSS_TERMS = tuple(LOSS_TERM_LABELS)
 CROSS_ENTROPY = LOSS_TERMS[0]
+
+# The identity templates' fixed sample that every run's bias report scores (ml/bias.py), and its seed.
+BIAS_SAMPLE_SIZE = 10_000
+BIAS_SAMPLE_SEED = 24

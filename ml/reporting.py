@@ -107,6 +107,7 @@ COMPARE_COLUMNS = [
     ("F1", _get("test", "f1"), "{:.4f}"),
     ("ROC-AUC", _get("test", "roc_auc"), "{:.4f}"),
     ("F1 at tuned threshold", _get("test_at_threshold", "f1"), "{:.4f}"),
+    ("bias metric", _get("bias", "templates", "bias_metric"), "{:.4f}"),  # ml/bias.py, identity templates
     ("ms/comment", _get("latency", "ms_per_comment_batch1"), "{:.1f}"),
     ("comments/s", _get("latency", "comments_per_s_batch32"), "{:,.0f}"),
     ("train s", _get("train_seconds"), "{:,.0f}"),

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import torch
 
-from ml import recipes
+from ml import bias, recipes
 from ml.artifacts import atomic_dir, run_output, write_run_files
-from ml.batches import make_dataloader, tokenize_splits
+from ml.batches import make_dataloader, tokenize, tokenize_splits
 from ml.config import TrainConfig
 from ml.data import load_run_splits
 from ml.errors import EvaluationInterrupted
@@ -86,6 +86,9 @@ def train(
         try:
             scores, predictions = _final_metrics(model, loaders, accelerator.device, trainer)
             metrics.update(scores)
+            test = (list(splits.test["text"]), *predictions)
+            predict = _text_scorer(model, models.tokenizer, cfg, accelerator.device)
+            metrics["bias"] = bias.run_report(predict, scores["threshold"], test)
             texts = list(splits.test["text"][:64])
             metrics["latency"] = measure_latency(model, models.tokenizer, texts, cfg.max_length, accelerator.device)
         except KeyboardInterrupt:  # Ctrl-C while scoring: keep the trained model, say the figures are missing
@@ -145,6 +148,20 @@ def _final_metrics(model, loaders, device, trainer) -> tuple[dict, tuple]:
         "best_validation_f1": trainer.best_f1,
     }
     return scores, (test_labels, test_probs)
+
+
+def _text_scorer(model, tokenizer, cfg: TrainConfig, device) -> Callable[[list[str]], list[float]]:
+    """`predict(texts)`: the toxic-class probabilities of any texts, batched as the evaluation's."""
+    import datasets
+
+    def predict(texts: list[str]) -> list[float]:
+        data = tokenize(
+            datasets.Dataset.from_dict({"text": texts, "label": [0] * len(texts)}), tokenizer, cfg.max_length
+        )
+        loader = make_dataloader(data, tokenizer, cfg.batch_size, shuffle=False, group_by_length=True)
+        return predict_probs(model, loader, device)[1].tolist()
+
+    return predict
 
 
 def _run_facts(cfg, models: Built, trainer: Trainer, splits, accelerator) -> dict:

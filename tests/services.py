@@ -33,6 +33,7 @@ FAST_JOB_SETTINGS = {
     "TOXILAB_JOB_MAX_ATTEMPTS": "2",
     "TOXILAB_RUNTIME_CHOICE": "0",  # no test F1 measured twice after each job: tests/webapp tests the choice
     "TOXILAB_GATE_TEST_COMMENTS": "200",  # the gate scores each job's model on this many test comments
+    "TOXILAB_BIAS_SENTENCES": "1000",  # and on this many identity templates
 }
 
 

@@ -15,6 +15,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from ml.config import DEFAULT_DATASET, DEFAULT_TEACHER
+from ml.names import BIAS_SAMPLE_SIZE
 from ml.presets import PRESETS
 from webapp import queue
 
@@ -377,6 +378,12 @@ TOXILAB_STARTER_PRESET = env_choice("TOXILAB_STARTER_PRESET", "full-data", (*PRE
 # MAX_DROP 2 points is above the ~1.4-point standard error of one F1 on 2,000 comments.
 TOXILAB_PROMOTE_MIN_F1 = env_float("TOXILAB_PROMOTE_MIN_F1", 0.5, maximum=1.0)
 TOXILAB_PROMOTE_MAX_DROP = env_float("TOXILAB_PROMOTE_MAX_DROP", 2.0, maximum=100.0)
+# The gate's identity-bias rule (issue 24), on the same identity-template sentences for both versions
+# (TOXILAB_IDENTITY_TEMPLATES, ml/bias.py): points of the final bias metric a candidate may lose, and
+# points its worst term's false positive rate may rise; docs/RESULTS.md "Identity bias" says why.
+TOXILAB_PROMOTE_MAX_BIAS_DROP = env_float("TOXILAB_PROMOTE_MAX_BIAS_DROP", 5.0, maximum=100.0)
+TOXILAB_BIAS_SENTENCES = env_int("TOXILAB_BIAS_SENTENCES", BIAS_SAMPLE_SIZE, minimum=100)  # of the templates
+TOXILAB_PROMOTE_MAX_FPR_RISE = env_float("TOXILAB_PROMOTE_MAX_FPR_RISE", 10.0, maximum=100.0)
 TOXILAB_GATE_DATASET = os.environ.get("TOXILAB_GATE_DATASET", TOXILAB_DATASET)
 TOXILAB_GATE_TEST_COMMENTS = env_int("TOXILAB_GATE_TEST_COMMENTS", 2000, minimum=10)
 # Checks (page and API together) per client address; 'off' disables the limit.

@@ -41,16 +41,32 @@ def gate_sample(settings, data_dir):
     """The quality gate scores versions on 200 test comments of the real data (webapp/checker/scoring.py)."""
     settings.TOXILAB_GATE_DATASET = str(data_dir)
     settings.TOXILAB_GATE_TEST_COMMENTS = 200
+    settings.TOXILAB_BIAS_SENTENCES = 1000  # of the identity templates (webapp/checker/bias.py)
 
 
 @pytest.fixture
 def scored(db):
     """Store a version's scores on the gate's sample as given: the gate computes real figures from them.
-    `scored(version, f1=...)` picks probabilities for which the version's F1 at its threshold is about `f1`."""
-    from webapp.checker import scoring
+    `scored(version, f1=...)` picks probabilities for which the version's F1 at its threshold is about `f1`.
+    Its scores on the identity templates (webapp/checker/bias.py) are `templates`, by default those of a
+    fair model (every sentence on the right side of its threshold); `templates=False` stores none."""
+    from webapp.checker import bias, scoring
     from webapp.checker.models import SampleScores
 
-    def score(version, probabilities=None, labels=None, f1=None):
+    def score(version, probabilities=None, labels=None, f1=None, templates=None):
+        sentences = bias.sample()
+        if templates is None:
+            templates = [version.threshold + (0.1 if y else -0.1) for y in sentences.labels]
+        if templates is not False:
+            SampleScores.objects.update_or_create(
+                model_version=version,
+                sample=bias.bias_key(),
+                defaults={
+                    "labels": sentences.labels.tolist(),
+                    "probabilities": list(templates),
+                    "runtime": version.runtime,
+                },
+            )
         if probabilities is None:
             labels, probabilities = scores_with_f1(f1, version.threshold)
         SampleScores.objects.update_or_create(

@@ -8,7 +8,11 @@ sample (webapp/checker/scoring.py) and at each version's own serving threshold:
 - its F1 is more than settings.TOXILAB_PROMOTE_MAX_DROP points (1 point = 0.01 F1) under the active
   model's. A rollback (to a version that has served before) skips this rule: it undoes a promotion;
 - with `must_improve` (the starter's improvements, which nobody asked for), its F1 is not above the
-  active model's: what serves never gets worse by itself.
+  active model's: what serves never gets worse by itself;
+- on the same identity-template sentences (webapp/checker/bias.py), its final bias metric is more than
+  settings.TOXILAB_PROMOTE_MAX_BIAS_DROP points under the active model's, or its worst term's false
+  positive rate more than settings.TOXILAB_PROMOTE_MAX_FPR_RISE points above the active model's worst
+  (not for a rollback either; a server without the template set skips this rule).
 A version not scored on the sample yet cannot be judged: it is refused as "not measured" and queued
 for the worker to score. `force=True` promotes anyway and stores the refusal's reason with the promotion.
 
@@ -25,10 +29,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from ml.names import LABELS
-from webapp.checker import scoring
+from webapp.checker import bias, scoring
 from webapp.checker.models import ModelVersion, Promotion
 
 log = logging.getLogger(__name__)
+UNSCORED_BIAS = "are not measured on the identity templates yet (a promotion queues it for the worker)"
 UNSCORED = "is not scored on the gate's test sample yet (a promotion queues it for the worker; try again then)"
 
 
@@ -74,9 +79,8 @@ class Verdict:
 def judge(candidate, active=None, rollback=False, must_improve=False, threshold=None):
     """The gate's verdict on making `candidate` serve instead of `active` (None: no model serves), at
     `threshold` (default: the candidate's own serving threshold)."""
-    figures = scoring.figures(candidate, threshold=threshold)
-    verdict = Verdict(scoring.sample_key(), figures, active and scoring.figures(active))
-    min_f1, max_drop = settings.TOXILAB_PROMOTE_MIN_F1, settings.TOXILAB_PROMOTE_MAX_DROP
+    verdict = Verdict(scoring.sample_key(), _figures(candidate, threshold), active and _figures(active))
+    min_f1 = settings.TOXILAB_PROMOTE_MIN_F1
     mine = verdict.candidate
     if mine is None:
         verdict.unmeasured.append(candidate)
@@ -93,14 +97,60 @@ def judge(candidate, active=None, rollback=False, must_improve=False, threshold=
     if theirs is None:
         verdict.unmeasured.append(active)
         verdict.refusals.append(f"the active model {active.name!r} {UNSCORED}")
-    elif (theirs["f1"] - mine["f1"]) * 100 > max_drop:
-        verdict.refusals.append(
+        return verdict
+    verdict.refusals.extend(_against_active(mine, theirs, must_improve))
+    _judge_bias(verdict, candidate, active)
+    return verdict
+
+
+def _figures(version, threshold=None):
+    """scoring.figures with the identity-bias summary at the same threshold ("bias": None when unscored)."""
+    found = scoring.figures(version, threshold=threshold)
+    if found is not None:
+        scores = bias.scores_of(version)
+        found["bias"] = bias.summary(bias.report(version, scores, threshold)) if scores is not None else None
+    return found
+
+
+def _against_active(mine, theirs, must_improve):
+    max_drop = settings.TOXILAB_PROMOTE_MAX_DROP
+    if (theirs["f1"] - mine["f1"]) * 100 > max_drop:
+        return [
             f"its test F1 {mine['f1']:.4f} is {(theirs['f1'] - mine['f1']) * 100:.1f} points under the active "
             f"model's {theirs['f1']:.4f} (at most {max_drop:g} allowed)"
+        ]
+    if must_improve and mine["f1"] <= theirs["f1"]:
+        return [f"its test F1 {mine['f1']:.4f} is not above the active model's {theirs['f1']:.4f}"]
+    return []
+
+
+def _judge_bias(verdict, candidate, active):
+    """The bias rule: both versions' summaries on the same template sentences, each at its own threshold."""
+    if bias.sample() is None:
+        return
+    for version, figures, whose in (
+        (candidate, verdict.candidate, "its"),
+        (active, verdict.active, "the active model's"),
+    ):
+        if figures["bias"] is None:
+            verdict.unmeasured.append(version)
+            verdict.refusals.append(f"{whose} identity-bias figures {UNSCORED_BIAS}")
+            return
+    mine, theirs = verdict.candidate["bias"], verdict.active["bias"]
+    max_drop, max_rise = settings.TOXILAB_PROMOTE_MAX_BIAS_DROP, settings.TOXILAB_PROMOTE_MAX_FPR_RISE
+    drop = (theirs["bias_metric"] - mine["bias_metric"]) * 100
+    if drop > max_drop:
+        verdict.refusals.append(
+            f"its identity-bias metric {mine['bias_metric']:.4f} is {drop:.1f} points under the active model's "
+            f"{theirs['bias_metric']:.4f} on the same template sentences (at most {max_drop:g} allowed)"
         )
-    elif must_improve and mine["f1"] <= theirs["f1"]:
-        verdict.refusals.append(f"its test F1 {mine['f1']:.4f} is not above the active model's {theirs['f1']:.4f}")
-    return verdict
+    rise = (mine["worst_fpr"]["fpr"] - theirs["worst_fpr"]["fpr"]) * 100
+    if rise > max_rise:
+        verdict.refusals.append(
+            f"it calls {mine['worst_fpr']['fpr']:.0%} of the non-toxic template sentences naming "
+            f"{mine['worst_fpr']['term']!r} toxic, {rise:.1f} points more than the active model's worst term "
+            f"({theirs['worst_fpr']['term']!r}, {theirs['worst_fpr']['fpr']:.0%}; at most {max_rise:g} allowed)"
+        )
 
 
 def promote(version, user, source, force=False, must_improve=False):

@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictBool
 
 from webapp.accounts.auth import API_AUTH, api_auth
-from webapp.checker import gate
+from webapp.checker import bias, gate
 from webapp.checker.api import ModelOut
 from webapp.checker.models import ModelVersion, Promotion
 from webapp.paths import hide_paths
@@ -30,6 +30,19 @@ class FiguresOut(Schema):
     recall: float
     f1: float
     predicted_toxic: int = Field(description="of those, how many the version calls toxic")
+    bias: dict | None = Field(
+        None, description="its identity-bias summary on the gate's template sentences (None: not measured)"
+    )
+
+
+class BiasOut(Schema):
+    on: str = Field(description="the sentences measured: the fixed sample of the identity templates")
+    threshold: float = Field(description="the threshold of the false positive rates")
+    summary: dict | None = Field(description="final bias metric, overall AUC, worst BPSN AUC and worst FPR")
+    terms: list[dict] = Field(description="per identity term, worst first: subgroup, BPSN and BNSP AUC, FPR")
+    comments: dict | None = Field(
+        description="the run's own figures on its test split's real comments that name a term (tuned threshold)"
+    )
 
 
 class VerdictOut(Schema):
@@ -64,6 +77,11 @@ class VersionOut(ModelOut):
     tuned_threshold: float = Field(description="the threshold tuned on validation when it was trained")
     artifact_path: str = Field(description="its run's folder, under the server's artifacts folder as 'artifacts/...'")
     promotions: list[PromotionOut]
+    bias: BiasOut | None = Field(description="identity-bias figures at the serving threshold; None: not measured")
+
+    @staticmethod
+    def resolve_bias(version):
+        return bias.figures(version)
 
     @staticmethod
     def resolve_artifact_path(version):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.auth import permission_required, staff_required
-from webapp.checker import gate, scoring
+from webapp.checker import bias, gate, scoring
 from webapp.checker.models import ModelVersion, Promotion
 from webapp.paths import hide_paths
 
@@ -36,11 +36,16 @@ def _page(request, version, **extra):
     """The version's page; `extra` adds to its context (the preview of a new threshold)."""
     active = ModelVersion.current()
     scores = scoring.scores_of(version)
+    found = bias.figures(version)
+    figures = scoring.figures(version, scores)
+    if figures is not None:
+        figures["bias"] = found and found["summary"]
     context = {
         "version": version,
         "artifact": hide_paths(version.artifact_path),
         "active": active,
-        "figures": scoring.figures(version, scores),
+        "figures": figures,
+        "bias": found,
         "run_figures": version.metrics.get("test_at_threshold")
         if version.threshold == version.tuned_threshold
         else None,

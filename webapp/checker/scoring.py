@@ -10,11 +10,13 @@ end of a job, `register_model --activate`); a promotion that finds it unscored q
 (webapp.queue.SCORE_MODEL).
 """
 
+import functools
 import logging
 
 from django.conf import settings
 from django.db import transaction
 
+from webapp.checker import bias
 from webapp.checker.models import SampleScores
 from webapp.queue import SCORE_MODEL, send
 
@@ -37,25 +39,33 @@ def scores_of(version):
 
 
 def measure(version, serving=None):
-    """Score `version` on the sample (once: an existing row is returned as it is). `serving()` returns
-    the Classifier that serves it (webapp/checker/prepare.py builds it from the model it loaded); by
-    default it is loaded from the artifact. ScoringFailed when its artifact or the dataset cannot be read."""
+    """Score `version` on the sample and on the identity templates (webapp/checker/bias.py), each once:
+    an existing row is kept as it is. `serving()` returns the Classifier that serves it
+    (webapp/checker/prepare.py builds it from the model it loaded); by default it is loaded from the
+    artifact. ScoringFailed when its artifact or the dataset cannot be read."""
     from ml import runtimes  # imports torch
-    from ml.data import load_splits
     from ml.errors import ModelLoadError
+
+    loaded = functools.cache(serving or (lambda: runtimes.load(version.artifact_path, version.runtime)))
+    try:
+        scores = _measure_test(version, loaded)
+        bias.measure(version, loaded)
+    except (ModelLoadError, OSError, ValueError, RuntimeError) as exc:
+        raise ScoringFailed(f"model {version.name!r} cannot be scored on {sample_key()}: {exc}") from exc
+    return scores
+
+
+def _measure_test(version, classifier):
+    from ml.data import load_splits
 
     key = sample_key()
     found = SampleScores.objects.filter(model_version=version, sample=key).first()
     if found is not None:
         return found
-    try:
-        test = load_splits(
-            settings.TOXILAB_GATE_DATASET, max_eval_samples=settings.TOXILAB_GATE_TEST_COMMENTS, seed=SEED
-        ).test
-        classifier = serving() if serving else runtimes.load(version.artifact_path, version.runtime)
-        probabilities = classifier.predict_proba(list(test["text"]))
-    except (ModelLoadError, OSError, ValueError, RuntimeError) as exc:
-        raise ScoringFailed(f"model {version.name!r} cannot be scored on {key}: {exc}") from exc
+    test = load_splits(
+        settings.TOXILAB_GATE_DATASET, max_eval_samples=settings.TOXILAB_GATE_TEST_COMMENTS, seed=SEED
+    ).test
+    probabilities = classifier().predict_proba(list(test["text"]))
     rows = SampleScores.objects.filter(model_version=version, sample=key)
     with transaction.atomic():
         SampleScores.objects.bulk_create(

@@ -22,6 +22,12 @@ FIGURES = [
     ("f1", "test F1", lambda m: (m.get("test") or {}).get("f1"), "{:.4f}"),
     ("roc_auc", "ROC-AUC", lambda m: (m.get("test") or {}).get("roc_auc"), "{:.4f}"),
     ("pr_auc", "PR-AUC", lambda m: (m.get("test") or {}).get("pr_auc"), "{:.4f}"),
+    (
+        "bias_metric",
+        "bias metric",
+        lambda m: ((m.get("bias") or {}).get("templates") or {}).get("bias_metric"),
+        "{:.4f}",
+    ),
     ("size_mb", "size MB", lambda m: m.get("model_size_bytes") and m["model_size_bytes"] / 1e6, "{:.1f}"),
     ("comments_per_s", "comments/s", lambda m: (m.get("latency") or {}).get("comments_per_s_batch32"), "{:,.0f}"),
     ("train_s", "train s", lambda m: m.get("train_seconds"), "{:,.1f}"),

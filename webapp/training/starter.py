@@ -92,7 +92,7 @@ def first_request():
     samples = settings.TOXILAB_STARTER_BASELINE_SAMPLES
     return {
         **_on_the_data(),
-        "method": "baseline",
+        **presets.BASELINE,
         "max_train_samples": samples,
         "max_eval_samples": FIRST_EVAL_SAMPLES,
     }
