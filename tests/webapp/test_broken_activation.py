@@ -47,7 +47,7 @@ def test_a_rollback_to_a_version_whose_weights_were_truncated_is_refused_and_the
 
     api = post_json(staff_client, f"/models/{old.pk}/activate")
     forced = post_json(staff_client, f"/models/{old.pk}/activate", {"force": True})
-    page = staff_client.post(f"/dashboard/models/{old.pk}/activate/", {"force": "on"}, follow=True)
+    page = staff_client.post(f"/dashboard/models/{old.pk}/activate/", {"force": "on", "confirm": "yes"}, follow=True)
 
     assert api.status_code == 409 and "cannot be loaded" in api.json()["error"], api.content
     assert forced.status_code == 409, "force overrides the gate's figures, not a model that cannot load"
