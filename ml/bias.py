@@ -116,10 +116,10 @@ def _stratified(terms: list[str | None], labels: np.ndarray, size: int, seed: in
 
 
 def power_mean(values: Sequence[float], p: float = POWER) -> float:
-    values = np.asarray(values, dtype=np.float64)
-    if p < 0 and (values == 0).any():
+    array = np.asarray(values, dtype=np.float64)
+    if p < 0 and (array == 0).any():
         return 0.0  # the limit: a negative power of 0 is infinite
-    return float(np.mean(values**p) ** (1 / p))
+    return float(np.mean(array**p) ** (1 / p))
 
 
 def _auc(labels: np.ndarray, probs: np.ndarray) -> float | None:
@@ -143,8 +143,8 @@ def term_figures(labels: np.ndarray, probs: np.ndarray, in_group: np.ndarray, th
 
 
 def report(
-    labels: Sequence[int],
-    probs: Sequence[float],
+    labels: Sequence[int] | np.ndarray,
+    probs: Sequence[float] | np.ndarray,
     groups: Sequence[set[str] | str | None],
     terms: Sequence[str],
     threshold: float,
@@ -154,25 +154,25 @@ def report(
     """Per-term figures (worst first) and the summary, for items that each name a set of `terms`
     (`groups`). A term with fewer than `min_per_label` toxic or non-toxic items is "too few": it
     keeps its counts, has no figures and is left out of the summary."""
-    labels, probs = np.asarray(labels, dtype=np.int64), np.asarray(probs, dtype=np.float64)
+    label_array, prob_array = np.asarray(labels, dtype=np.int64), np.asarray(probs, dtype=np.float64)
     named = [group if isinstance(group, set) else ({group} if group else set()) for group in groups]
     rows = []
     for term in terms:
         in_group = np.array([term in group for group in named], dtype=bool)
-        figures = term_figures(labels, probs, in_group, threshold)
+        figures = term_figures(label_array, prob_array, in_group, threshold)
         too_few = min(figures["toxic"], figures["n"] - figures["toxic"]) < min_per_label
         if too_few:
             figures.update(dict.fromkeys((*SUBMETRICS, "fpr")))
         rows.append({"term": term, **figures, "too_few": too_few})
     measured = [row for row in rows if not row["too_few"]]
     measured.sort(key=lambda row: (min(row[name] for name in SUBMETRICS), row["term"]))
-    non_toxic = probs[labels == 0]
+    non_toxic = prob_array[label_array == 0]
     return {
         "on": on,
-        "n": int(len(labels)),
+        "n": int(len(label_array)),
         "threshold": float(threshold),
         "min_per_label": min_per_label,
-        **summary(labels, probs, measured),
+        **summary(label_array, prob_array, measured),
         "overall_fpr": float((non_toxic >= threshold).mean()) if len(non_toxic) else None,
         "terms": measured + sorted((row for row in rows if row["too_few"]), key=lambda row: row["term"]),
     }
@@ -202,7 +202,11 @@ def template_report(sample: TemplateSample, probs: Sequence[float], threshold: f
 
 
 def comment_report(
-    texts: Sequence[str], labels: Sequence[int], probs: Sequence[float], threshold: float, terms: Sequence[str]
+    texts: Sequence[str],
+    labels: Sequence[int] | np.ndarray,
+    probs: Sequence[float] | np.ndarray,
+    threshold: float,
+    terms: Sequence[str],
 ) -> dict:
     """The figures on real comments (e.g. a test split) that mention identity terms."""
     on = f"{len(texts):,} real comments, of which {{}} name an identity term"
@@ -215,7 +219,7 @@ def comment_report(
 def run_report(
     predict: Callable[[list[str]], Sequence[float]],
     threshold: float,
-    test: tuple[Sequence[str], Sequence[int], Sequence[float]] | None = None,
+    test: tuple[Sequence[str], Sequence[int] | np.ndarray, Sequence[float] | np.ndarray] | None = None,
     directory: Path | None = None,
 ) -> dict:
     """What a run keeps in metrics.json "bias": the templates' report (the fixed sample scored by
@@ -239,8 +243,8 @@ def balance_rows(
     """Rows to add again to a training split (indexes into it, repeats allowed, seeded): for each identity
     term whose comments are toxic more often than the split's comments are, copies of its non-toxic
     comments until its toxic share is the split's, at most `most` times as many as it has."""
-    labels = np.asarray(labels, dtype=np.int64)
-    share = labels.mean()
+    label_array = np.asarray(labels, dtype=np.int64)
+    share = label_array.mean()
     if not 0 < share < 1:
         return []
     groups = mentions(texts, terms)
@@ -248,7 +252,7 @@ def balance_rows(
     chosen: list[int] = []
     for term in sorted(terms):
         rows = np.flatnonzero([term in group for group in groups])
-        toxic, benign = int(labels[rows].sum()), rows[labels[rows] == 0]
+        toxic, benign = int(label_array[rows].sum()), rows[label_array[rows] == 0]
         wanted = int(np.ceil(toxic / share)) - len(rows)
         if wanted > 0 and len(benign):
             chosen.extend(rng.choice(benign, size=min(wanted, int(most * len(benign))), replace=True).tolist())

@@ -80,7 +80,8 @@ def train(
     )
     trainer.fit()
     metrics = _run_facts(cfg, models, trainer, splits, accelerator)
-    interrupted, predictions = False, None
+    interrupted = False
+    test: tuple | None = None  # the test split's (texts, labels, probabilities) once scored
     if not trainer.cancelled:
         model = accelerator.unwrap_model(trainer.model)
         try:
@@ -97,7 +98,6 @@ def train(
     metrics["status"] = "cancelled" if trainer.cancelled else "succeeded"
     metrics["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if accelerator.is_main_process:
-        test = None if predictions is None else (list(splits.test["text"]), *predictions)
         _write_run(output, cfg, metrics, trainer, models, test)
     if interrupted:
         raise EvaluationInterrupted(str(output))

@@ -30,30 +30,22 @@ function showWhy(section, answer) {
   section.hidden = false;
 }
 
-document.addEventListener("submit", async (event) => {
-  const form = event.target.closest(".why-form");
-  if (!form) return;
-  event.preventDefault();
-  const button = form.querySelector("button");
-  const status = form.querySelector(".why-status");
-  const section = form.parentElement.querySelector(".why");
-  button.disabled = true;
-  status.textContent = "Finding the words…";
-  try {
-    const response = await fetch(form.action, {
-      method: "POST", body: new FormData(form), credentials: "same-origin", headers: { "X-Requested-With": "fetch" },
-    });
-    const answer = await response.json();
-    if (response.ok) {
-      showWhy(section, answer);
+onBackgroundSubmit(".why-form", {
+  sending(form) {
+    form.querySelector(".why-status").textContent = "Finding the words…";
+  },
+  answered(form, ok, answer) {
+    const status = form.querySelector(".why-status");
+    if (ok) {
+      showWhy(form.parentElement.querySelector(".why"), answer);
       status.textContent = answer.segments.some((s) => s.push) ? "" : "No word pushed this verdict much.";
       form.hidden = true;
     } else {
       status.textContent = answer.error;
-      button.disabled = false;
+      form.querySelector("button").disabled = false;
     }
-  } catch (error) {
-    status.textContent = "The explanation could not be fetched. Check your connection and try again.";
-    button.disabled = false;
-  }
+  },
+  failed(form) {
+    form.querySelector(".why-status").textContent = "The explanation could not be fetched. Check your connection and try again.";
+  },
 });
