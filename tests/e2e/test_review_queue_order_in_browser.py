@@ -34,6 +34,7 @@ def test_the_queue_goes_on_at_its_top_shows_progress_and_undo_reopens_the_one_ju
         def shows(prediction, progress):
             expect(heading).to_have_text(f"Review queue: prediction {prediction.pk}")
             expect(page.locator("#queue-progress")).to_have_text(progress)
+            page.wait_for_load_state()  # the keys' script (deferred) listens from then on
 
         shows(first, "1 of 4")
         page.keyboard.press("j")  # skip the first for now
@@ -61,8 +62,10 @@ def test_the_queue_ends_with_a_summary_of_what_was_corrected_and_a_way_to_train_
         chromium.log_in(page, live_server.url, "/dashboard/predictions/")
         page.click("#queue-links >> text=most uncertain first")
         expect(page.locator("#queue-progress")).to_have_text("1 of 2")
+        page.wait_for_load_state()  # the keys' script (deferred) listens from then on
         page.keyboard.press("n")  # corrected: the model said toxic
         expect(page.locator("#queue-progress")).to_have_text("2 of 2")
+        page.wait_for_load_state()
         page.keyboard.press("c")
         summary = page.wait_for_selector("#queue-summary").inner_text()
         train_link = page.get_attribute("#queue-summary a", "href")

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support import chromium
 from tests.support.accounts import staff_user
-from webapp.checker import gate, scoring
+from webapp.checker import bias, gate, scoring
 from webapp.checker.models import ModelVersion, Promotion, SampleScores
 from webapp.checker.registry import register
 
@@ -18,7 +18,18 @@ NEGATIVES = [round(0.02 + 0.43 * i / 149, 4) for i in range(150)]  # 0.02 ... 0.
 
 
 def give_scores(version):
-    """Scores on the gate's sample that separate the classes at 0.5 and lose most toxic ones at 0.9."""
+    """Scores on the gate's sample that separate the classes at 0.5 and lose most toxic ones at 0.9, and
+    those of a fair model on the identity templates (so that the gate's bias rule has figures to compare)."""
+    templates = bias.sample()
+    SampleScores.objects.update_or_create(
+        model_version=version,
+        sample=bias.bias_key(),
+        defaults={
+            "labels": templates.labels.tolist(),
+            "probabilities": [0.95 if label else 0.05 for label in templates.labels],
+            "runtime": version.runtime,
+        },
+    )
     SampleScores.objects.update_or_create(
         model_version=version,
         sample=scoring.sample_key(),
