@@ -38,6 +38,7 @@ TEMPLATES_FILE, TERMS_FILE = "bias_madlibs_77k.csv", "identity_terms.txt"
 # about 100 sentences per term and label. Why this size (accuracy against the whole set, and time):
 # docs/RESULTS.md, "Identity bias".
 SAMPLE_SIZE, SAMPLE_SEED = BIAS_SAMPLE_SIZE, BIAS_SAMPLE_SEED
+SIZE_ENV = "TOXILAB_BIAS_SENTENCES"  # the sample runs score; the web app's gate reads the same variable
 POWER = -5  # the competition's power mean
 WEIGHTS = {"overall": 0.25, "subgroup_auc": 0.25, "bpsn_auc": 0.25, "bnsp_auc": 0.25}
 SUBMETRICS = ("subgroup_auc", "bpsn_auc", "bnsp_auc")
@@ -227,7 +228,7 @@ def run_report(
     A set that cannot be read gives {"unavailable": why} instead of failing the run."""
     directory = directory or templates_dir()
     try:
-        sample = load_templates(directory)
+        sample = load_templates(directory, size=run_sample_size())
         terms = read_terms(directory)
     except DataError as exc:
         return {"unavailable": str(exc)}
@@ -235,6 +236,17 @@ def run_report(
     if test is not None:
         found["comments"] = comment_report(*test, threshold, terms)
     return found
+
+
+def run_sample_size() -> int:
+    """How many templates a run scores: $TOXILAB_BIAS_SENTENCES (at least 100), else SAMPLE_SIZE; the
+    same for every run of a deployment, so that its runs compare. DataError on a malformed value."""
+    value = os.environ.get(SIZE_ENV, "").strip()
+    if not value:
+        return SAMPLE_SIZE
+    if not value.isdigit() or int(value) < 100:
+        raise DataError(f"{SIZE_ENV}={value!r}: give a whole number of templates, at least 100")
+    return int(value)
 
 
 def balance_rows(

@@ -19,6 +19,9 @@ from tests.support.tiny_bert import make_tiny_bert
 # The starter (a first model on a new database) stays off in the servers that tests start (their
 # environment), and in this process (the fixture below), unless a test turns it on.
 os.environ.setdefault("TOXILAB_STARTER", "0")
+# Every run scores this many identity templates for its bias report (ml/bias.py), not the 10,012 of a
+# deployment: about a minute less for each real run the tests train.
+os.environ.setdefault("TOXILAB_BIAS_SENTENCES", "1000")
 
 
 @pytest.fixture(autouse=True)

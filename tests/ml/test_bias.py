@@ -128,7 +128,9 @@ def test_a_transformer_run_keeps_both_reports(tiny_artifact_dir):
 
     metrics = read_metrics(tiny_artifact_dir)
     templates, comments = metrics["bias"]["templates"], metrics["bias"]["comments"]
-    assert templates["n"] == len(bias.load_templates().texts) and len(templates["terms"]) == 50
+    assert (
+        templates["n"] == len(bias.load_templates(size=bias.run_sample_size()).texts) and len(templates["terms"]) == 50
+    )
     assert templates["threshold"] == metrics["threshold"] == comments["threshold"]
     assert comments["n"] == metrics["test"]["n"]
 
@@ -212,3 +214,14 @@ def test_a_balanced_training_split_gets_only_non_toxic_comments_that_name_a_term
     assert balanced.extra_train_rows == len(added) > 0 and set(added["label"]) == {0}
     assert all(bias.mentions(added["text"], bias.read_terms(bias.templates_dir())))
     assert balanced.test["text"] == plain.test["text"]
+
+
+def test_a_run_scores_the_sample_size_that_TOXILAB_BIAS_SENTENCES_names(monkeypatch):
+    monkeypatch.setenv(bias.SIZE_ENV, "500")
+    found = bias.run_report(lambda texts: [0.5] * len(texts), 0.5)
+    assert abs(found["templates"]["n"] - 500) < 50
+
+    monkeypatch.setenv(bias.SIZE_ENV, "many")
+    assert "TOXILAB_BIAS_SENTENCES='many'" in bias.run_report(lambda texts: [0.5] * len(texts), 0.5)["unavailable"]
+    monkeypatch.delenv(bias.SIZE_ENV)
+    assert bias.run_sample_size() == bias.SAMPLE_SIZE
