@@ -382,7 +382,8 @@ TOXILAB_PROMOTE_MAX_DROP = env_float("TOXILAB_PROMOTE_MAX_DROP", 2.0, maximum=10
 # (TOXILAB_IDENTITY_TEMPLATES, ml/bias.py): points of the final bias metric a candidate may lose, and
 # points its worst term's false positive rate may rise; docs/RESULTS.md "Identity bias" says why.
 TOXILAB_PROMOTE_MAX_BIAS_DROP = env_float("TOXILAB_PROMOTE_MAX_BIAS_DROP", 5.0, maximum=100.0)
-TOXILAB_BIAS_SENTENCES = env_int("TOXILAB_BIAS_SENTENCES", BIAS_SAMPLE_SIZE, minimum=100)  # of the templates
+# Templates each version (the gate) and each run (ml.bias.run_sample_size, the same variable) is scored on.
+TOXILAB_BIAS_SENTENCES = env_int("TOXILAB_BIAS_SENTENCES", BIAS_SAMPLE_SIZE, minimum=100)
 TOXILAB_PROMOTE_MAX_FPR_RISE = env_float("TOXILAB_PROMOTE_MAX_FPR_RISE", 10.0, maximum=100.0)
 TOXILAB_GATE_DATASET = os.environ.get("TOXILAB_GATE_DATASET", TOXILAB_DATASET)
 TOXILAB_GATE_TEST_COMMENTS = env_int("TOXILAB_GATE_TEST_COMMENTS", 2000, minimum=10)
