@@ -12,7 +12,6 @@ import functools
 import logging
 
 from django.conf import settings
-from django.db import transaction
 
 from webapp.checker.models import SampleScores
 
@@ -44,30 +43,18 @@ def sample():
 
 
 def scores_of(version):
-    return SampleScores.objects.filter(model_version=version, sample=bias_key()).first()
+    return SampleScores.of(version, bias_key())
 
 
 def measure(version, classifier):
     """Score `version` on the template sample (once); None without a template set."""
     found = scores_of(version)
-    templates = sample() if found is None else None
-    if found is not None or templates is None:
+    if found is not None:
         return found
-    probabilities = classifier().predict_proba(templates.texts)
-    with transaction.atomic():
-        SampleScores.objects.bulk_create(
-            [
-                SampleScores(
-                    model_version=version,
-                    sample=bias_key(),
-                    labels=[int(label) for label in templates.labels],
-                    probabilities=[round(float(p), 6) for p in probabilities],
-                    runtime=version.runtime,
-                )
-            ],
-            ignore_conflicts=True,
-        )
-    return scores_of(version)
+    templates = sample()
+    if templates is None:
+        return None
+    return SampleScores.keep(version, bias_key(), templates.labels, classifier().predict_proba(templates.texts))
 
 
 def report(version, scores=None, threshold=None):

@@ -255,6 +255,30 @@ class SampleScores(models.Model):
     def __str__(self):
         return f"{self.model_version} on {self.sample}"
 
+    @classmethod
+    def of(cls, version, sample):
+        """The version's scores on `sample`, or None when it has not been scored on it."""
+        return cls.objects.filter(model_version=version, sample=sample).first()
+
+    @classmethod
+    def keep(cls, version, sample, labels, probabilities):
+        """Store the version's scores on `sample` once and return the kept row: when another process
+        scored it meanwhile, its row (the same figures) stays."""
+        with transaction.atomic():
+            cls.objects.bulk_create(
+                [
+                    cls(
+                        model_version=version,
+                        sample=sample,
+                        labels=[int(label) for label in labels],
+                        probabilities=[round(float(p), 6) for p in probabilities],
+                        runtime=version.runtime,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+        return cls.objects.get(model_version=version, sample=sample)
+
 
 class Promotion(models.Model):
     """One activation of a model version: who made it serve the checker, when, with which figures,

@@ -14,7 +14,6 @@ import functools
 import logging
 
 from django.conf import settings
-from django.db import transaction
 
 from webapp.checker import bias
 from webapp.checker.models import SampleScores
@@ -35,7 +34,7 @@ def sample_key():
 
 def scores_of(version):
     """The version's SampleScores on the current sample, or None when it has not been scored on it."""
-    return SampleScores.objects.filter(model_version=version, sample=sample_key()).first()
+    return SampleScores.of(version, sample_key())
 
 
 def measure(version, serving=None):
@@ -59,29 +58,14 @@ def _measure_test(version, classifier):
     from ml.data import load_splits
 
     key = sample_key()
-    found = SampleScores.objects.filter(model_version=version, sample=key).first()
+    found = SampleScores.of(version, key)
     if found is not None:
         return found
     test = load_splits(
         settings.TOXILAB_GATE_DATASET, max_eval_samples=settings.TOXILAB_GATE_TEST_COMMENTS, seed=SEED
     ).test
-    probabilities = classifier().predict_proba(list(test["text"]))
-    rows = SampleScores.objects.filter(model_version=version, sample=key)
-    with transaction.atomic():
-        SampleScores.objects.bulk_create(
-            [
-                SampleScores(
-                    model_version=version,
-                    sample=key,
-                    labels=[int(label) for label in test["label"]],
-                    probabilities=[round(float(p), 6) for p in probabilities],
-                    runtime=version.runtime,
-                )
-            ],
-            ignore_conflicts=True,  # another process scored it meanwhile: same figures
-        )
+    scores = SampleScores.keep(version, key, test["label"], classifier().predict_proba(list(test["text"])))
     log.debug("model version %s scored on %s", version.pk, key)
-    scores = rows.get()
     _save_serving_f1(version, scores)
     return scores
 

@@ -127,24 +127,26 @@ def why_rows(request):
     if not 1 <= len(ids) <= WHY_ROWS:
         return JsonResponse({"error": f"ids: give 1 to {WHY_ROWS} prediction ids"}, status=400)
     rows = list(Prediction.objects.filter(pk__in=ids))
-    try:
-        answers = why.explain_predictions(rows)
-    except classify.NoActiveModel:
-        return JsonResponse({"error": "No model is active, so nothing can explain these verdicts now."}, status=503)
-    except (classify.ModelUnavailable, classify.PredictionFailed):
-        return JsonResponse({"error": "The active model could not explain these verdicts now."}, status=503)
+    answers, error = _explained(rows, "these verdicts")
+    if error:
+        return JsonResponse({"error": error}, status=503)
     return JsonResponse({"rows": {row.pk: answer.to_dict() for row, answer in zip(rows, answers, strict=True)}})
 
 
 def _why(prediction):
     """(the words that pushed the verdict, computed now by the active model, None) or (None, why not)."""
+    answers, error = _explained([prediction], "this verdict")
+    return (answers[0], None) if answers else (None, error)
+
+
+def _explained(predictions, what):
+    """(a why.Why per prediction, None), or (None, why the active model cannot explain `what` now)."""
     try:
-        [answer] = why.explain_predictions([prediction])
+        return why.explain_predictions(predictions), None
     except classify.NoActiveModel:
-        return None, "No model is active, so nothing can explain this verdict now."
+        return None, f"No model is active, so nothing can explain {what} now."
     except (classify.ModelUnavailable, classify.PredictionFailed):
-        return None, "The active model could not explain this verdict now."
-    return answer, None
+        return None, f"The active model could not explain {what} now."
 
 
 @require_POST
