@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,12 +115,16 @@ class Classifier:
         encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
         return self._score(encoded, batch_size, on_batch)
 
-    def _score(self, encoded, batch_size: int = 32, on_batch=None) -> list[float]:
-        """Toxic-class probability of each tokenized text of `encoded` (lists of token ids per key)."""
+    def _score(self, encoded, batch_size: int = 32, on_batch=None, exact: bool = True) -> list[float]:
+        """Toxic-class probability of each tokenized text of `encoded` (lists of token ids per key).
+
+        exact=False lets a runtime with a batch_limit batch anyway: an explanation's variants of a
+        comment, whose scores may then move by the batch's rounding (Classifier), far below a word's."""
         lengths = [len(ids) for ids in encoded["input_ids"]]
         probs = [0.0] * len(lengths)
         done = 0
-        for chunk in length_batches(lengths, min(batch_size, self.batch_limit or batch_size)):
+        limit = self.batch_limit if exact else None
+        for chunk in length_batches(lengths, min(batch_size, limit or batch_size)):
             with autocast(self.precision):
                 logits = self.model(**self._padded(encoded, chunk)).logits.float()
             for i, p in zip(chunk, torch.softmax(logits, dim=-1)[:, 1].tolist(), strict=True):
@@ -132,43 +137,45 @@ class Classifier:
     @torch.inference_mode()
     def explain(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[Explanation]:
         """Each text's verdict and a score per word (ml.words) by occlusion: p(toxic) of the text minus
-        p(toxic) with the word's tokens deleted. The text and all its variants run in batches through
-        this Classifier's own model and runtime (one per pass where batch_limit says so), so the
-        verdict is the one `predict` gives. A word past the truncation scores 0 without a pass.
-        `on_batch(done, total)`, when given, is called after every pass (as predict_proba's)."""
+        p(toxic) with the word's tokens deleted, in rounds (Occlusion). Everything runs through this
+        Classifier's own model and runtime; the verdicts one text per pass where batch_limit says so,
+        so that the verdict is the one `predict` gives, and the variants batched (exact=False). A word
+        past the truncation scores 0 without a pass. `on_batch(done, total)`, when given, is called
+        after every pass (as predict_proba's)."""
         if isinstance(texts, str):
             raise TypeError("explain takes a list of texts, not a single string")
         if not getattr(self.tokenizer, "is_fast", False):
             raise ModelLoadError("explanations need a fast tokenizer (its offset mapping finds the words)")
         encoded = self.tokenizer(list(texts), return_offsets_mapping=True, return_special_tokens_mask=True)
         keys = [key for key in encoded if key not in ("offset_mapping", "special_tokens_mask")]
-        variants: dict[str, list[list[int]]] = {key: [] for key in keys}
-        plans = []
-        for i, text in enumerate(texts):
-            spans = word_spans(text)
-            special = encoded["special_tokens_mask"][i]
-            owners = token_words(spans, encoded["offset_mapping"][i], special)
-            full = kept_tokens(owners, special, self.max_length, None)
-            seen = {owners[j] for j in full}
-            occluded = [w for w in range(len(spans)) if w in seen]
-            for kept in [full] + [kept_tokens(owners, special, self.max_length, w) for w in occluded]:
-                for key in keys:
-                    variants[key].append([encoded[key][i][j] for j in kept])
-            plans.append((text, spans, occluded))
-        probs = self._score(variants, batch_size, on_batch)
-        return self._explanations(plans, probs)
+        plans = [
+            Occlusion(
+                text,
+                {key: encoded[key][i] for key in keys},
+                encoded["offset_mapping"][i],
+                encoded["special_tokens_mask"][i],
+                self.max_length,
+            )
+            for i, text in enumerate(texts)
+        ]
+        score = functools.partial(self._score, batch_size=batch_size, on_batch=on_batch)
+        verdicts = score(_stacked(keys, [plan.variant(()) for plan in plans]))
+        for plan, verdict in zip(plans, verdicts, strict=True):
+            plan.verdict = verdict
+        for _ in range(2):  # the first round, then the words of the runs it found
+            rounds = [(plan, plan.next_round()) for plan in plans]
+            variants = [plan.variant(unit) for plan, units in rounds for unit in units]
+            if not variants:
+                break
+            probs = iter(score(_stacked(keys, variants), exact=False))
+            for plan, units in rounds:
+                plan.record(units, [next(probs) for _ in units])
+        return [self._explanation(plan) for plan in plans]
 
-    def _explanations(self, plans, probs: list[float]) -> list[Explanation]:
-        explanations, at = [], 0
-        for text, spans, occluded in plans:
-            verdict, scores = probs[at], [0.0] * len(spans)
-            for w, p in zip(occluded, probs[at + 1 : at + 1 + len(occluded)], strict=True):
-                scores[w] = verdict - p
-            at += 1 + len(occluded)
-            label = LABELS[int(verdict >= self.threshold)]
-            words = scored_words(text, spans, scores)
-            explanations.append(Explanation(label, verdict, words, OCCLUSION, self.runtime))
-        return explanations
+    def _explanation(self, plan: Occlusion) -> Explanation:
+        label = LABELS[int(plan.verdict >= self.threshold)]
+        words = scored_words(plan.text, plan.spans, plan.scores)
+        return Explanation(label, plan.verdict, words, OCCLUSION, self.runtime)
 
     @property
     def runtime(self) -> str:
@@ -202,6 +209,61 @@ class Classifier:
     def predict(self, texts: list[str], batch_size: int = 32, on_batch=None) -> list[Prediction]:
         probs = self.predict_proba(texts, batch_size, on_batch=on_batch)
         return [Prediction(LABELS[int(p >= self.threshold)], p) for p in probs]
+
+
+class Occlusion:
+    """One comment's occlusion, in at most two rounds of passes (docs/BENCHMARKS.md, issue 23).
+
+    A comment of up to SINGLE_WORDS words has each word deleted on its own. A longer one first has
+    runs of consecutive words (RUNS of them) deleted a run at a time; then each word of the REFINED
+    runs that pushed hardest towards toxic is deleted on its own, and the words of the other runs
+    share their run's score equally. A 100-word comment then costs 1 + 16 + 3 x 7 = 38 passes, not 101.
+    """
+
+    SINGLE_WORDS = 32
+    RUNS = 16
+    REFINED = 3
+
+    def __init__(self, text: str, rows: dict[str, list[int]], offsets, special: list[int], limit: int | None):
+        self.text = text
+        self.spans = word_spans(text)
+        self.rows, self.special, self.limit = rows, special, limit
+        self.owners = token_words(self.spans, offsets, special)
+        seen = {self.owners[j] for j in kept_tokens(self.owners, special, limit)}
+        self.occluded = [w for w in range(len(self.spans)) if w in seen]  # the words within the truncation
+        self.scores = [0.0] * len(self.spans)
+        self.verdict = 0.0
+        self.rounds = 0
+        self.run_scores: list[tuple[float, tuple[int, ...]]] = []
+
+    def variant(self, deleted) -> dict[str, list[int]]:
+        kept = kept_tokens(self.owners, self.special, self.limit, deleted)
+        return {key: [row[j] for j in kept] for key, row in self.rows.items()}
+
+    def next_round(self) -> list[tuple[int, ...]]:
+        """The sets of words to delete in the next round, one per pass."""
+        self.rounds += 1
+        words = self.occluded
+        if self.rounds == 1:
+            if len(words) <= self.SINGLE_WORDS:
+                return [(w,) for w in words]
+            size = -(-len(words) // self.RUNS)
+            return [tuple(words[i : i + size]) for i in range(0, len(words), size)]
+        refined = sorted(self.run_scores, key=lambda pair: pair[0], reverse=True)[: self.REFINED]
+        return [(w,) for _, run in refined for w in run]
+
+    def record(self, units: list[tuple[int, ...]], probs: list[float]) -> None:
+        for unit, p in zip(units, probs, strict=True):
+            drop = self.verdict - p
+            for w in unit:
+                self.scores[w] = drop / len(unit)
+            if len(unit) > 1:
+                self.run_scores.append((drop, unit))
+
+
+def _stacked(keys: list[str], variants: list[dict[str, list[int]]]) -> dict[str, list[list[int]]]:
+    """Variants (token ids per key) as Classifier._score takes them: per key, a row per variant."""
+    return {key: [variant[key] for variant in variants] for key in keys}
 
 
 def length_batches(lengths: list[int], batch_size: int, padding_budget: float = PADDING_BUDGET) -> list[list[int]]:

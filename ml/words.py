@@ -10,6 +10,7 @@ contributions) both return `Explanation`s built on these spans.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -86,11 +87,12 @@ def token_words(spans: list[tuple[int, int]], offsets: list[tuple[int, int]], sp
     return owners
 
 
-def kept_tokens(owners: list[int | None], special: list[int], limit: int | None, deleted: int | None) -> list[int]:
-    """Indices of the tokens left when the word `deleted` (None: none) is deleted, truncated to `limit`
-    tokens as the tokenizer truncates one sequence: from the end of its text, its closing special
-    tokens kept."""
-    kept = [i for i, owner in enumerate(owners) if owner is None or owner != deleted]
+def kept_tokens(
+    owners: list[int | None], special: list[int], limit: int | None, deleted: Collection[int] = ()
+) -> list[int]:
+    """Indices of the tokens left when the words `deleted` are deleted, truncated to `limit` tokens as
+    the tokenizer truncates one sequence: from the end of its text, its closing special tokens kept."""
+    kept = [i for i, owner in enumerate(owners) if owner is None or owner not in deleted]
     if limit is None or len(kept) <= limit:
         return kept
     closing = 0
@@ -101,3 +103,34 @@ def kept_tokens(owners: list[int | None], special: list[int], limit: int | None,
 
 def scored_words(text: str, spans: list[tuple[int, int]], scores) -> tuple[WordScore, ...]:
     return tuple(WordScore(text[s:e], s, e, float(score)) for (s, e), score in zip(spans, scores, strict=True))
+
+
+@dataclass(frozen=True)
+class PushingWord:
+    """A word (lowercased) among the top pushes to toxic of `comments` of the explained comments."""
+
+    word: str
+    comments: int
+    mean_score: float  # its mean score in those comments
+
+    def to_dict(self) -> dict:
+        return {"word": self.word, "comments": self.comments, "mean_score": round(self.mean_score, 6)}
+
+
+def toxic_words(explanations, top: int = 30, per_comment: int = 3) -> list[PushingWord]:
+    """The `top` words that most often push verdicts to toxic: over the explanations labelled toxic,
+    how many have the word among their `per_comment` highest-scored words with a score above 0 (a
+    comment counts once per word), most comments first, then the higher mean score."""
+    found: dict[str, list[float]] = {}
+    for explanation in explanations:
+        if explanation.label != "toxic":
+            continue
+        best: dict[str, float] = {}
+        for word in explanation.top(per_comment):
+            if word.score > 0:
+                key = word.word.lower()
+                best[key] = max(best.get(key, word.score), word.score)
+        for key, score in best.items():
+            found.setdefault(key, []).append(score)
+    ranked = sorted(found.items(), key=lambda item: (-len(item[1]), -sum(item[1]) / len(item[1]), item[0]))
+    return [PushingWord(word, len(scores), sum(scores) / len(scores)) for word, scores in ranked[:top]]

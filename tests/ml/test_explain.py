@@ -9,9 +9,9 @@ import torch
 import ml
 from ml import runtimes
 from ml.baseline_words import linear_terms
-from ml.inference import Classifier
+from ml.inference import Classifier, Occlusion
 from ml.names import ONNX_INT8, SKLEARN
-from ml.words import kept_tokens, token_words, word_spans
+from ml.words import Explanation, WordScore, kept_tokens, token_words, toxic_words, word_spans
 from tests.ml.test_cli import run_cli
 
 AWKWARD = [
@@ -41,9 +41,9 @@ def test_deleting_a_word_deletes_its_tokens_and_truncation_keeps_the_closing_tok
     owners = token_words(word_spans(text), encoded["offset_mapping"], special)
     ids = encoded["input_ids"]
 
-    without_idiot = [ids[i] for i in kept_tokens(owners, special, None, 2)]
+    without_idiot = [ids[i] for i in kept_tokens(owners, special, None, {2})]
     assert tokenizer.decode(without_idiot, skip_special_tokens=True) == "you absolute, really"
-    truncated = [ids[i] for i in kept_tokens(owners, special, 4, None)]
+    truncated = [ids[i] for i in kept_tokens(owners, special, 4)]
     assert truncated == tokenizer(text, truncation=True, max_length=4)["input_ids"]
 
 
@@ -97,6 +97,39 @@ def test_a_randomly_initialised_model_explains_differently(teacher):
     assert [w.word for e in teacher.explain(texts) for w in e.top(1)] != [
         w.word for e in random.explain(texts) for w in e.top(1)
     ]
+
+
+def test_a_long_comment_is_explained_in_two_rounds_that_find_its_insult(teacher):
+    text = "thanks for the careful edit of the article about the old bridge " * 5 + "you stupid idiot"
+    words = len(word_spans(text))
+    passes = []
+
+    [explanation] = teacher.explain([text], batch_size=1, on_batch=lambda done, total: passes.append(done))
+    run = -(-words // Occlusion.RUNS)
+
+    assert words > Occlusion.SINGLE_WORDS and len(passes) <= 1 + Occlusion.RUNS + Occlusion.REFINED * run < words
+    top = explanation.top(1)[0]
+    assert top.word in {"stupid", "idiot"}
+    without = teacher.predict_proba([text[: top.start] + text[top.end :]])[0]
+    assert top.score == pytest.approx(explanation.toxic_probability - without, abs=1e-4)
+
+
+def test_the_words_counted_are_the_toxic_verdicts_strongest_pushes():
+    def explained(label, *scored):
+        words = tuple(WordScore(word, 0, len(word), score) for word, score in scored)
+        return Explanation(label, 0.9, words, "occlusion", "torch-fp32")
+
+    explanations = [
+        explained("toxic", ("You", 0.01), ("idiot", 0.5), ("idiot", 0.3), ("gay", 0.2), ("the", 0.1)),
+        explained("toxic", ("Idiot", 0.4), ("stupid", 0.6), ("thanks", -0.2)),
+        explained("toxic", ("gay", 0.3), ("kind", -0.1), ("nice", -0.2), ("fine", -0.3)),
+        explained("non-toxic", ("idiot", 0.2), ("stupid", 0.1)),
+    ]
+
+    counted = [(w.word, w.comments, round(w.mean_score, 3)) for w in toxic_words(explanations)]
+
+    assert counted == [("idiot", 2, 0.45), ("gay", 2, 0.25), ("stupid", 1, 0.6)]
+    assert toxic_words(explanations, top=1)[0].word == "idiot"
 
 
 def test_an_int8_runtime_explains_its_own_verdicts(tiny_artifact_dir):

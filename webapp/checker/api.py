@@ -89,7 +89,8 @@ class WordOut(Schema):
 
 class ExplanationOut(Schema):
     method: Literal[OCCLUSION, LINEAR] = Field(
-        description=f"{OCCLUSION}: each word deleted in turn, through the runtime that gave the verdict; "
+        description=f"{OCCLUSION}: each word deleted in turn (over 32 words: runs of words first, then each "
+        "word of the 3 runs that pushed hardest), through the runtime that gave the verdict; "
         f"{LINEAR}: the baseline's exact share of each word in its log-odds"
     )
     unit: Literal[tuple(UNITS.values())] = Field(

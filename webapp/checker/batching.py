@@ -11,7 +11,7 @@ Why a thread of its own rather than whichever request thread finds the model fre
 that runs a batch grows its own malloc arena to the batch's size, and with 32 to 64 request
 threads that alone took a web process from 1.0 to 1.8-2.2 GiB (benchmarks/api_load.py).
 
-A long call (an explanation: a pass per word) may let the requests queued meanwhile into the model
+A long call (an explanation: tens of passes) may let the requests queued meanwhile into the model
 between its passes (`serve_between`). A call serves one model only: requests for a model other
 than the first queued one (during a switch of the active version) wait for the next batch. An
 exception in the call fails that batch's requests, each with it, and no others.

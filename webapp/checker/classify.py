@@ -14,7 +14,7 @@ from webapp.checker.models import ModelVersion, Prediction
 
 MAX_TEXT_LENGTH = 5000
 MAX_TEXTS = 64
-MAX_EXPLAINED_TEXTS = 16  # an explanation costs a forward pass per word
+MAX_EXPLAINED_TEXTS = 16  # an explanation costs up to about 40 forward passes (ml.inference.Occlusion)
 
 log = logging.getLogger(__name__)
 
