@@ -73,6 +73,14 @@ def score_model(version_id):
     return prepare.complete_by_id(version_id)
 
 
+@shared_task(name=queue.FIND_WORDS, acks_late=True, time_limit=1800, soft_time_limit=1740)
+def find_words(version_id):
+    """Find the words that push a model version's verdicts to toxic (webapp/checker/toxic_words.py)."""
+    from webapp.checker import toxic_words
+
+    return toxic_words.find(version_id)
+
+
 def device_label(config):
     """The device ml will pick for this config, with the GPU's memory and, where the worker was
     given one GPU of several, its CUDA_VISIBLE_DEVICES index: "cuda (NVIDIA H100 80GB HBM3, 79 GiB; GPU 1)"."""

@@ -1,8 +1,9 @@
 """The staff API for model versions at /api/v1/models: list, preview the gate, activate (promote or roll
-back) and set the serving threshold. Looking needs staff; changing needs the model owners' permission
-(checker.promote_modelversion), by session or token. A promotion the gate refuses is answered 409 with
-the reason and both versions' figures; `{"force": true}` promotes anyway and stores the reason. A new
-threshold for the active model is judged and recorded the same way (with a `note` when forced)."""
+back), set the serving threshold and ask for the words that push a version to toxic. Looking needs
+staff; changing needs the model owners' permission (checker.promote_modelversion), by session or
+token. A promotion the gate refuses is answered 409 with the reason and both versions' figures;
+`{"force": true}` promotes anyway and stores the reason. A new threshold for the active model is
+judged and recorded the same way (with a `note` when forced)."""
 
 from datetime import datetime
 
@@ -12,9 +13,9 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictBool
 
 from webapp.accounts.auth import API_AUTH, api_auth
-from webapp.checker import bias, gate
+from webapp.checker import bias, gate, toxic_words
 from webapp.checker.api import ModelOut
-from webapp.checker.models import ModelVersion, Promotion
+from webapp.checker.models import ModelVersion, Promotion, WordReport
 from webapp.paths import hide_paths
 
 router = Router(tags=["models"], auth=API_AUTH)
@@ -72,16 +73,35 @@ class PromotionOut(Schema):
         return promotion.promoted_by.get_username() if promotion.promoted_by else None
 
 
+class WordReportOut(Schema):
+    threshold: float = Field(description="the serving threshold that called the gate's comments toxic")
+    requested: datetime
+    finished: datetime | None = Field(description="None: the worker is finding them")
+    called_toxic: int | None = Field(description="comments of the gate's test sample it calls toxic")
+    explained: int | None = Field(description="of those, how many were explained (the first ones)")
+    runtime: str
+    problem: str = Field(description="why they could not be found; empty when they were")
+    words: list[dict] | None = Field(
+        description="most first: word (lowercased), comments (explained comments that have it among their "
+        "3 strongest pushes to toxic), mean_score (its mean push there), identity (an identity term)"
+    )
+
+
 class VersionOut(ModelOut):
     active: bool
     tuned_threshold: float = Field(description="the threshold tuned on validation when it was trained")
     artifact_path: str = Field(description="its run's folder, under the server's artifacts folder as 'artifacts/...'")
     promotions: list[PromotionOut]
     bias: BiasOut | None = Field(description="identity-bias figures at the serving threshold; None: not measured")
+    toxic_words: WordReportOut | None = Field(description="the words that push it to toxic; None: never asked for")
 
     @staticmethod
     def resolve_bias(version):
         return bias.figures(version)
+
+    @staticmethod
+    def resolve_toxic_words(version):
+        return WordReport.objects.filter(model_version=version).first()
 
     @staticmethod
     def resolve_artifact_path(version):
@@ -175,6 +195,19 @@ def set_threshold(request, version_id: int, payload: ThresholdIn):
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
     return _version(version_id)
+
+
+@router.post(
+    "/models/{version_id}/words",
+    auth=api_auth(PROMOTE),
+    response={202: VersionOut, **ERRORS, 503: ErrorOut},
+    summary="Ask the worker for the words that push it to toxic on the gate's test comments (see toxic_words)",
+)
+def find_words(request, version_id: int):
+    version = _version(version_id)
+    if not toxic_words.ask(version):
+        raise HttpError(503, "the worker's queue cannot be reached now: ask again in a moment")
+    return Status(202, _version(version_id))
 
 
 def _version(version_id):

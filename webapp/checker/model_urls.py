@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:version_id>/activate/", model_views.activate, name="model-activate"),
     path("<int:version_id>/threshold/", model_views.set_threshold, name="model-threshold"),
     path("<int:version_id>/score/", model_views.score, name="model-score"),
+    path("<int:version_id>/words/", model_views.find_words, name="model-words"),
 ]

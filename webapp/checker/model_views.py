@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.auth import permission_required, staff_required
-from webapp.checker import bias, gate, scoring
-from webapp.checker.models import ModelVersion, Promotion
+from webapp.checker import bias, gate, scoring, toxic_words
+from webapp.checker.models import ModelVersion, Promotion, WordReport
 from webapp.paths import hide_paths
 
 PROMOTE = "checker.promote_modelversion"
@@ -52,6 +52,7 @@ def _page(request, version, **extra):
         "curve": version.metrics.get("validation_curve"),
         "verdict": None if version.active else _verdict(version, active),
         "promotions": version.promotions.select_related("model_version", "previous", "promoted_by"),
+        "words": WordReport.objects.filter(model_version=version).first(),
         **extra,
     }
     return render(request, "checker/model.html", context)
@@ -117,6 +118,17 @@ def score(request, version_id):
     version = get_object_or_404(ModelVersion, pk=version_id)
     scoring.queue(version)
     messages.success(request, f"{version.name!r} is queued for the worker to score on the gate's test sample.")
+    return redirect("model", version_id=version.pk)
+
+
+@require_POST
+@permission_required(PROMOTE)
+def find_words(request, version_id):
+    version = get_object_or_404(ModelVersion, pk=version_id)
+    if toxic_words.ask(version):
+        messages.success(request, f"The worker is finding the words that push {version.name!r} to toxic.")
+    else:
+        messages.error(request, "The worker's queue cannot be reached now: ask again in a moment.")
     return redirect("model", version_id=version.pk)
 
 

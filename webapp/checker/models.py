@@ -280,6 +280,29 @@ class SampleScores(models.Model):
         return cls.objects.get(model_version=version, sample=sample)
 
 
+class WordReport(models.Model):
+    """The words that most often pushed a version's verdicts to toxic on the gate's sample
+    (webapp/checker/toxic_words.py): asked for from its page, found by the worker."""
+
+    model_version = models.OneToOneField(ModelVersion, on_delete=models.CASCADE, related_name="word_report")
+    sample = models.CharField(max_length=600)  # scoring.sample_key() when it was asked for
+    threshold = models.FloatField()  # the serving threshold that called the comments toxic
+    requested = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+    called_toxic = models.PositiveIntegerField(null=True, blank=True)  # of the sample, at the threshold
+    explained = models.PositiveIntegerField(null=True, blank=True)  # of those, the first ones explained
+    words = models.JSONField(null=True, blank=True)  # ml.words.PushingWord.to_dict() each, most first
+    runtime = models.CharField(max_length=16, blank=True)
+    problem = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"words of {self.model_version}"
+
+    @property
+    def pending(self):
+        return self.finished is None
+
+
 class Promotion(models.Model):
     """One activation of a model version: who made it serve the checker, when, with which figures,
     and, when the quality gate refused it and an owner forced it, the gate's reason."""

@@ -54,16 +54,21 @@ def measure(version, serving=None):
     return scores
 
 
-def _measure_test(version, classifier):
+def sample():
+    """The gate's sample: its comments ("text") and their labels ("label"), in the order scores keep."""
     from ml.data import load_splits
 
+    return load_splits(
+        settings.TOXILAB_GATE_DATASET, max_eval_samples=settings.TOXILAB_GATE_TEST_COMMENTS, seed=SEED
+    ).test
+
+
+def _measure_test(version, classifier):
     key = sample_key()
     found = SampleScores.of(version, key)
     if found is not None:
         return found
-    test = load_splits(
-        settings.TOXILAB_GATE_DATASET, max_eval_samples=settings.TOXILAB_GATE_TEST_COMMENTS, seed=SEED
-    ).test
+    test = sample()
     scores = SampleScores.keep(version, key, test["label"], classifier().predict_proba(list(test["text"])))
     log.debug("model version %s scored on %s", version.pk, key)
     _save_serving_f1(version, scores)
