@@ -36,6 +36,16 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (busy) return;
+    if (form.dataset.noModel === "1") {  // first-model.js sends it once a model answers
+      form.dataset.pending = "1";
+      const note = document.createElement("p");
+      note.className = "notice";
+      note.id = "pending-check";
+      note.textContent = "Your comment will be checked as soon as the model is ready: keep this page open.";
+      result.replaceChildren(note);
+      announce();
+      return;
+    }
     busy = true;
     const data = new FormData(form);
     if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);

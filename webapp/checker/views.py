@@ -22,8 +22,6 @@ def index(request):
         # Whether this process has the model in memory: if not, the page says the first check loads it.
         "model_loaded": classify.active_model.holds(model),
     }
-    if model is None:  # no model can answer: the form is disabled until one can
-        form.fields["text"].widget.attrs["disabled"] = True
     status = 200
     if form.is_bound:
         status = _judge(request, form, context)

@@ -147,9 +147,38 @@ def promote_if_better(job, must_improve=False):
     return True
 
 
+# The first model's stages as the checker page lists them, and the states that each is current in.
+STAGES = (
+    ("The training worker starts", ("waiting", "queued")),
+    ("The first model trains", ("training",)),
+    ("It is loaded to check comments", ("loading",)),
+)
+STABLE_PROGRESS = 0.1  # an ETA is shown only from this share of the steps on: earlier it jumps about
+
+
+def stages(state):
+    """Each of STAGES as {"name", "state": "done" | "current" | "todo"} for the first model's `state`."""
+    names = [name for name, _ in STAGES]
+    current = next((i for i, (_, states) in enumerate(STAGES) if state in states), None)
+    if state == "ready":
+        current = len(STAGES)
+    if current is None:  # blocked, failed, cancelled, deactivated: no stage is under way
+        return [{"name": name, "state": "todo"} for name in names]
+    return [
+        {"name": name, "state": "done" if i < current else "current" if i == current else "todo"}
+        for i, name in enumerate(names)
+    ]
+
+
 def status():
     """What the checker page says while no model is active, as JSON: `ready` (a model answers), `state`
-    and `message` in plain words for end users (never a command), `progress` 0 to 1 and `eta_s`."""
+    and `message` in plain words for end users (never a command), `progress` 0 to 1, `eta_s` (once
+    stable) and `stages` (stages())."""
+    found = _status()
+    return {**found, "stages": stages(found["state"])}
+
+
+def _status():
     if ModelVersion.current() is not None:
         return {"ready": True, "state": "ready", "message": "The model is ready.", "progress": 1.0, "eta_s": None}
     if ModelVersion.served_before():  # staff took the serving model out of service
@@ -158,10 +187,10 @@ def status():
     starter = Starter.objects.select_related("baseline_job").first()
     job = starter.baseline_job if starter else None
     if starter is None or (job is None and not starter.blocked):
-        state = "waiting"
+        state = "none"  # no first model is on its way: staff train one
         message = "No model is active yet, so comments cannot be checked. Staff can train one from the dashboard."
         if enabled() and starter is None:
-            message = "No model is active yet: the first one will start training in a moment."
+            state, message = "waiting", "No model is active yet: the first one will start training in a moment."
     elif starter.blocked:
         state, message = "blocked", starter.blocked
     else:
@@ -171,8 +200,14 @@ def status():
         "state": state,
         "message": message,
         "progress": job.progress if job else 0.0,
-        "eta_s": job.eta_s if job and job.status == Status.RUNNING else None,
+        "eta_s": _stable_eta(job),
     }
+
+
+def _stable_eta(job):
+    if job is None or job.status != Status.RUNNING or job.progress < STABLE_PROGRESS:
+        return None
+    return job.eta_s
 
 
 def _job_message(job):
@@ -181,7 +216,8 @@ def _job_message(job):
     if job.status == Status.RUNNING:
         if not job.total_steps:  # no step reported yet (the baseline reports none until it ends)
             return "training", "The first model is training."
-        left = f", about {_minutes(job.eta_s)} left" if job.eta_s else ""
+        eta_s = _stable_eta(job)
+        left = f", about {_minutes(eta_s)} left" if eta_s else ""
         return "training", f"The first model is training: {round(job.progress * 100)} %{left}."
     if job.status == Status.SUCCEEDED:
         return "loading", "The first model has finished training and is being loaded."

@@ -1,7 +1,7 @@
 """The starter: on a database with no model, the first start queues a first baseline, then the runs of
 its preset (the full-split baseline, a teacher and an odd-layer student waiting for it), once per
 database, unless TOXILAB_STARTER=0; meanwhile the checker page says what is happening in plain words,
-with its form disabled, and once a model serves, that a better one is training."""
+with its stages, and takes a comment to check once a model serves; and then, that a better one is training."""
 
 import io
 
@@ -90,7 +90,7 @@ def test_a_dataset_that_cannot_be_reached_is_said_on_the_checker_page_not_failed
     assert "manage.py" not in page
 
 
-def test_the_checker_shows_the_first_models_progress_live_with_its_form_disabled(starter_on, client):
+def test_the_checker_shows_the_first_models_stages_and_progress_and_takes_a_comment_meanwhile(starter_on, client):
     row = starter.start()
     TrainingJob.objects.filter(pk=row.baseline_job_id).update(
         status=Status.RUNNING, step=43, total_steps=100, eta_s=130
@@ -101,9 +101,29 @@ def test_the_checker_shows_the_first_models_progress_live_with_its_form_disabled
 
     expected = "The first model is training: 43 %, about 2 min left."
     assert expected in page and "manage.py" not in page
-    assert '<button type="submit" disabled>' in page and "disabled" in page.split("<textarea", 1)[1].split(">", 1)[0]
+    assert "Check when the model is ready</button>" in page and 'data-no-model="1"' in page
+    assert "disabled" not in page.split("<textarea", 1)[1].split(">", 1)[0]
     assert 'data-url="/first-model"' in page and "js/first-model.js" in page
+    stages = [(stage["name"], stage["state"]) for stage in live.pop("stages")]
     assert live == {"ready": False, "state": "training", "message": expected, "progress": 0.43, "eta_s": 130}
+    assert [state for _, state in stages] == ["done", "current", "todo"]
+    assert '<li data-state="current" aria-current="step">The first model trains</li>' in page
+
+
+def test_an_eta_is_shown_only_once_it_is_stable(starter_on, client):
+    row = starter.start()
+    TrainingJob.objects.filter(pk=row.baseline_job_id).update(status=Status.RUNNING, step=4, total_steps=100, eta_s=900)
+
+    live = client.get("/first-model").json()
+
+    assert live["message"] == "The first model is training: 4 %." and live["eta_s"] is None
+
+
+def test_each_state_names_its_stage(starter_on):
+    assert [stage["state"] for stage in starter.stages("queued")] == ["current", "todo", "todo"]
+    assert [stage["state"] for stage in starter.stages("loading")] == ["done", "done", "current"]
+    assert [stage["state"] for stage in starter.stages("ready")] == ["done", "done", "done"]
+    assert {stage["state"] for stage in starter.stages("failed")} == {"todo"}
 
 
 def test_the_status_is_ready_once_a_model_serves_and_the_form_is_enabled(client, db, tiny_artifact_dir):
