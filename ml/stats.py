@@ -95,3 +95,28 @@ def paired_bootstrap(
     tail = (1.0 - level) / 2 * 100
     low, high = np.percentile(defined, [tail, 100 - tail]) if len(defined) else (np.nan, np.nan)
     return Interval(float(point), float(low), float(high), level, int(len(defined)))
+
+
+def bootstrap(
+    labels: Sequence[int],
+    probs: Sequence[float],
+    metric: str = "f1",
+    resamples: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """One model's metric on `labels` and its percentile interval over resampled comments (probs may be
+    0/1 verdicts: f1 cuts at THRESHOLD). `difference` holds the metric itself (against nothing)."""
+    labels_ = np.asarray(labels)
+    probs_ = np.asarray(probs, dtype=float)
+    if not len(labels_) == len(probs_) > 0:
+        raise ValueError("the metric needs a probability for each label, and at least one")
+    score = METRICS[metric]
+    indices = np.random.default_rng(seed).integers(0, len(labels_), size=(resamples, len(labels_)))
+    draws = np.concatenate(
+        [score(labels_[rows], probs_[rows]) for rows in np.array_split(indices, max(1, resamples // CHUNK))]
+    )
+    defined = draws[~np.isnan(draws)]
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(defined, [tail, 100 - tail]) if len(defined) else (np.nan, np.nan)
+    return Interval(float(score(labels_, probs_)), float(low), float(high), level, int(len(defined)))

@@ -15,6 +15,7 @@ from ml.errors import one_line
 from webapp.checker.api import router as checker_router
 from webapp.checker.model_api import router as model_router
 from webapp.json_body import BadBody, StorableTextParser
+from webapp.monitoring.api import router as monitoring_router
 from webapp.review.api import router as review_router
 from webapp.studies.api import router as studies_router
 from webapp.training import lifecycle
@@ -41,6 +42,7 @@ api.add_router("/", training_router)
 api.add_router("/", model_router)
 api.add_router("/", review_router)
 api.add_router("/", studies_router)
+api.add_router("/", monitoring_router)
 
 
 def error(request, message, status):

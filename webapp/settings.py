@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "webapp.review",
     "webapp.training",
     "webapp.studies",
+    "webapp.monitoring",
     "worker",
 ]
 
@@ -225,6 +226,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "webapp.training.starter.context",  # the checker's "first model is training" notice
+                "webapp.monitoring.alerts.context",  # crossed monitoring limits, in the staff header
             ],
         },
     },
@@ -390,6 +392,13 @@ TOXILAB_GATE_TEST_COMMENTS = env_int("TOXILAB_GATE_TEST_COMMENTS", 2000, minimum
 # A model page's words that push to toxic (webapp/checker/toxic_words.py): the worker explains at most
 # this many of the gate's comments that the version calls toxic (docs/BENCHMARKS.md gives the time).
 TOXILAB_WORDS_COMMENTS = env_int("TOXILAB_WORDS_COMMENTS", 300, minimum=1)
+# Monitoring (webapp/monitoring/): the window the page opens on and the alerts read, and the alerts'
+# limits: the share called toxic moving by this many points against the window before, flags per
+# thousand checks, and the score drift's PSI (0.25: the usual "shifted" mark, webapp/monitoring/figures.py).
+TOXILAB_MONITOR_DAYS = env_int("TOXILAB_MONITOR_DAYS", 7, minimum=1)
+TOXILAB_ALERT_TOXIC_SHARE_CHANGE = env_float("TOXILAB_ALERT_TOXIC_SHARE_CHANGE", 10.0, maximum=100.0)
+TOXILAB_ALERT_FLAGS_PER_1000 = env_float("TOXILAB_ALERT_FLAGS_PER_1000", 20.0, maximum=1000.0)
+TOXILAB_ALERT_DRIFT_PSI = env_float("TOXILAB_ALERT_DRIFT_PSI", 0.25, maximum=100.0)
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboard/predictions/", include("webapp.review.urls")),
     path("dashboard/models/", include("webapp.checker.model_urls")),
     path("dashboard/studies/", include("webapp.studies.urls")),
+    path("dashboard/monitoring/", include("webapp.monitoring.urls")),
     path("dashboard/", include("webapp.training.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

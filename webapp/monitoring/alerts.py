@@ -1,0 +1,84 @@
+"""Monitoring alerts (issue 25): the active version's last TOXILAB_MONITOR_DAYS days against limits in
+settings. A crossed limit shows in the site header for staff (context(), cached CACHE_S seconds) and
+on the monitoring page, and is logged once: its Alert row exists while it stays crossed, and is
+deleted once it is seen clear, so the next crossing logs again. No e-mail: logs and the header.
+
+- toxic_share: the share called toxic moved by more than TOXILAB_ALERT_TOXIC_SHARE_CHANGE points
+  against the window before it (both windows need figures.MIN_CHECKS checks);
+- flags: more than TOXILAB_ALERT_FLAGS_PER_1000 flags per thousand checks (MIN_CHECKS checks);
+- drift: the score drift's PSI over TOXILAB_ALERT_DRIFT_PSI (figures.score_drift).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.functional import SimpleLazyObject
+
+from webapp.checker import scoring
+from webapp.checker.models import ModelVersion
+from webapp.monitoring import figures
+from webapp.monitoring.models import Alert
+
+log = logging.getLogger(__name__)
+CACHE_S = 60
+
+
+def crossed(version, days=None):
+    """The limits `version` crosses over the last `days` (default TOXILAB_MONITOR_DAYS) days, as
+    [{"kind", "value", "limit", "message"}]; its Alert rows follow (a new one is logged once)."""
+    window = figures.Window.last(version, days or settings.TOXILAB_MONITOR_DAYS)
+    now = figures.with_rates(window.checks().aggregate(**figures.counts(version)))
+    before = figures.with_rates(window.previous().checks().aggregate(**figures.counts(version)))
+    reference = scoring.scores_of(version)
+    drift = figures.score_drift(window, reference.probabilities if reference else None)
+    found = []
+    if now["checks"] >= figures.MIN_CHECKS and before["checks"] >= figures.MIN_CHECKS:
+        moved = 100 * (now["toxic_share"] - before["toxic_share"])
+        if abs(moved) > settings.TOXILAB_ALERT_TOXIC_SHARE_CHANGE:
+            message = f"the share called toxic moved {moved:+.1f} points against the {window.days} days before"
+            found.append(_alert("toxic_share", moved, settings.TOXILAB_ALERT_TOXIC_SHARE_CHANGE, message))
+    if now["checks"] >= figures.MIN_CHECKS and now["flags_per_1000"] > settings.TOXILAB_ALERT_FLAGS_PER_1000:
+        message = f"{now['flags_per_1000']:.1f} flags per thousand checks"
+        found.append(_alert("flags", now["flags_per_1000"], settings.TOXILAB_ALERT_FLAGS_PER_1000, message))
+    if drift["psi"] is not None and drift["psi"] > settings.TOXILAB_ALERT_DRIFT_PSI:
+        message = f"its scores drifted from its test comments' (PSI {drift['psi']:.2f})"
+        found.append(_alert("drift", drift["psi"], settings.TOXILAB_ALERT_DRIFT_PSI, message))
+    _keep(version, found)
+    return found
+
+
+def _alert(kind, value, limit, message):
+    return {"kind": kind, "value": round(value, 4), "limit": limit, "message": message}
+
+
+def _keep(version, found):
+    kinds = {alert["kind"] for alert in found}
+    Alert.objects.filter(model_version=version).exclude(kind__in=kinds).delete()
+    for alert in found:
+        _, new = Alert.objects.get_or_create(
+            model_version=version, kind=alert["kind"], defaults={"value": alert["value"], "limit": alert["limit"]}
+        )
+        if new:
+            log.warning("monitoring alert on model %r: %s (limit %g)", version.name, alert["message"], alert["limit"])
+
+
+def active_alerts():
+    """The active version's crossed limits, computed at most once per CACHE_S seconds ([] without one)."""
+    version = ModelVersion.current()
+    if version is None:
+        return []
+    key = f"monitoring-alerts-{version.pk}-{version.threshold}"
+    found = cache.get(key)
+    if found is None:
+        found = [{**alert, "version": version.pk} for alert in crossed(version)]
+        cache.set(key, found, CACHE_S)
+    return found
+
+
+def context(request):
+    """Template context processor: `monitoring_alerts` for staff (computed only if a template reads it)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff:
+        return {"monitoring_alerts": []}
+    return {"monitoring_alerts": SimpleLazyObject(active_alerts)}

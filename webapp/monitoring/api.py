@@ -1,0 +1,31 @@
+"""GET /api/v1/monitoring?model=&days=: the monitoring page's figures as JSON (staff)."""
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from webapp.accounts.auth import API_AUTH
+from webapp.monitoring import alerts, figures, views
+
+router = Router(tags=["monitoring"], auth=API_AUTH)
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+@router.get(
+    "/monitoring",
+    response={200: dict, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One model version's live checks: per day and hour, score and input drift, accuracy, alerts",
+    description=figures.__doc__,
+)
+def monitoring(request, model: str = "", days: str = ""):
+    try:
+        version, days_ = views.chosen(model, days)
+    except LookupError as exc:
+        raise HttpError(404, str(exc)) from exc
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    if version is None:
+        raise HttpError(404, "no model version exists yet")
+    return {**figures.report(version, days_), "alerts": alerts.crossed(version)}

@@ -1,0 +1,224 @@
+"""What the monitoring page and API show of one model version's live checks (issue 25), aggregated by
+the database (one GROUP BY per series, never a loop over rows).
+
+- Per day over the window, and per hour over the last 48 hours: checks, the share called toxic (the
+  label each check was given), the share within UNCERTAIN_BAND of the version's serving threshold (its
+  threshold now), flags per thousand checks, reviewed and corrected checks.
+- Score drift: the window's served probabilities against the same version's on the gate's test sample
+  (SampleScores), over BINS equal bins, as a population stability index. PSI rather than
+  Jensen-Shannon: its rule of thumb (under 0.1 stable, 0.1 to 0.25 moving, over 0.25 shifted) is the
+  one model owners already read, so the alert's default has a known meaning. Under MIN_CHECKS checks
+  it is not computed ("not enough checks yet").
+- Input drift: the mean length in characters of the window's comments against the gate sample's.
+- Accuracy where it is known: the verdicts against the reviewers' labels, with a bootstrap interval;
+  the review queue favours flagged and uncertain verdicts, so this is not a random sample.
+"""
+
+import functools
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import Coalesce, Floor, Length, Trunc
+from django.utils import timezone
+
+from webapp.checker import scoring
+from webapp.checker.models import UNCERTAIN_BAND, ModelVersion, Prediction, Promotion
+
+BINS = 10
+MIN_CHECKS = 200  # below this many checks in the window, no drift figure and no share alert
+HOURS = 48
+SMOOTHING = 0.5  # added to every bin's count before the shares of the PSI (an empty bin has no logarithm)
+TOXIC = Prediction.Label.TOXIC
+
+
+@dataclass(frozen=True)
+class Window:
+    version: ModelVersion
+    days: int
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def last(cls, version, days, now=None):
+        """The `days` whole days up to `now` (today included), in the server's time zone."""
+        now = now or timezone.now()
+        today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return cls(version, days, today - timedelta(days=days - 1), now)
+
+    def checks(self, start=None):
+        return Prediction.objects.filter(
+            model_version=self.version, created__gte=start or self.start, created__lt=self.end
+        )
+
+    def previous(self):
+        """The window of the same length just before this one."""
+        length = timedelta(days=self.days)
+        return Window(self.version, self.days, self.start - length, self.start)
+
+
+def counts(version):
+    """The aggregates of a group of checks, for QuerySet.aggregate/annotate."""
+    low, high = version.threshold - UNCERTAIN_BAND, version.threshold + UNCERTAIN_BAND
+    reviewed = Q(reviewed_at__isnull=False) & ~Q(reviewed_label="")
+    return {
+        "checks": Count("id"),
+        "toxic": Count("id", filter=Q(label=TOXIC)),
+        "uncertain": Count("id", filter=Q(toxic_probability__gt=low, toxic_probability__lt=high)),
+        "flags": Coalesce(Sum("flag_count"), 0),
+        "reviewed": Count("id", filter=reviewed),
+        "corrected": Count("id", filter=reviewed & ~Q(reviewed_label=F("label"))),
+    }
+
+
+def with_rates(row):
+    """A row of counts() with its shares: toxic and uncertain (0 to 1), flags per thousand checks."""
+    checks = row["checks"]
+    return {
+        **row,
+        "toxic_share": row["toxic"] / checks if checks else None,
+        "uncertain_share": row["uncertain"] / checks if checks else None,
+        "flags_per_1000": 1000 * row["flags"] / checks if checks else None,
+    }
+
+
+def series(window, kind):
+    """One row per day ("day", over the window) or per hour ("hour", the last HOURS), empty ones included."""
+    step = timedelta(days=1) if kind == "day" else timedelta(hours=1)
+    start = window.start if kind == "day" else _hour(window.end) - timedelta(hours=HOURS - 1)
+    rows = (
+        window.checks(start)
+        .annotate(at=Trunc("created", kind))
+        .values("at")
+        .annotate(**counts(window.version))
+        .order_by("at")
+    )
+    found = {row.pop("at"): row for row in rows}
+    empty = {name: 0 for name in counts(window.version)}
+    last = _hour(window.end) if kind == "hour" else _hour(window.end).replace(hour=0)
+    out, at = [], start
+    while at <= last:
+        out.append({"at": at.isoformat(), **with_rates(found.get(at, empty))})
+        at += step
+    return out
+
+
+def _hour(moment):
+    return timezone.localtime(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def score_drift(window, reference):
+    """PSI of the window's probabilities against `reference` (the version's gate-sample probabilities,
+    or None when it was not scored), with both histograms as shares; psi None below MIN_CHECKS."""
+    rows = window.checks().annotate(bin=Floor(F("toxic_probability") * BINS)).values("bin").annotate(n=Count("id"))
+    served = np.zeros(BINS)
+    for row in rows:
+        served[min(int(row["bin"]), BINS - 1)] += row["n"]
+    found = {"checks": int(served.sum()), "minimum": MIN_CHECKS, "bins": BINS, "psi": None, "reference_n": 0}
+    found["served"] = _shares(served)
+    if reference is None:
+        found["reference"] = None
+        return found
+    expected = np.bincount(np.minimum((np.asarray(reference) * BINS).astype(int), BINS - 1), minlength=BINS)
+    found.update(reference=_shares(expected), reference_n=int(expected.sum()))
+    if served.sum() >= MIN_CHECKS:
+        found["psi"] = psi(served, expected)
+    return found
+
+
+def psi(actual, expected):
+    """Population stability index of two histograms of counts (same bins), each smoothed by SMOOTHING."""
+    a = (np.asarray(actual, dtype=float) + SMOOTHING) / (np.sum(actual) + SMOOTHING * len(actual))
+    e = (np.asarray(expected, dtype=float) + SMOOTHING) / (np.sum(expected) + SMOOTHING * len(expected))
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def _shares(counts_):
+    total = float(np.sum(counts_))
+    return [round(float(n) / total, 6) if total else 0.0 for n in counts_]
+
+
+def length_drift(window):
+    """Mean characters per comment: the window's and the gate sample's (None without one)."""
+    served = window.checks().aggregate(mean=Avg(Length("text")))["mean"]
+    reference = _reference_length(scoring.sample_key())
+    return {"served_mean": served and round(served, 1), "reference_mean": reference}
+
+
+@functools.lru_cache(maxsize=4)
+def _reference_length(key):
+    """The gate sample's mean comment length, read once per sample per process (None when unreadable)."""
+    from ml.errors import DataError
+
+    try:
+        texts = scoring.sample()["text"]
+    except (DataError, OSError, ValueError):
+        return None
+    return round(sum(len(text) for text in texts) / len(texts), 1) if len(texts) else None
+
+
+def accuracy(window):
+    """Precision, recall and F1 (with its 95 % bootstrap interval) of the window's reviewed checks: the
+    model's label against the reviewer's; None when none was reviewed."""
+    from ml.stats import bootstrap
+
+    rows = list(
+        window.checks()
+        .exclude(reviewed_label="")
+        .filter(reviewed_at__isnull=False)
+        .values_list("label", "reviewed_label")
+    )
+    if not rows:
+        return None
+    predicted = np.array([label == TOXIC for label, _ in rows], dtype=float)
+    truth = np.array([label == TOXIC for _, label in rows], dtype=int)
+    true_positives = float(np.sum(predicted * truth))
+    interval = bootstrap(truth, predicted, "f1", resamples=1000)
+    return {
+        "n": len(rows),
+        "precision": true_positives / predicted.sum() if predicted.sum() else None,
+        "recall": true_positives / truth.sum() if truth.sum() else None,
+        "f1": interval.difference,
+        "f1_low": None if math.isnan(interval.ci_low) else interval.ci_low,
+        "f1_high": None if math.isnan(interval.ci_high) else interval.ci_high,
+        "sample": "reviewed checks: the queue favours flagged and uncertain verdicts, so not a random sample",
+    }
+
+
+def promotions(start, end):
+    """The promotions (and rollbacks and threshold changes) within [start, end), oldest first."""
+    found = Promotion.objects.filter(promoted_at__gte=start, promoted_at__lt=end).select_related("model_version")
+    return [
+        {"at": p.promoted_at.isoformat(), "version": p.model_version_id, "name": p.model_version.name, "what": _what(p)}
+        for p in found.order_by("promoted_at", "id")
+    ]
+
+
+def _what(promotion):
+    if promotion.threshold_change:
+        return f"threshold {promotion.previous_threshold:g} to {promotion.threshold:g}"
+    return "rollback" if promotion.rollback else "promotion"
+
+
+def report(version, days, now=None):
+    """Everything the page and the API show of `version` over the last `days` days, JSON-ready."""
+    window = Window.last(version, days, now)
+    reference = scoring.scores_of(version)
+    total = with_rates(window.checks().aggregate(**counts(version)))
+    before = with_rates(window.previous().checks().aggregate(**counts(version)))
+    return {
+        "version": {"id": version.pk, "name": version.name, "threshold": version.threshold, "active": version.active},
+        "days": days,
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "total": total,
+        "previous": before,
+        "daily": series(window, "day"),
+        "hourly": series(window, "hour"),
+        "score_drift": score_drift(window, reference.probabilities if reference else None),
+        "length": length_drift(window),
+        "accuracy": accuracy(window),
+        "promotions": promotions(window.start, window.end),
+    }

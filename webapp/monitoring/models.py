@@ -1,0 +1,21 @@
+from django.db import models
+from django.utils import timezone
+
+from webapp.checker.models import ModelVersion
+
+
+class Alert(models.Model):
+    """A monitoring alert of a model version that is crossed now (webapp/monitoring/alerts.py): the row
+    exists from the first time it was seen crossed (when it was logged) until it is seen clear again."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)  # alerts.RULES
+    value = models.FloatField()
+    limit = models.FloatField()
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model_version", "kind"], name="one_alert_per_kind")]
+
+    def __str__(self):
+        return f"{self.kind} of {self.model_version}: {self.value:g} (limit {self.limit:g})"

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from webapp.monitoring import views
+
+urlpatterns = [path("", views.monitoring, name="monitoring")]
