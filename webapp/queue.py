@@ -12,7 +12,10 @@ from webapp.celery import app
 TRAIN_JOB = "worker.tasks.train_job"  # a training job's attempt (webapp.training.attempts)
 SCORE_MODEL = "worker.tasks.score_model"  # a model version's scores on the gate's sample (webapp.checker.scoring)
 FIND_WORDS = "worker.tasks.find_words"  # a model version's words that push to toxic (webapp.checker.toxic_words)
-TASKS = (TRAIN_JOB, SCORE_MODEL, FIND_WORDS)  # all on the training queue, which the training workers consume
+FORGET_OLD_TEXTS = "worker.tasks.forget_old_texts"  # the daily retention of stored texts (webapp.checker.retention)
+CHECK_ALERTS = "worker.tasks.check_alerts"  # the monitoring alerts of the active version (webapp.monitoring.alerts)
+# All on the training queue, which the training workers consume.
+TASKS = (TRAIN_JOB, SCORE_MODEL, FIND_WORDS, FORGET_OLD_TEXTS, CHECK_ALERTS)
 
 # Sending a message gives up after about a second when the broker is down, rather than the 20 s of
 # Celery's default retries: the caller answers promptly (a job's launch, a model's scoring).

@@ -306,6 +306,11 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # The queue that training workers consume (`-Q training`); tests give each run its own.
 TOXILAB_TRAINING_QUEUE = os.environ.get("TOXILAB_TRAINING_QUEUE", "training")
 CELERY_TASK_ROUTES = {task: {"queue": TOXILAB_TRAINING_QUEUE} for task in queue.TASKS}
+# Periodic tasks, sent by celery beat (`make run` starts it beside the worker; compose's beat service).
+CELERY_BEAT_SCHEDULE = {
+    "forget-old-texts": {"task": queue.FORGET_OLD_TEXTS, "schedule": 24 * 3600.0},
+    "check-alerts": {"task": queue.CHECK_ALERTS, "schedule": 300.0},  # webapp.monitoring.alerts.REFRESH_S
+}
 CELERY_TASK_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT - 60  # time to mark the job failed
 # Redis redelivers an unacknowledged task after this; it must outlast the longest task (acks_late).
@@ -399,6 +404,11 @@ TOXILAB_MONITOR_DAYS = env_int("TOXILAB_MONITOR_DAYS", 7, minimum=1)
 TOXILAB_ALERT_TOXIC_SHARE_CHANGE = env_float("TOXILAB_ALERT_TOXIC_SHARE_CHANGE", 10.0, maximum=100.0)
 TOXILAB_ALERT_FLAGS_PER_1000 = env_float("TOXILAB_ALERT_FLAGS_PER_1000", 20.0, maximum=1000.0)
 TOXILAB_ALERT_DRIFT_PSI = env_float("TOXILAB_ALERT_DRIFT_PSI", 0.25, maximum=100.0)
+# Stored comments: the text of a check older than this many days is removed by a daily task
+# (webapp/checker/retention.py; 0 keeps texts forever). 90 days: the monitoring page's longest window
+# and a review backlog fit in it, while other people's words are not kept longer than the checks need.
+# Reviewed and flagged checks keep their text (they are training data) until staff delete them.
+TOXILAB_PREDICTION_RETENTION_DAYS = env_int("TOXILAB_PREDICTION_RETENTION_DAYS", 90, minimum=0)
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
 

@@ -81,6 +81,22 @@ def find_words(version_id):
     return toxic_words.find(version_id)
 
 
+@shared_task(name=queue.FORGET_OLD_TEXTS, acks_late=True, time_limit=3600, soft_time_limit=3540)
+def forget_old_texts():
+    """Remove the texts of checks older than the retention period (webapp/checker/retention.py)."""
+    from webapp.checker import retention
+
+    return retention.forget_old_texts()
+
+
+@shared_task(name=queue.CHECK_ALERTS, acks_late=True, time_limit=600, soft_time_limit=570)
+def check_alerts():
+    """Judge the active model's monitoring limits (webapp/monitoring/alerts.py)."""
+    from webapp.monitoring import alerts
+
+    return [alert["kind"] for alert in alerts.refresh()]
+
+
 def device_label(config):
     """The device ml will pick for this config, with the GPU's memory and, where the worker was
     given one GPU of several, its CUDA_VISIBLE_DEVICES index: "cuda (NVIDIA H100 80GB HBM3, 79 GiB; GPU 1)"."""

@@ -167,7 +167,7 @@ def test_the_launcher_starts_everything_and_stops_every_process(tmp_path, how):
         assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
         tree = descendants(proc.pid)
         commands = " | ".join(command_line(pid) for pid in tree)
-        for part in ("redis-server", "webapp.web_server", "celery -A webapp worker"):
+        for part in ("redis-server", "webapp.web_server", "celery -A webapp worker", "celery -A webapp beat"):
             assert part in commands
 
         stop(how, proc)

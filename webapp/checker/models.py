@@ -151,6 +151,8 @@ class Prediction(models.Model):
     # End users' "Is this wrong?" on the checker (webapp/review/flags.py): how often, and since when.
     flag_count = models.PositiveIntegerField(default=0)
     first_flagged_at = models.DateTimeField(null=True, blank=True)
+    # When the retention task (webapp/checker/retention.py) removed the text; the verdict stays.
+    text_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -1,10 +1,11 @@
 """`make run`: migrate, make sure a staff account exists, then run an embedded Redis (when REDIS_URL
-is unset), the ASGI server (daphne) and one Celery worker until Ctrl-C or SIGTERM, and stop them all.
+is unset), the ASGI server (daphne), one Celery worker and Celery beat (the periodic tasks) until
+Ctrl-C or SIGTERM, and stop them all.
 
 One module a concern, `main()` here the order in which they run:
 - embedded_redis: the Redis started when REDIS_URL is unset, and the folders of killed launchers;
 - django_setup: migrate, the first staff account, the first model;
-- servers: the web server and the worker (their commands, start-up and readiness);
+- servers: the web server, the worker and beat (their commands, start-up and readiness);
 - processes: children that die with the launcher, a dead worker restarted, the stop of them all;
 - banner: what is printed once web and worker are up.
 
@@ -14,7 +15,7 @@ outright then (a clean stop would wait for the running job; the job is recovered
 and its pool processes die with it (Celery sets their PDEATHSIG). An embedded Redis folder left by a
 launcher that was killed is removed at the next start.
 
-A worker that dies on its own is started again after a back-off, while the web server keeps serving;
+A worker or beat that dies on its own is started again after a back-off, while the web server keeps serving;
 if Redis or the web server dies, everything stops.
 """
 
@@ -30,7 +31,14 @@ from webapp.launcher.embedded_redis import (
     start_embedded_redis,
 )
 from webapp.launcher.processes import STOP_TIMEOUT, Shutdown, raise_shutdown_on_signals, spawn, stop_all, supervise
-from webapp.launcher.servers import celery_worker_command, daphne_command, start_web, start_worker, wait_for_port
+from webapp.launcher.servers import (
+    celery_worker_command,
+    daphne_command,
+    start_beat,
+    start_web,
+    start_worker,
+    wait_for_port,
+)
 
 # What scripts and tests use: `from webapp.launcher import ...`, wherever the module that defines it.
 __all__ = [
@@ -61,11 +69,11 @@ def main():
         account = prepare_django()
         web = start_web(host, port)
         worker = start_worker()
-        children += [("web", web), ("worker", worker)]
+        children += [("web", web), ("worker", worker), ("beat", start_beat())]
         wait_for_port(host, port, web)
         worker_ready = banner.wait_for_worker(worker)
         print("\n".join(["", *banner.lines(host, port, account, worker_ready), ""]), flush=True)
-        return supervise(children, restart={"worker": start_worker})
+        return supervise(children, restart={"worker": start_worker, "beat": start_beat})
     except Shutdown:
         print("Stopping ToxiLab…", flush=True)
         return 0

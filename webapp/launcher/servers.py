@@ -57,3 +57,20 @@ def celery_worker_command(queues=None):
 def start_worker():
     # SIGKILL if the launcher dies: SIGTERM would be Celery's warm shutdown, which waits for the job.
     return spawn(celery_worker_command(), death_signal=signal.SIGKILL)
+
+
+def celery_beat_command():
+    """Celery beat, which sends the periodic tasks (settings.CELERY_BEAT_SCHEDULE), its schedule in var/."""
+    from django.conf import settings
+
+    schedule = settings.VAR_DIR / "celerybeat-schedule"
+    return [sys.executable, "-m", "celery", "-A", "webapp", "beat", "--loglevel", "INFO", "--schedule", str(schedule)]
+
+
+def start_beat():
+    """A process of its own rather than the worker's -B: killed with the launcher like the others, where
+    the worker's embedded beat would outlive a worker killed outright."""
+    from django.conf import settings
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return spawn(celery_beat_command(), death_signal=signal.SIGKILL)

@@ -1,7 +1,9 @@
 """Monitoring alerts (issue 25): the active version's last TOXILAB_MONITOR_DAYS days against limits in
-settings. A crossed limit shows in the site header for staff (context(), cached CACHE_S seconds) and
-on the monitoring page, and is logged once: its Alert row exists while it stays crossed, and is
-deleted once it is seen clear, so the next crossing logs again. No e-mail: logs and the header.
+settings, judged by the worker's check_alerts task (sent by celery beat every REFRESH_S seconds) and
+whenever the monitoring page or API is read. A crossed limit is an Alert row from the first time it is
+seen crossed, when it is logged (once), until it is seen clear; the site header shows the active
+version's rows to staff (one query) and the monitoring page says what each means. No e-mail. While the
+worker runs a training job the task waits its turn, so the header can lag by the job's length.
 
 - toxic_share: the share called toxic moved by more than TOXILAB_ALERT_TOXIC_SHARE_CHANGE points
   against the window before it (both windows need figures.MIN_CHECKS checks);
@@ -12,7 +14,6 @@ deleted once it is seen clear, so the next crossing logs again. No e-mail: logs 
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from webapp.checker import scoring
@@ -21,7 +22,7 @@ from webapp.monitoring import figures
 from webapp.monitoring.models import Alert
 
 log = logging.getLogger(__name__)
-CACHE_S = 60
+REFRESH_S = 300
 
 
 def crossed(version, days=None):
@@ -57,28 +58,25 @@ def _keep(version, found):
     Alert.objects.filter(model_version=version).exclude(kind__in=kinds).delete()
     for alert in found:
         _, new = Alert.objects.get_or_create(
-            model_version=version, kind=alert["kind"], defaults={"value": alert["value"], "limit": alert["limit"]}
+            model_version=version,
+            kind=alert["kind"],
+            defaults={"value": alert["value"], "limit": alert["limit"], "message": alert["message"]},
         )
         if new:
             log.warning("monitoring alert on model %r: %s (limit %g)", version.name, alert["message"], alert["limit"])
 
 
-def active_alerts():
-    """The active version's crossed limits, computed at most once per CACHE_S seconds ([] without one)."""
+def refresh():
+    """Judge the active version's limits now (the beat task's body, every REFRESH_S seconds); returns
+    its crossed alerts ([] without an active version)."""
     version = ModelVersion.current()
-    if version is None:
-        return []
-    key = f"monitoring-alerts-{version.pk}-{version.threshold}"
-    found = cache.get(key)
-    if found is None:
-        found = [{**alert, "version": version.pk} for alert in crossed(version)]
-        cache.set(key, found, CACHE_S)
-    return found
+    return crossed(version) if version is not None else []
 
 
 def context(request):
-    """Template context processor: `monitoring_alerts` for staff (computed only if a template reads it)."""
+    """Template context processor: `monitoring_alerts` for staff, the active version's Alert rows as
+    the last judgement left them (one query, only if a template reads it)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_staff:
         return {"monitoring_alerts": []}
-    return {"monitoring_alerts": SimpleLazyObject(active_alerts)}
+    return {"monitoring_alerts": SimpleLazyObject(lambda: list(Alert.objects.filter(model_version__active=True)))}

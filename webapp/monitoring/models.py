@@ -12,10 +12,11 @@ class Alert(models.Model):
     kind = models.CharField(max_length=20)  # alerts.RULES
     value = models.FloatField()
     limit = models.FloatField()
+    message = models.TextField()  # what it means, in words (alerts.crossed)
     since = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model_version", "kind"], name="one_alert_per_kind")]
 
     def __str__(self):
-        return f"{self.kind} of {self.model_version}: {self.value:g} (limit {self.limit:g})"
+        return self.message

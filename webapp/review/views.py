@@ -95,7 +95,9 @@ def prediction_detail(request, prediction_id):
     query = _query(request.GET)
     form = filters.PredictionFilter(QueryDict(query))
     previous, following = form.neighbours(prediction) if form.is_valid() else (None, None)
-    same_text = Prediction.objects.filter(text=prediction.text).exclude(pk=prediction.pk)
+    same_text = Prediction.objects.filter(text=prediction.text, text_removed_at__isnull=True).exclude(pk=prediction.pk)
+    if prediction.text_removed_at:
+        same_text = same_text.none()
     context = {
         "prediction": prediction,
         "reviews": prediction.reviews.select_related("reviewer", "undoes"),
@@ -126,7 +128,9 @@ def why_rows(request):
         return JsonResponse({"error": "ids: prediction ids separated by commas"}, status=400)
     if not 1 <= len(ids) <= WHY_ROWS:
         return JsonResponse({"error": f"ids: give 1 to {WHY_ROWS} prediction ids"}, status=400)
-    rows = list(Prediction.objects.filter(pk__in=ids))
+    rows = list(Prediction.objects.filter(pk__in=ids, text_removed_at__isnull=True))  # a removed text: no words
+    if not rows:
+        return JsonResponse({"rows": {}})
     answers, error = _explained(rows, "these verdicts")
     if error:
         return JsonResponse({"error": error}, status=503)
@@ -135,6 +139,8 @@ def why_rows(request):
 
 def _why(prediction):
     """(the words that pushed the verdict, computed now by the active model, None) or (None, why not)."""
+    if prediction.text_removed_at:
+        return None, "Its text was removed, so nothing can explain this verdict now."
     answers, error = _explained([prediction], "this verdict")
     return (answers[0], None) if answers else (None, error)
 
@@ -277,7 +283,7 @@ def _count_same_texts(rows):
     """Set `same_text_count` (predictions of the same text, itself included) on each row: one query."""
     counts = summary.same_text_counts({row.text for row in rows})
     for row in rows:
-        row.same_text_count = counts.get(row.text, 1)
+        row.same_text_count = 1 if row.text_removed_at else counts.get(row.text, 1)
 
 
 def _query(params):
