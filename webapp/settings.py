@@ -394,6 +394,9 @@ TOXILAB_BIAS_SENTENCES = env_int("TOXILAB_BIAS_SENTENCES", BIAS_SAMPLE_SIZE, min
 TOXILAB_PROMOTE_MAX_FPR_RISE = env_float("TOXILAB_PROMOTE_MAX_FPR_RISE", 10.0, maximum=100.0)
 TOXILAB_GATE_DATASET = os.environ.get("TOXILAB_GATE_DATASET", TOXILAB_DATASET)
 TOXILAB_GATE_TEST_COMMENTS = env_int("TOXILAB_GATE_TEST_COMMENTS", 2000, minimum=10)
+# An explanation's variants per forward pass (webapp/checker/classify.py): the checks queued meanwhile
+# run between its passes, so smaller passes let them in sooner (docs/BENCHMARKS.md, issue 23).
+TOXILAB_EXPLAIN_PASS_SIZE = env_int("TOXILAB_EXPLAIN_PASS_SIZE", 4, minimum=1)
 # A model page's words that push to toxic (webapp/checker/toxic_words.py): the worker explains at most
 # this many of the gate's comments that the version calls toxic (docs/BENCHMARKS.md gives the time).
 TOXILAB_WORDS_COMMENTS = env_int("TOXILAB_WORDS_COMMENTS", 300, minimum=1)

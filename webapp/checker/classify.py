@@ -109,7 +109,8 @@ class ActiveModel:
         batch_size = max(settings.BATCH_MAX_SIZE, 32)
         try:
             if isinstance(key, Explaining):
-                return key.classifier.explain(texts, batch_size=batch_size, on_batch=self._between_passes)
+                passes = settings.TOXILAB_EXPLAIN_PASS_SIZE
+                return key.classifier.explain(texts, batch_size=passes, on_batch=self._between_passes)
             return key.predict_proba(texts, batch_size=batch_size)
         except Exception as exc:
             log.exception("the model failed on a batch of %d texts", len(texts))
