@@ -101,10 +101,12 @@ class Batcher:
 
     def serve_between(self, accept):
         """Called on the model thread by a long call between its passes (an explanation): serve at once
-        one batch of the requests queued meanwhile whose key `accept(key)` takes, so that they do not
-        wait for the whole call."""
+        the requests queued meanwhile whose key `accept(key)` takes, in batches, so that they wait for
+        one pass rather than the whole call. Only those queued now: the ones that arrive while they are
+        served wait for the next pass, so that a steady stream cannot starve the long call."""
         with self._changed:
             waiting = [request for request in self._queue if accept(request.key)]
+        while waiting:
             batch, size = [], 0
             for request in waiting:
                 if request.key != waiting[0].key:
@@ -113,9 +115,10 @@ class Batcher:
                     break
                 batch.append(request)
                 size += len(request.texts)
-            for request in batch:
-                self._queue.remove(request)
-        if batch:
+            with self._changed:
+                for request in batch:
+                    self._queue.remove(request)
+            waiting = [request for request in waiting if request not in batch]
             self._serve(batch)
 
     def _serve(self, batch):
