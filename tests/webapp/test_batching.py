@@ -255,6 +255,36 @@ def test_checks_queued_during_a_long_call_run_between_its_passes_and_other_long_
     assert more_results == {("a check",): ["check:a check"], ("another",): ["explain:another"]}
 
 
+def test_every_check_queued_when_a_pass_ends_runs_before_the_next_even_one_per_batch():
+    """With one text per batch (int8), all the checks queued at the end of a pass run before the next
+    pass, in batches of one; one arriving meanwhile waits for the pass after."""
+    order = []
+
+    def call(key, texts):
+        order.append((key, list(texts)))
+        if key == "explain":
+            wait_until(lambda: len(batcher._queue) == 3, what="three checks queued")
+            batcher.serve_between(lambda queued: queued != "explain")
+            order.append(("next pass", []))
+        elif texts == ["a"]:  # a check that arrives while the queued ones are served
+            late.extend(run_in_threads(batcher, [("check", ["late"])], max_size=1)[0])
+            wait_until(lambda: any(r.texts == ["late"] for r in batcher._queue), what="the late check queued")
+        return [f"{key}:{text}" for text in texts]
+
+    batcher, late = Batcher(call), []
+    threads, _ = run_in_threads(batcher, [("explain", ["long comment"])], max_size=1)
+    wait_until(lambda: order, what="the explanation's first pass")
+    more, results = run_in_threads(batcher, [("check", [text]) for text in "abc"], max_size=1)
+    for thread in threads + more:
+        thread.join(DEADLINE_S)
+    for thread in late:
+        thread.join(DEADLINE_S)
+
+    served = [texts for key, texts in order[1 : order.index(("next pass", []))]]
+    assert sorted(served) == [["a"], ["b"], ["c"]]  # each alone, all before the next pass
+    assert order[-1] == ("check", ["late"]) and results == {(t,): [f"check:{t}"] for t in "abc"}
+
+
 def test_an_explanation_through_the_model_thread_lets_a_check_in(active_model, settings):
     """The real path: ActiveModel explains on the model thread and calls serve_between between passes."""
     settings.BATCH_MAX_SIZE = 32
