@@ -8,7 +8,12 @@ from django.apps import apps as installed_apps
 from django.contrib.auth.management import create_permissions
 
 GROUPS = {
-    "Reviewers": ["checker.view_prediction", "checker.review_prediction", "checker.export_prediction"],
+    "Reviewers": [
+        "checker.view_prediction",
+        "checker.review_prediction",
+        "checker.export_prediction",
+        "checker.delete_prediction",
+    ],
     # change_trainingjob: a run's name and note (Django's own change permission)
     "Trainers": [
         "training.launch_trainingjob",

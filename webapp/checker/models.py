@@ -282,6 +282,23 @@ class SampleScores(models.Model):
         return cls.objects.get(model_version=version, sample=sample)
 
 
+class PredictionDeletion(models.Model):
+    """The audit of a deletion of stored predictions (webapp/review/deletion.py): who deleted how many,
+    and which; the text itself is gone, only its SHA-256 is kept, to tell two deletions of one text."""
+
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    deleted_at = models.DateTimeField(default=timezone.now)
+    same_text = models.BooleanField(default=False)  # every prediction of the text, not one
+    prediction_ids = models.JSONField()
+    text_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+
+    def __str__(self):
+        return f"{self.deleted_by} deleted {len(self.prediction_ids)} prediction(s) at {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
 class WordReport(models.Model):
     """The words that most often pushed a version's verdicts to toxic on the gate's sample
     (webapp/checker/toxic_words.py): asked for from its page, found by the worker."""

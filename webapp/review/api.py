@@ -16,10 +16,11 @@ from pydantic import ConfigDict, StrictBool, model_validator
 from ml.errors import one_line
 from webapp.accounts.auth import api_auth
 from webapp.checker.models import Prediction, PredictionReview
-from webapp.review import actions, filters, summary
+from webapp.review import actions, deletion, filters, summary
 
 router = Router(tags=["prediction review"], auth=api_auth("checker.view_prediction"))
 REVIEW_AUTH = api_auth("checker.review_prediction")
+DELETE_AUTH = api_auth("checker.delete_prediction")
 Label = Literal[tuple(Prediction.Label.values)]
 
 
@@ -217,6 +218,26 @@ def get_prediction(request, prediction_id: int):
 def review_prediction(request, prediction_id: int, payload: ReviewIn):
     _review([_prediction(prediction_id).pk], request.auth, payload)
     return _prediction(prediction_id)
+
+
+class DeletionOut(Schema):
+    deleted: list[int] = Field(description="the ids of the predictions deleted")
+    same_text: bool
+    deleted_at: datetime
+
+
+@router.delete(
+    "/predictions/{prediction_id}",
+    auth=DELETE_AUTH,
+    response={200: DeletionOut, **ERRORS},
+    summary="Delete one prediction (?same_text=true: every prediction of its text), audited without the text",
+)
+def delete_prediction(request, prediction_id: int, same_text: bool = False):
+    try:
+        audit = deletion.delete(_prediction(prediction_id), request.auth, same_text)
+    except deletion.TooMany as exc:
+        raise HttpError(409, str(exc)) from exc
+    return {"deleted": audit.prediction_ids, "same_text": audit.same_text, "deleted_at": audit.deleted_at}
 
 
 def _filter(params):

@@ -11,4 +11,5 @@ urlpatterns = [
     path("review/", views.review_selected, name="predictions-review"),
     path("undo/", views.undo, name="predictions-undo"),
     path("<int:prediction_id>/", views.prediction_detail, name="prediction"),
+    path("<int:prediction_id>/delete/", views.delete_prediction, name="prediction-delete"),
 ]

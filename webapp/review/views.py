@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from webapp.accounts.auth import permission_required
 from webapp.checker import classify, why
 from webapp.checker.models import Prediction, PredictionReview
-from webapp.review import actions, export, filters, summary
+from webapp.review import actions, deletion, export, filters, summary
 
 VIEW = "checker.view_prediction"
 REVIEW = "checker.review_prediction"
@@ -115,6 +115,29 @@ def prediction_detail(request, prediction_id):
 
 
 WHY_ROWS = 100  # the most rows one list page asks to explain
+
+
+@require_POST
+@permission_required("checker.delete_prediction")
+def delete_prediction(request, prediction_id):
+    """Delete the prediction (with `same_text`, every one of its text), audited; without `confirm`, the
+    question first."""
+    prediction = get_object_or_404(Prediction, pk=prediction_id)
+    same_text = bool(request.POST.get("same_text"))
+    if request.POST.get("confirm") != "yes":
+        count = 1
+        if same_text and not prediction.text_removed_at:
+            count = Prediction.objects.filter(text=prediction.text, text_removed_at__isnull=True).count()
+        context = {"prediction": prediction, "same_text": same_text, "count": count}
+        return render(request, "review/confirm_delete.html", context)
+    try:
+        audit = deletion.delete(prediction, request.user, same_text)
+    except deletion.TooMany as exc:
+        messages.error(request, f"Nothing deleted: {exc}.")
+        return redirect("prediction", prediction_id=prediction.pk)
+    deleted = len(audit.prediction_ids)
+    messages.success(request, f"Deleted {deleted} stored prediction{'s' if deleted != 1 else ''} (audited).")
+    return redirect("predictions")
 
 
 @require_GET

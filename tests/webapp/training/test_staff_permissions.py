@@ -42,7 +42,12 @@ def test_migrate_creates_the_three_groups_with_their_permissions(db):
     def perms(name):
         return {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
 
-    assert perms("Reviewers") == {"checker.view_prediction", "checker.review_prediction", "checker.export_prediction"}
+    assert perms("Reviewers") == {
+        "checker.view_prediction",
+        "checker.review_prediction",
+        "checker.export_prediction",
+        "checker.delete_prediction",
+    }
     assert perms("Trainers") == {
         "training.launch_trainingjob",
         "training.cancel_trainingjob",
