@@ -40,12 +40,13 @@ function timeChart(canvas, rows, slotOf, promotions) {
     data: {
       labels: rows.map((row) => slotOf(row.at)),
       datasets: [
-        { type: "bar", label: "checks", data: rows.map((row) => row.checks), backgroundColor: "#c9d7f2", yAxisID: "checks" },
-        { type: "line", label: "called toxic (%)", data: rows.map((row) => percent(row.toxic_share)),
+        { type: "bar", label: "checks", data: rows.map((row) => row.checks), backgroundColor: "#c9d7f2", yAxisID: "checks",
+          order: 2 },  // drawn under the lines (a lower order is drawn on top)
+        { type: "line", order: 1, label: "called toxic (%)", data: rows.map((row) => percent(row.toxic_share)),
           borderColor: "#b3261e", backgroundColor: "#b3261e", yAxisID: "share", spanGaps: true },
-        { type: "line", label: "uncertain (%)", data: rows.map((row) => percent(row.uncertain_share)),
+        { type: "line", order: 1, label: "uncertain (%)", data: rows.map((row) => percent(row.uncertain_share)),
           borderColor: "#7a5b16", backgroundColor: "#7a5b16", borderDash: [6, 3], yAxisID: "share", spanGaps: true },
-        { type: "line", label: "flags per 1,000", data: rows.map((row) => row.flags_per_1000),
+        { type: "line", order: 1, label: "flags per 1,000", data: rows.map((row) => row.flags_per_1000),
           borderColor: "#1b7f3b", backgroundColor: "#1b7f3b", borderDash: [2, 2], yAxisID: "flags", spanGaps: true },
       ],
     },
