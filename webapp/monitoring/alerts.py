@@ -25,19 +25,24 @@ log = logging.getLogger(__name__)
 REFRESH_S = 300
 
 
-def crossed(version, days=None):
+def crossed(version, days=None, report=None):
     """The limits `version` crosses over the last `days` (default TOXILAB_MONITOR_DAYS) days, as
-    [{"kind", "value", "limit", "message"}]; its Alert rows follow (a new one is logged once)."""
-    window = figures.Window.last(version, days or settings.TOXILAB_MONITOR_DAYS)
-    now = figures.with_rates(window.checks().aggregate(**figures.counts(version)))
-    before = figures.with_rates(window.previous().checks().aggregate(**figures.counts(version)))
-    reference = scoring.scores_of(version)
-    drift = figures.score_drift(window, reference.probabilities if reference else None)
+    [{"kind", "value", "limit", "message"}]; its Alert rows follow (a new one is logged once). A
+    `report` (figures.report) of the default window saves computing the figures again."""
+    days = days or settings.TOXILAB_MONITOR_DAYS
+    if report is None or report["days"] != days:
+        window = figures.Window.last(version, days)
+        now = figures.with_rates(window.checks().aggregate(**figures.counts(version)))
+        before = figures.with_rates(window.previous().checks().aggregate(**figures.counts(version)))
+        reference = scoring.scores_of(version)
+        drift = figures.score_drift(window, reference.probabilities if reference else None)
+    else:
+        now, before, drift = report["total"], report["previous"], report["score_drift"]
     found = []
     if now["checks"] >= figures.MIN_CHECKS and before["checks"] >= figures.MIN_CHECKS:
         moved = 100 * (now["toxic_share"] - before["toxic_share"])
         if abs(moved) > settings.TOXILAB_ALERT_TOXIC_SHARE_CHANGE:
-            message = f"the share called toxic moved {moved:+.1f} points against the {window.days} days before"
+            message = f"the share called toxic moved {moved:+.1f} points against the {days} days before"
             found.append(_alert("toxic_share", moved, settings.TOXILAB_ALERT_TOXIC_SHARE_CHANGE, message))
     if now["checks"] >= figures.MIN_CHECKS and now["flags_per_1000"] > settings.TOXILAB_ALERT_FLAGS_PER_1000:
         message = f"{now['flags_per_1000']:.1f} flags per thousand checks"

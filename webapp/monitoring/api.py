@@ -28,4 +28,5 @@ def monitoring(request, model: str = "", days: str = ""):
         raise HttpError(400, str(exc)) from exc
     if version is None:
         raise HttpError(404, "no model version exists yet")
-    return {**figures.report(version, days_), "alerts": alerts.crossed(version)}
+    report = figures.report(version, days_)
+    return {**report, "alerts": alerts.crossed(version, report=report)}

@@ -9,7 +9,8 @@ the database (one GROUP BY per series, never a loop over rows).
   Jensen-Shannon: its rule of thumb (under 0.1 stable, 0.1 to 0.25 moving, over 0.25 shifted) is the
   one model owners already read, so the alert's default has a known meaning. Under MIN_CHECKS checks
   it is not computed ("not enough checks yet").
-- Input drift: the mean length in characters of the window's comments against the gate sample's.
+- Input drift: the mean length in characters of the window's latest LENGTH_SAMPLE comments against the
+  gate sample's.
 - Accuracy where it is known: the verdicts against the reviewers' labels, with a bootstrap interval;
   the review queue favours flagged and uncertain verdicts, so this is not a random sample.
 """
@@ -140,9 +141,14 @@ def _shares(counts_):
     return [round(float(n) / total, 6) if total else 0.0 for n in counts_]
 
 
+LENGTH_SAMPLE = 2000  # the window's latest comments whose length is averaged (reading every text is slow)
+
+
 def length_drift(window):
-    """Mean characters per comment: the window's and the gate sample's (None without one)."""
-    served = window.checks().aggregate(mean=Avg(Length("text")))["mean"]
+    """Mean characters per comment: of the window's latest LENGTH_SAMPLE (text not removed) and of the
+    gate sample (None without one)."""
+    latest = window.checks().filter(text_removed_at__isnull=True).order_by("-created")[:LENGTH_SAMPLE]
+    served = Prediction.objects.filter(pk__in=latest.values("pk")).aggregate(mean=Avg(Length("text")))["mean"]
     reference = _reference_length(scoring.sample_key())
     return {"served_mean": served and round(served, 1), "reference_mean": reference}
 
@@ -206,7 +212,8 @@ def report(version, days, now=None):
     """Everything the page and the API show of `version` over the last `days` days, JSON-ready."""
     window = Window.last(version, days, now)
     reference = scoring.scores_of(version)
-    total = with_rates(window.checks().aggregate(**counts(version)))
+    daily = series(window, "day")
+    total = with_rates({name: sum(row[name] for row in daily) for name in counts(version)})
     before = with_rates(window.previous().checks().aggregate(**counts(version)))
     return {
         "version": {"id": version.pk, "name": version.name, "threshold": version.threshold, "active": version.active},
@@ -215,7 +222,7 @@ def report(version, days, now=None):
         "end": window.end.isoformat(),
         "total": total,
         "previous": before,
-        "daily": series(window, "day"),
+        "daily": daily,
         "hourly": series(window, "hour"),
         "score_drift": score_drift(window, reference.probabilities if reference else None),
         "length": length_drift(window),

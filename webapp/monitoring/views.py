@@ -44,13 +44,14 @@ def monitoring(request):
     except ValueError as exc:
         context = {"error": str(exc), "versions": ModelVersion.objects.defer("metrics"), "day_choices": DAYS}
         return render(request, "monitoring/page.html", context, status=400)
+    report = figures.report(version, days) if version else None
     context = {
         "versions": ModelVersion.objects.defer("metrics"),
         "version": version,
         "days": days,
         "day_choices": sorted({*DAYS, days}),
-        "report": figures.report(version, days) if version else None,
-        "alerts": alerts.crossed(version) if version else [],
+        "report": report,
+        "alerts": alerts.crossed(version, report=report) if version else [],
         "minimum": figures.MIN_CHECKS,
     }
     return render(request, "monitoring/page.html", context)
