@@ -28,6 +28,11 @@ SHOTS = [
     ("job", "/dashboard/jobs/{job_id}/", True),
     ("compare", "/dashboard/compare/?jobs={job_id}&jobs={other_job_id}", True),
     ("review", "/dashboard/predictions/", True),
+    ("review-detail", "/dashboard/predictions/{prediction_id}/", True),
+    ("models", "/dashboard/models/", True),
+    ("model", "/dashboard/models/{version_id}/", True),
+    ("monitoring", "/dashboard/monitoring/", True),
+    ("study", "/dashboard/studies/{study_id}/", True),
     ("api-docs", "/api/v1/docs", False),
 ]
 VERDICT_TEXT = "Thanks for fixing the citation on this article."
