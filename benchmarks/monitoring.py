@@ -11,7 +11,6 @@ whole page: the report, the template and the charts' data). Prints one JSON obje
 the largest ms over --repeat runs, and the checks in each window. Nothing is asserted.
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -26,28 +25,14 @@ PAGE = "/dashboard/monitoring/"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    from review_queries import arguments, filled  # benchmarks/ is on sys.path as the script's folder
 
-    import django
-
-    django.setup()
+    args = arguments(__doc__, 1_000_000)
+    connection = filled(args.rows)
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-    from review_queries import seed  # benchmarks/ is on sys.path as the script's folder
 
-    if connection.vendor != "postgresql":
-        sys.exit("set DATABASE_URL=postgres://... (the plans worth measuring are PostgreSQL's)")
     settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    seed(args.rows)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE checker_prediction")
-    version = reference_scores()
-    cases = measure(version, args.repeat)
+    cases = measure(reference_scores(), args.repeat)
     print(json.dumps({"rows": args.rows, "postgres": connection.pg_version, "cases": cases}, indent=2))
 
 

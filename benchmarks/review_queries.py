@@ -51,11 +51,22 @@ WORDS = [
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = arguments(__doc__, 100_000)
+    connection = filled(args.rows)
+    print(json.dumps({"rows": args.rows, "postgres": connection.pg_version, "cases": measure(args.repeat)}, indent=2))
 
+
+def arguments(doc, rows):
+    """--rows (default `rows`) and --repeat, for this benchmark and benchmarks/monitoring.py."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=rows)
+    parser.add_argument("--repeat", type=int, default=5)
+    return parser.parse_args()
+
+
+def filled(rows):
+    """Django set up on a migrated PostgreSQL database holding `rows` predictions (seed), analysed;
+    returns the connection. Exits with a message on another database."""
     import django
 
     django.setup()
@@ -65,10 +76,10 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL=postgres://... (the plans worth measuring are PostgreSQL's)")
     call_command("migrate", verbosity=0)
-    seed(args.rows)
+    seed(rows)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE checker_prediction")
-    print(json.dumps({"rows": args.rows, "postgres": connection.pg_version, "cases": measure(args.repeat)}, indent=2))
+    return connection
 
 
 def seed(total):

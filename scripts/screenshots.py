@@ -19,21 +19,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
-# (file name, URL, signed in); the URL's fields are the prepared objects' ids.
+# File name, URL (its fields are the prepared objects' ids) and whether the page needs signing in.
 SHOTS = [
-    ("checker", "/", False),
-    ("checker-verdict", "/", False),
-    ("login", "/accounts/login/", False),
-    ("dashboard", "/dashboard/", True),
-    ("job", "/dashboard/jobs/{job_id}/", True),
-    ("compare", "/dashboard/compare/?jobs={job_id}&jobs={other_job_id}", True),
-    ("review", "/dashboard/predictions/", True),
-    ("review-detail", "/dashboard/predictions/{prediction_id}/", True),
-    ("models", "/dashboard/models/", True),
-    ("model", "/dashboard/models/{version_id}/", True),
-    ("monitoring", "/dashboard/monitoring/", True),
-    ("study", "/dashboard/studies/{study_id}/", True),
-    ("api-docs", "/api/v1/docs", False),
+    (name, url, signed == "in")
+    for name, url, signed in (
+        line.split()
+        for line in """
+            checker          /                                                     out
+            checker-verdict  /                                                     out
+            login            /accounts/login/                                      out
+            dashboard        /dashboard/                                           in
+            job              /dashboard/jobs/{job_id}/                             in
+            compare          /dashboard/compare/?jobs={job_id}&jobs={other_job_id} in
+            review           /dashboard/predictions/                               in
+            review-detail    /dashboard/predictions/{prediction_id}/               in
+            models           /dashboard/models/                                    in
+            model            /dashboard/models/{version_id}/                       in
+            monitoring       /dashboard/monitoring/                                in
+            study            /dashboard/studies/{study_id}/                        in
+            api-docs         /api/v1/docs                                          out
+        """.strip().splitlines()
+    )
 ]
 VERDICT_TEXT = "Thanks for fixing the citation on this article."
 

@@ -3,11 +3,8 @@
 // (checker.js keeps it as pending); once a model answers, a pending comment is checked at once, and
 // otherwise the page reloads to name the model.
 document.addEventListener("DOMContentLoaded", () => {
-  const box = document.getElementById("first-model");
-  const message = document.getElementById("first-model-message");
-  const stages = document.getElementById("first-model-stages");
-  const bar = document.getElementById("first-model-progress");
-  const form = document.getElementById("check-form");
+  const [box, message, stages, bar, form] = ["first-model", "first-model-message", "first-model-stages",
+    "first-model-progress", "check-form"].map((id) => document.getElementById(id));
   const showStages = (list) => {
     stages.replaceChildren(...list.map((stage) => {
       const item = document.createElement("li");
