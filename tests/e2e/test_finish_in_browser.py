@@ -1,7 +1,8 @@
 """A real Chromium on the unfinished details at a phone's 390 px: a missing page fits the phone and leads
 back, a checkbox stays beside its words, and the threshold input, compare's multi-select and the cancel
 dialog are styled like the rest of the forms, not left to the browser's defaults; a reviewer's "Toxic" and
-"Non-toxic" buttons wear their labels' two colours."""
+"Non-toxic" buttons wear their labels' two colours; the model list keeps a row's action in view and a
+forced promotion's long reason keeps its row short."""
 
 import pytest
 
@@ -73,3 +74,24 @@ def test_the_review_buttons_wear_the_two_labels_colours(server):
 
     for found in (queue, rows):
         assert found["Toxic"] == "rgb(179, 38, 30)" and found["Non-toxic"] == "rgb(27, 127, 59)", found
+
+
+def test_on_a_phone_a_models_action_stays_in_view_and_a_forced_promotion_keeps_its_row_short(server):
+    from webapp.checker.models import Promotion
+
+    staff_user("olga", password=chromium.PASSWORD)
+    old = ModelVersion.objects.create(name="old", method="odd", teacher="t", artifact_path="/x")
+    new = ModelVersion.objects.create(name="new", method="odd", teacher="t", artifact_path="/y", active=True)
+    Promotion.objects.create(model_version=old, source="dashboard")
+    reason = "its test F1 0.4200 on the gate's 2,000 comments is under the minimum 0.5000, " * 3
+    Promotion.objects.create(model_version=new, previous=old, source="dashboard", forced=True, reason=reason)
+    with chromium.launch() as browser:
+        page = browser.new_page(viewport=PHONE)
+        chromium.log_in(page, server.url, "/dashboard/models/", username="olga")
+        right = page.eval_on_selector(
+            f"#versions tr[data-version='{old.pk}'] button", "(e) => e.getBoundingClientRect().right"
+        )
+        heights = page.eval_on_selector_all("#promotions tbody tr", "rows => rows.map((r) => r.offsetHeight)")
+
+    assert 0 < right <= PHONE["width"], right  # "Roll back to this" without scrolling the table
+    assert max(heights) <= 200, heights
