@@ -15,7 +15,7 @@ DATASETS = (
 # Elements that reach past the screen's right edge, except inside a box that scrolls on its own.
 OUTSIDE_THE_SCREEN = """() => [...document.querySelectorAll('body *')]
   .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-  .filter((e) => !e.closest('.table-scroll'))
+  .filter((e) => !e.closest('.table-scroll, .site-nav'))  // boxes that scroll sideways by themselves
   .map((e) => `${e.tagName}#${e.id}`)"""
 
 
