@@ -199,6 +199,18 @@ class Prediction(models.Model):
     def relabelled(self):
         return bool(self.reviewed_label) and self.reviewed_label != self.label
 
+    @classmethod
+    def with_texts(cls, texts):
+        """The predictions of exactly these `texts` (a list or a subquery), through the text's hash
+        index; a text removed by the retention (webapp/checker/retention.py) is no text, shared with none."""
+        return cls.objects.filter(text__in=texts, text_removed_at__isnull=True)
+
+    def same_text(self):
+        """The predictions of this one's text, itself included; only itself once its text was removed."""
+        if self.text_removed_at:
+            return Prediction.objects.filter(pk=self.pk)
+        return Prediction.with_texts([self.text])
+
 
 class FlagUse(models.Model):
     """A flag token that has been counted (webapp/checker/flags.py): a token counts once, however often

@@ -83,8 +83,7 @@ def _valid_ids(ids):
 def _same_text(ids):
     """`ids` and every prediction with the text of one of them (read through the text's hash index)."""
     texts = Prediction.objects.filter(pk__in=ids).values("text")
-    same = Prediction.objects.filter(text__in=texts, text_removed_at__isnull=True)  # a removed text is no text
-    group = set(same.values_list("pk", flat=True)[: MAX_SAME_TEXT + 1])
+    group = set(Prediction.with_texts(texts).values_list("pk", flat=True)[: MAX_SAME_TEXT + 1])
     if len(group) > MAX_SAME_TEXT:
         raise InvalidReview(
             f"same_text: more than {MAX_SAME_TEXT} predictions share these texts; review them in batches"

@@ -19,10 +19,8 @@ class TooMany(Exception):
 def delete(prediction, user, same_text=False):
     """Delete `prediction` (and with `same_text`, every prediction of its text); returns the audit row."""
     with transaction.atomic():
-        found = Prediction.objects.select_for_update().filter(pk=prediction.pk)
-        if same_text and not prediction.text_removed_at:
-            found = Prediction.objects.select_for_update().filter(text=prediction.text, text_removed_at__isnull=True)
-        ids = sorted(found.values_list("pk", flat=True)[: MAX_SAME_TEXT + 1])
+        found = prediction.same_text() if same_text else Prediction.objects.filter(pk=prediction.pk)
+        ids = sorted(found.select_for_update().values_list("pk", flat=True)[: MAX_SAME_TEXT + 1])
         if len(ids) > MAX_SAME_TEXT:
             raise TooMany(f"more than {MAX_SAME_TEXT} predictions share this text; delete them from the admin")
         audit = PredictionDeletion.objects.create(

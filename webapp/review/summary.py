@@ -72,6 +72,5 @@ def per_model(matches):
 
 def same_text_counts(texts):
     """{text: number of predictions of exactly that text} for those of `texts` checked more than once."""
-    found = Prediction.objects.filter(text__in=texts, text_removed_at__isnull=True)  # removed: no text to share
-    rows = found.order_by().values("text").annotate(n=Count("id"))
+    rows = Prediction.with_texts(texts).order_by().values("text").annotate(n=Count("id"))
     return {row["text"]: row["n"] for row in rows.filter(n__gt=1)}

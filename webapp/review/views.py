@@ -95,9 +95,7 @@ def prediction_detail(request, prediction_id):
     query = _query(request.GET)
     form = filters.PredictionFilter(QueryDict(query))
     previous, following = form.neighbours(prediction) if form.is_valid() else (None, None)
-    same_text = Prediction.objects.filter(text=prediction.text, text_removed_at__isnull=True).exclude(pk=prediction.pk)
-    if prediction.text_removed_at:
-        same_text = same_text.none()
+    same_text = prediction.same_text().exclude(pk=prediction.pk)
     context = {
         "prediction": prediction,
         "reviews": prediction.reviews.select_related("reviewer", "undoes"),
@@ -125,9 +123,7 @@ def delete_prediction(request, prediction_id):
     prediction = get_object_or_404(Prediction, pk=prediction_id)
     same_text = bool(request.POST.get("same_text"))
     if request.POST.get("confirm") != "yes":
-        count = 1
-        if same_text and not prediction.text_removed_at:
-            count = Prediction.objects.filter(text=prediction.text, text_removed_at__isnull=True).count()
+        count = prediction.same_text().count() if same_text else 1
         context = {"prediction": prediction, "same_text": same_text, "count": count}
         return render(request, "review/confirm_delete.html", context)
     try:
