@@ -162,12 +162,10 @@ class Classifier:
         verdicts = score(_stacked(keys, [plan.variant(()) for plan in plans]))
         for plan, verdict in zip(plans, verdicts, strict=True):
             plan.verdict = verdict
-        for _ in range(2):  # the first round, then the words of the runs it found
-            rounds = [(plan, plan.next_round()) for plan in plans]
+        for units_of in (Occlusion.first_round, Occlusion.refined_round):
+            rounds = [(plan, units_of(plan)) for plan in plans]
             variants = [plan.variant(unit) for plan, units in rounds for unit in units]
-            if not variants:
-                break
-            probs = iter(score(_stacked(keys, variants), exact=False))
+            probs = iter(score(_stacked(keys, variants), exact=False) if variants else [])
             for plan, units in rounds:
                 plan.record(units, [next(probs) for _ in units])
         return [self._explanation(plan) for plan in plans]
@@ -217,7 +215,7 @@ class Occlusion:
     A comment of up to SINGLE_WORDS words has each word deleted on its own. A longer one first has
     runs of consecutive words (RUNS of them) deleted a run at a time; then each word of the REFINED
     runs that pushed hardest towards toxic is deleted on its own, and the words of the other runs
-    share their run's score equally. A 100-word comment then costs 1 + 16 + 3 x 7 = 38 passes, not 101.
+    share their run's score equally. A 100-word comment then costs 1 + 15 + 3 x 7 = 37 passes, not 101.
     """
 
     SINGLE_WORDS = 32
@@ -233,22 +231,22 @@ class Occlusion:
         self.occluded = [w for w in range(len(self.spans)) if w in seen]  # the words within the truncation
         self.scores = [0.0] * len(self.spans)
         self.verdict = 0.0
-        self.rounds = 0
         self.run_scores: list[tuple[float, tuple[int, ...]]] = []
 
     def variant(self, deleted) -> dict[str, list[int]]:
         kept = kept_tokens(self.owners, self.special, self.limit, deleted)
         return {key: [row[j] for j in kept] for key, row in self.rows.items()}
 
-    def next_round(self) -> list[tuple[int, ...]]:
-        """The sets of words to delete in the next round, one per pass."""
-        self.rounds += 1
+    def first_round(self) -> list[tuple[int, ...]]:
+        """The sets of words deleted in the first round, one per pass: each word, or each run."""
         words = self.occluded
-        if self.rounds == 1:
-            if len(words) <= self.SINGLE_WORDS:
-                return [(w,) for w in words]
-            size = -(-len(words) // self.RUNS)
-            return [tuple(words[i : i + size]) for i in range(0, len(words), size)]
+        if len(words) <= self.SINGLE_WORDS:
+            return [(w,) for w in words]
+        size = -(-len(words) // self.RUNS)
+        return [tuple(words[i : i + size]) for i in range(0, len(words), size)]
+
+    def refined_round(self) -> list[tuple[int, ...]]:
+        """Each word of the REFINED runs that pushed hardest in the first round (none without runs)."""
         refined = sorted(self.run_scores, key=lambda pair: pair[0], reverse=True)[: self.REFINED]
         return [(w,) for _, run in refined for w in run]
 

@@ -91,6 +91,11 @@ def paired_bootstrap(
             draws[start : start + CHUNK] += score(labels, pair.a[rows]) - score(labels, pair.b[rows])
     draws /= len(seeds)
     point = np.mean([score(p.labels, p.a) - score(p.labels, p.b) for p in seeds])
+    return _interval(point, draws, level)
+
+
+def _interval(point, draws: np.ndarray, level: float) -> Interval:
+    """`point` with the percentile interval of the `draws` in which the metric was defined."""
     defined = draws[~np.isnan(draws)]
     tail = (1.0 - level) / 2 * 100
     low, high = np.percentile(defined, [tail, 100 - tail]) if len(defined) else (np.nan, np.nan)
@@ -116,7 +121,4 @@ def bootstrap(
     draws = np.concatenate(
         [score(labels_[rows], probs_[rows]) for rows in np.array_split(indices, max(1, resamples // CHUNK))]
     )
-    defined = draws[~np.isnan(draws)]
-    tail = (1.0 - level) / 2 * 100
-    low, high = np.percentile(defined, [tail, 100 - tail]) if len(defined) else (np.nan, np.nan)
-    return Interval(float(score(labels_, probs_)), float(low), float(high), level, int(len(defined)))
+    return _interval(score(labels_, probs_), draws, level)
