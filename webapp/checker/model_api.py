@@ -101,7 +101,10 @@ class VersionOut(ModelOut):
 
     @staticmethod
     def resolve_toxic_words(version):
-        return WordReport.objects.filter(model_version=version).first()
+        try:
+            return version.word_report  # fetched with the version (_versions)
+        except WordReport.DoesNotExist:
+            return None
 
     @staticmethod
     def resolve_artifact_path(version):
@@ -132,13 +135,18 @@ class RefusalOut(Schema):
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404)}
 
 
+def _versions():
+    """Versions with their promotions and their word report, each read once for the whole list."""
+    return ModelVersion.objects.select_related("word_report").prefetch_related(_history())
+
+
 def _history():
     return Prefetch("promotions", Promotion.objects.select_related("promoted_by", "model_version"))
 
 
 @router.get("/models", response={200: list[VersionOut], **ERRORS}, summary="Every model version, newest first")
 def list_models(request):
-    return ModelVersion.objects.prefetch_related(_history())
+    return _versions()
 
 
 @router.get("/promotions", response={200: list[PromotionOut], **ERRORS}, summary="The promotion history, newest first")
@@ -211,7 +219,7 @@ def find_words(request, version_id: int):
 
 
 def _version(version_id):
-    version = ModelVersion.objects.prefetch_related(_history()).filter(pk=version_id).first()
+    version = _versions().filter(pk=version_id).first()
     if version is None:
         raise HttpError(404, f"no model version with id {version_id}")
     return version

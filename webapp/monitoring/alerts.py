@@ -16,7 +16,6 @@ import logging
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from webapp.checker import scoring
 from webapp.checker.models import ModelVersion
 from webapp.monitoring import figures
 from webapp.monitoring.models import Alert
@@ -31,13 +30,8 @@ def crossed(version, days=None, report=None):
     `report` (figures.report) of the default window saves computing the figures again."""
     days = days or settings.TOXILAB_MONITOR_DAYS
     if report is None or report["days"] != days:
-        window = figures.Window.last(version, days)
-        now = figures.with_rates(window.checks().aggregate(**figures.counts(version)))
-        before = figures.with_rates(window.previous().checks().aggregate(**figures.counts(version)))
-        reference = scoring.scores_of(version)
-        drift = figures.score_drift(window, reference.probabilities if reference else None)
-    else:
-        now, before, drift = report["total"], report["previous"], report["score_drift"]
+        report = figures.report(version, days)
+    now, before, drift = report["total"], report["previous"], report["score_drift"]
     found = []
     if now["checks"] >= figures.MIN_CHECKS and before["checks"] >= figures.MIN_CHECKS:
         moved = 100 * (now["toxic_share"] - before["toxic_share"])

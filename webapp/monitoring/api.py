@@ -1,27 +1,24 @@
 """GET /api/v1/monitoring?model=&days=: the monitoring page's figures as JSON (staff)."""
 
-from ninja import Router, Schema
+from ninja import Router
 from ninja.errors import HttpError
 
 from webapp.accounts.auth import API_AUTH
-from webapp.monitoring import alerts, figures, views
+from webapp.checker.model_api import ERRORS
+from webapp.monitoring import alerts, figures
 
 router = Router(tags=["monitoring"], auth=API_AUTH)
 
 
-class ErrorOut(Schema):
-    error: str
-
-
 @router.get(
     "/monitoring",
-    response={200: dict, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: dict, **ERRORS},
     summary="One model version's live checks: per day and hour, score and input drift, accuracy, alerts",
     description=figures.__doc__,
 )
 def monitoring(request, model: str = "", days: str = ""):
     try:
-        version, days_ = views.chosen(model, days)
+        version, days_ = figures.chosen(model, days)
     except LookupError as exc:
         raise HttpError(404, str(exc)) from exc
     except ValueError as exc:

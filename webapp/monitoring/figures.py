@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import Coalesce, Floor, Length, Trunc
 from django.utils import timezone
@@ -58,6 +59,27 @@ class Window:
         """The window of the same length just before this one."""
         length = timedelta(days=self.days)
         return Window(self.version, self.days, self.start - length, self.start)
+
+
+def chosen(model, days):
+    """(version, days) from the query's `model` (an id; default the active version, else the newest)
+    and `days`; ValueError with the reason when either is not one."""
+    try:
+        days = int(days) if days not in (None, "") else settings.TOXILAB_MONITOR_DAYS
+    except ValueError:
+        raise ValueError(f"days must be a whole number (got {days!r})") from None
+    if not 1 <= days <= 366:
+        raise ValueError(f"days must be between 1 and 366 (got {days})")
+    if model in (None, ""):
+        version = ModelVersion.current() or ModelVersion.objects.order_by("-created", "-id").first()
+    else:
+        try:
+            version = ModelVersion.objects.filter(pk=int(model)).first()
+        except ValueError:
+            raise ValueError(f"model must be a version's id (got {model!r})") from None
+        if version is None:
+            raise LookupError(f"no model version with id {model}")
+    return version, days
 
 
 def counts(version):

@@ -1,7 +1,6 @@
 """The staff monitoring page: one model version's live checks over a window (figures.report), drawn as
 charts with the promotions marked, its score and input drift, and its accuracy on reviewed checks."""
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -13,32 +12,11 @@ from webapp.monitoring import alerts, figures
 DAYS = (1, 7, 30, 90)
 
 
-def chosen(model, days):
-    """(version, days) from the query's `model` (an id; default the active version, else the newest)
-    and `days`; ValueError with the reason when either is not one."""
-    try:
-        days = int(days) if days not in (None, "") else settings.TOXILAB_MONITOR_DAYS
-    except ValueError:
-        raise ValueError(f"days must be a whole number (got {days!r})") from None
-    if not 1 <= days <= 366:
-        raise ValueError(f"days must be between 1 and 366 (got {days})")
-    if model in (None, ""):
-        version = ModelVersion.current() or ModelVersion.objects.order_by("-created", "-id").first()
-    else:
-        try:
-            version = ModelVersion.objects.filter(pk=int(model)).first()
-        except ValueError:
-            raise ValueError(f"model must be a version's id (got {model!r})") from None
-        if version is None:
-            raise LookupError(f"no model version with id {model}")
-    return version, days
-
-
 @require_GET
 @staff_required
 def monitoring(request):
     try:
-        version, days = chosen(request.GET.get("model"), request.GET.get("days"))
+        version, days = figures.chosen(request.GET.get("model"), request.GET.get("days"))
     except LookupError as exc:
         raise Http404(str(exc)) from exc
     except ValueError as exc:
