@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast lint experiment bench clean
+.PHONY: install run test test-fast lint experiment bench compose-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,10 @@ experiment: install
 
 bench: install
 	$(PY) benchmarks/ml_speed.py
+
+# docker compose up for real, checked through its port (about 15 min; not in `make test`): docs/DEPLOYMENT.md.
+compose-check: install
+	PY=$(PY) scripts/compose_check.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache runs
