@@ -1,16 +1,18 @@
 """Latency and throughput of POST /api/v1/check against the same model called in-process.
 
     .venv/bin/python benchmarks/api_load.py --model runs/odd [--levels 1,8,32,64] [--runtimes onnx-int8]
-        [--database-url postgres://...] [--redis-url redis://...] [--processes 2] [--overhead]
+        [--database-url postgres://...] [--redis-url redis://...] [--processes 2] [--shadow runs/other] [--overhead]
 
 By default, the load sweep: for each server in turn (PyTorch fp32 and each of --runtimes, each
 unbatched, as before batching, then with TOXILAB_BATCH_MAX_SIZE=--batch-size), 1, 8, 32 and
 64 concurrent clients, each sending single texts one after another on its own keep-alive
 connection; checks/s and p50/p95/p99 latency per level, and the web process's RSS (now and peak)
 after its heaviest level (with --processes N, N web processes behind one port, `python -m
-webapp.serve`, and their RSS summed). Also the same runtime's in-process throughput at batch 1 and batch 32
-on the same comments, by the wall clock and per CPU-second of the calling thread (which load from
-other processes inflates far less): the physical limit of the server.
+webapp.serve`, and their RSS summed). With --shadow DIR, each server is measured again with DIR's
+model in shadow mode on every check (webapp/checker/shadow.py), and the checks it judged and dropped.
+Also the same runtime's in-process throughput at batch 1 and batch 32 on the same comments, by the
+wall clock and per CPU-second of the calling thread (which load from other processes inflates far
+less): the physical limit of the server.
 
 With --overhead, the earlier measurements instead: starts daphne on a free port with a throw-away
 SQLite database (or --database-url) and, with --redis-url, the cache and rate limit in Redis as in
@@ -31,6 +33,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -65,6 +68,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32, help="TOXILAB_BATCH_MAX_SIZE of the batched server")
     parser.add_argument("--per-client", type=int, default=8, help="requests per client (at least --requests in all)")
     parser.add_argument("--processes", type=int, default=1, help="web processes of each server in the sweep")
+    parser.add_argument("--shadow", help="an artifact directory: each server again with it in shadow on every check")
     parser.add_argument("--overhead", action="store_true", help="the web layer's overhead instead of the sweep")
     args = parser.parse_args()
     if not args.overhead:
@@ -108,9 +112,10 @@ def sweep(args):
     texts = read_comments(Path(args.data) / "test.csv", max(args.requests, max(levels) * args.per_client, 256))
     runtimes = list(dict.fromkeys(["torch-fp32", *filter(None, args.runtimes.split(","))]))  # "" for fp32 alone
     servers = [
-        (f"{runtime}_{name}", runtime, size)
+        (f"{runtime}_{name}{'_shadow' if shadow else ''}", runtime, size, shadow)
         for runtime in runtimes
         for name, size in (("unbatched", 1), ("batched", args.batch_size))
+        for shadow in dict.fromkeys([None, args.shadow])
     ]
     result = {
         "model": str(Path(args.model).resolve()),
@@ -123,18 +128,19 @@ def sweep(args):
         "in_process": in_process(args.model, runtimes, texts[:256]),
         "servers": {},
     }
-    for name, runtime, batch_size in servers:
+    for name, runtime, batch_size, shadow in servers:
         extra = {"TOXILAB_BATCH_MAX_SIZE": str(batch_size), "TOXILAB_WEB_THREADS": str(max(levels))}
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            server(webapp(args.model, args.database_url, args.redis_url, tmp, runtime, extra), args.processes) as port,
-        ):
+        app = webapp(args.model, args.database_url, args.redis_url, tmp := tempfile.mkdtemp(), runtime, extra, shadow)
+        with server(app, args.processes) as port:
             client(port)([texts[0]])
             out = result["servers"][name] = {"runtime": runtime, "batch_max_size": batch_size}
             for clients in levels:
                 count = max(args.requests, clients * args.per_client)
                 out[f"clients_{clients}"] = concurrent(port, [[texts[i % len(texts)]] for i in range(count)], clients)
             out["web_process_rss_mib"] = rss_mib(server.last_pids)
+        if shadow:
+            out["shadow_run"] = shadow_counts(app[1])
+        shutil.rmtree(tmp)
     result["load_average_1m_after"] = os.getloadavg()[0]
     return result
 
@@ -266,8 +272,9 @@ def base_env(**extra):
     return {**env, **extra}
 
 
-def webapp(model_dir, database_url, redis_url, tmp, runtime="torch-fp32", extra=None):
-    """(application, env) of daphne serving webapp with the model registered and active, served by `runtime`."""
+def webapp(model_dir, database_url, redis_url, tmp, runtime="torch-fp32", extra=None, shadow=None):
+    """(application, env) of daphne serving webapp with the model registered and active, served by `runtime`;
+    with `shadow` (an artifact directory) registered too and in shadow mode on every check."""
     env = base_env(
         **(extra or {}),
         DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.sqlite3",
@@ -290,7 +297,30 @@ def webapp(model_dir, database_url, redis_url, tmp, runtime="torch-fp32", extra=
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    if shadow:
+        register = [*manage, "register_model", shadow, "--name", f"{name}-shadow", "--runtime", runtime]
+        subprocess.run(register, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        start = f"shadow.start(ModelVersion.objects.get(name='{name}-shadow'), max_checks=10**9)"
+        subprocess.run([*manage, "shell", "-c", f"{SHADOW_IMPORTS}; {start}"], cwd=ROOT, env=env, check=True)
     return "webapp.asgi:application", env
+
+
+SHADOW_IMPORTS = "from webapp.checker import shadow; from webapp.checker.models import ModelVersion, ShadowRun"
+
+
+def shadow_counts(env):
+    """The shadow run's judged and dropped checks, read once the server has stopped."""
+    code = f"{SHADOW_IMPORTS}; run = ShadowRun.objects.get(); print(run.judged, run.dropped)"
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    judged, dropped = out.stdout.split()
+    return {"judged": int(judged), "dropped": int(dropped)}
 
 
 def bare_asgi(model_dir):

@@ -412,6 +412,12 @@ TOXILAB_ALERT_DRIFT_PSI = env_float("TOXILAB_ALERT_DRIFT_PSI", 0.25, maximum=100
 # and a review backlog fit in it, while other people's words are not kept longer than the checks need.
 # Reviewed and flagged checks keep their text (they are training data) until staff delete them.
 TOXILAB_PREDICTION_RETENTION_DAYS = env_int("TOXILAB_PREDICTION_RETENTION_DAYS", 90, minimum=0)
+# Shadow mode (webapp/checker/shadow.py): a version in shadow stops by itself after this many judged
+# checks or days (an owner may choose fewer or more when starting it); each web process holds at most
+# TOXILAB_SHADOW_QUEUE checks waiting for it, and lets the oldest go unjudged (counted) when more arrive.
+TOXILAB_SHADOW_MAX_CHECKS = env_int("TOXILAB_SHADOW_MAX_CHECKS", 10_000, minimum=1)
+TOXILAB_SHADOW_DAYS = env_int("TOXILAB_SHADOW_DAYS", 7, minimum=1)
+TOXILAB_SHADOW_QUEUE = env_int("TOXILAB_SHADOW_QUEUE", 1000, minimum=1)
 # Checks (page and API together) per client address; 'off' disables the limit.
 TOXILAB_RATE_LIMIT = env_rate("TOXILAB_RATE_LIMIT", "60/m")
 

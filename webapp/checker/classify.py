@@ -9,6 +9,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import DatabaseError, connection, connections
 
+from webapp.checker import shadow
 from webapp.checker.batching import Batcher
 from webapp.checker.models import ModelVersion, Prediction
 
@@ -79,6 +80,11 @@ class ActiveModel:
         if explain:  # one comment's words already fill a forward pass
             size = 1
         return version, self._batcher.run(key, texts, size, settings.BATCH_MAX_WAIT_MS / 1000)
+
+    def run_background(self, classifier, texts):
+        """Another loaded model's toxic probabilities for `texts` (a version in shadow), run on the model
+        thread only while no check is waiting (webapp/checker/batching.py)."""
+        return self._batcher.run(classifier, texts, len(texts), background=True)
 
     def holds(self, version):
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
@@ -215,6 +221,7 @@ def check(texts, source, explain=False):
         rows = Prediction.objects.bulk_create(rows)
     for row, explanation in zip(rows, explanations, strict=True):
         row.explanation = explanation
+    shadow.judge.offer(rows)
     return version, rows
 
 

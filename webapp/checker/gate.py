@@ -2,7 +2,8 @@
 
 The dashboard, the API (jobs and models) and `register_model --activate` all promote through
 `promote()`, so they follow the same rules. A candidate is refused when, on the gate's fixed test
-sample (webapp/checker/scoring.py) and at each version's own serving threshold:
+sample (webapp/checker/scoring.py) and at each version's own serving threshold (the verdict also carries
+the candidate's agreement with the served model on live traffic, when it ran in shadow: shown, not a rule):
 - its test F1 is under settings.TOXILAB_PROMOTE_MIN_F1;
 - it predicts a single class for every comment of the sample;
 - its F1 is more than settings.TOXILAB_PROMOTE_MAX_DROP points (1 point = 0.01 F1) under the active
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ml.names import LABELS
-from webapp.checker import bias, scoring
+from webapp.checker import bias, scoring, shadow
 from webapp.checker.models import ModelVersion, Promotion
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Verdict:
     active: dict | None
     refusals: list[str] = field(default_factory=list)
     unmeasured: list[ModelVersion] = field(default_factory=list)
+    shadow: dict | None = None  # its latest shadow run on live traffic (webapp/checker/shadow.py): shown, not a rule
 
     @property
     def passed(self):
@@ -73,13 +75,20 @@ class Verdict:
         return "; ".join(self.refusals)
 
     def as_dict(self):
-        return {"sample": self.sample, "candidate": self.candidate, "active": self.active, "refusals": self.refusals}
+        return {
+            "sample": self.sample,
+            "candidate": self.candidate,
+            "active": self.active,
+            "refusals": self.refusals,
+            "shadow": self.shadow,
+        }
 
 
 def judge(candidate, active=None, rollback=False, must_improve=False, threshold=None):
     """The gate's verdict on making `candidate` serve instead of `active` (None: no model serves), at
     `threshold` (default: the candidate's own serving threshold)."""
     verdict = Verdict(scoring.sample_key(), _figures(candidate, threshold), active and _figures(active))
+    verdict.shadow = shadow.summary(shadow.latest(candidate), plain=True)
     min_f1 = settings.TOXILAB_PROMOTE_MIN_F1
     mine = verdict.candidate
     if mine is None:
@@ -201,6 +210,7 @@ def _promote(version, user, source, force, must_improve):
     if not verdict.passed and not force:
         raise PromotionRefused(verdict)
     version.activate()
+    shadow.promoted(version)
     promotion = _record(version, active, user, source, verdict, rollback=rollback, threshold=version.threshold)
     return promotion, verdict
 

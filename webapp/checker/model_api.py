@@ -3,7 +3,8 @@ back), set the serving threshold and ask for the words that push a version to to
 staff; changing needs the model owners' permission (checker.promote_modelversion), by session or
 token. A promotion the gate refuses is answered 409 with the reason and both versions' figures;
 `{"force": true}` promotes anyway and stores the reason. A new threshold for the active model is
-judged and recorded the same way (with a `note` when forced)."""
+judged and recorded the same way (with a `note` when forced). A version may run in shadow first
+(`/models/ID/shadow`: webapp/checker/shadow.py)."""
 
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictBool
 
 from webapp.accounts.auth import API_AUTH, api_auth
-from webapp.checker import bias, gate, toxic_words
+from webapp.checker import bias, gate, shadow, toxic_words
 from webapp.checker.api import ModelOut
 from webapp.checker.models import ModelVersion, Promotion, WordReport
 from webapp.paths import hide_paths
@@ -46,11 +47,42 @@ class BiasOut(Schema):
     )
 
 
+class ShadowOut(Schema):
+    run: int
+    model: int = Field(description="the version in shadow")
+    running: bool
+    started: datetime
+    until: datetime = Field(description="when it stops by itself, unless it judged max_checks first")
+    ended: datetime | None
+    end_reason: str
+    share: float = Field(description="of the live checks it judges")
+    max_checks: int
+    judged: int = Field(description="live checks it judged, beside the served verdict")
+    dropped: int = Field(description="sampled checks a busy server let go unjudged")
+    agreed: int
+    agreement: float | None = Field(description="agreed / judged: the same label as the served model")
+    disagreements: int = Field(description="their review queue: /dashboard/predictions/queue?shadow=<run>")
+    reviewed_disagreements: int
+    shadow_right: int = Field(description="reviewed disagreements where the reviewer's label is the shadow version's")
+    served_right: int
+    shadow_right_share: float | None
+    interval: list[float] | None = Field(description="Wilson 95 % interval of shadow_right_share")
+    better: str | None = Field(description='"shadow" or "served" when the interval excludes one half, else None')
+
+
+class ShadowIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    share: float = Field(1.0, gt=0, le=1, description="of the live checks it judges (all by default)")
+    max_checks: int | None = Field(None, ge=1, description="stop after this many (default TOXILAB_SHADOW_MAX_CHECKS)")
+    days: float | None = Field(None, gt=0, le=365, description="stop after this many days (TOXILAB_SHADOW_DAYS)")
+
+
 class VerdictOut(Schema):
     sample: str = Field(description="the test comments both versions were measured on")
     candidate: FiguresOut | None
     active: FiguresOut | None
     refusals: list[str] = Field(description="why the gate refuses; empty when it passes")
+    shadow: ShadowOut | None = Field(None, description="the candidate's latest shadow run on live traffic (not a rule)")
 
 
 class PromotionOut(Schema):
@@ -216,6 +248,47 @@ def find_words(request, version_id: int):
     if not toxic_words.ask(version):
         raise HttpError(503, "the worker's queue cannot be reached now: ask again in a moment")
     return Status(202, _version(version_id))
+
+
+@router.get(
+    "/models/{version_id}/shadow",
+    response={200: ShadowOut, **ERRORS},
+    summary="Its latest shadow run: agreement with the served model on live checks, and who was right",
+)
+def get_shadow(request, version_id: int):
+    found = shadow.summary(shadow.latest(_version(version_id)))
+    if found is None:
+        raise HttpError(404, f"model version {version_id} never ran in shadow")
+    return found
+
+
+@router.post(
+    "/models/{version_id}/shadow",
+    auth=api_auth(PROMOTE),
+    response={201: ShadowOut, **ERRORS},
+    summary="Put it in shadow: it judges live checks beside the served model, unseen, until it stops by itself",
+)
+def start_shadow(request, version_id: int, payload: ShadowIn | None = None):
+    payload = payload or ShadowIn()
+    try:
+        run = shadow.start(_version(version_id), request.auth, payload.share, payload.max_checks, payload.days)
+    except shadow.ShadowError as exc:
+        raise HttpError(400, f"{exc.field}: {exc}") from exc
+    return Status(201, shadow.summary(run))
+
+
+@router.delete(
+    "/models/{version_id}/shadow",
+    auth=api_auth(PROMOTE),
+    response={200: ShadowOut, **ERRORS},
+    summary="Stop its shadow run",
+)
+def stop_shadow(request, version_id: int):
+    run = shadow.latest(_version(version_id))
+    if run is None or not run.running:
+        raise HttpError(404, f"model version {version_id} is not in shadow")
+    shadow.stop(run)
+    return shadow.summary(run)
 
 
 def _version(version_id):

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:version_id>/threshold/", model_views.set_threshold, name="model-threshold"),
     path("<int:version_id>/score/", model_views.score, name="model-score"),
     path("<int:version_id>/words/", model_views.find_words, name="model-words"),
+    path("<int:version_id>/shadow/", model_views.start_shadow, name="model-shadow"),
+    path("<int:version_id>/shadow/stop/", model_views.stop_shadow, name="model-shadow-stop"),
 ]

@@ -3,12 +3,13 @@ its threshold, the validation PR curve, the threshold form, the gate's verdict a
 Looking needs staff; activating (promote or roll back) and changing the threshold need the model owners'
 permission, checked here as on the API."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.auth import permission_required, staff_required
-from webapp.checker import bias, gate, scoring, toxic_words
+from webapp.checker import bias, gate, scoring, shadow, toxic_words
 from webapp.checker.models import ModelVersion, Promotion, WordReport
 from webapp.paths import hide_paths
 
@@ -53,6 +54,8 @@ def _page(request, version, **extra):
         "verdict": None if version.active else _verdict(version, active),
         "promotions": version.promotions.select_related("model_version", "previous", "promoted_by"),
         "words": WordReport.objects.filter(model_version=version).first(),
+        "shadow": shadow.summary(shadow.latest(version)),
+        "shadow_defaults": {"max_checks": settings.TOXILAB_SHADOW_MAX_CHECKS, "days": settings.TOXILAB_SHADOW_DAYS},
         **extra,
     }
     return render(request, "checker/model.html", context)
@@ -129,6 +132,41 @@ def find_words(request, version_id):
         messages.success(request, f"The worker is finding the words that push {version.name!r} to toxic.")
     else:
         messages.error(request, "The worker's queue cannot be reached now: ask again in a moment.")
+    return redirect("model", version_id=version.pk)
+
+
+@require_POST
+@permission_required(PROMOTE)
+def start_shadow(request, version_id):
+    """Put the version in shadow with the form's share (percent), checks and days."""
+    version = get_object_or_404(ModelVersion, pk=version_id)
+    try:
+        share = float(request.POST.get("share_percent") or 100) / 100
+        max_checks = int(request.POST.get("max_checks") or settings.TOXILAB_SHADOW_MAX_CHECKS)
+        days = float(request.POST.get("days") or settings.TOXILAB_SHADOW_DAYS)
+        run = shadow.start(version, request.user, share, max_checks, days)
+    except shadow.ShadowError as exc:
+        messages.error(request, f"Not put in shadow: {exc.field.replace('_', ' ')} {exc}.")
+    except ValueError:
+        messages.error(request, "Not put in shadow: the share, checks and days must be numbers.")
+    else:
+        messages.success(
+            request,
+            f"{version.name!r} is in shadow: it judges {run.share:.0%} of live checks beside the served model, "
+            f"unseen by end users, until {run.max_checks:,} are judged or {run.until:%Y-%m-%d %H:%M}.",
+        )
+    return redirect("model", version_id=version.pk)
+
+
+@require_POST
+@permission_required(PROMOTE)
+def stop_shadow(request, version_id):
+    version = get_object_or_404(ModelVersion, pk=version_id)
+    run = shadow.latest(version)
+    if run is not None and shadow.stop(run):
+        messages.success(request, f"{version.name!r} is out of shadow.")
+    else:
+        messages.error(request, f"{version.name!r} is not in shadow.")
     return redirect("model", version_id=version.pk)
 
 

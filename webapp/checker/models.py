@@ -373,3 +373,55 @@ class Promotion(models.Model):
     @property
     def threshold_change(self):
         return self.previous_threshold is not None
+
+
+class ShadowRun(models.Model):
+    """A registered version judging live checks beside the one that serves, never shown to end users
+    (webapp/checker/shadow.py): on `share` of the checks, until `max_checks` are judged or `until`."""
+
+    class End(models.TextChoices):
+        CHECKS = "checks", "it judged its number of checks"
+        DAYS = "days", "its days were over"
+        STOPPED = "stopped", "staff stopped it"
+        REPLACED = "replaced", "another version went into shadow"
+        SERVING = "serving", "it serves the checker now"
+        BROKEN = "broken", "its model could not be loaded"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="shadow_runs")
+    share = models.FloatField(default=1.0)  # of live checks, 0 < share <= 1
+    max_checks = models.PositiveIntegerField()
+    until = models.DateTimeField()
+    started = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    ended = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=10, choices=End.choices, blank=True)
+    judged = models.PositiveIntegerField(default=0)  # checks it judged (its ShadowVerdict rows)
+    dropped = models.PositiveIntegerField(default=0)  # sampled checks a busy server let go unjudged
+
+    class Meta:
+        ordering = ["-started", "-id"]
+        indexes = [models.Index(fields=["started"], name="shadow_run_open", condition=Q(ended__isnull=True))]
+
+    def __str__(self):
+        return f"shadow of {self.model_version} from {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def running(self):
+        return self.ended is None
+
+
+class ShadowVerdict(models.Model):
+    """What the version in shadow said of one stored check; `agrees`: the same label as the served one."""
+
+    run = models.ForeignKey(ShadowRun, on_delete=models.CASCADE, related_name="verdicts")
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="shadow_verdicts")
+    label = models.CharField(max_length=10, choices=Prediction.Label.choices)
+    toxic_probability = models.FloatField()
+    agrees = models.BooleanField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "prediction"], name="one_shadow_verdict_a_check")]
+        indexes = [models.Index(fields=["run", "agrees"], name="shadow_verdict_run_agrees")]

@@ -35,6 +35,7 @@ class FilterParams(Schema):
     until: date | None = Field(None, description="checked on or before this day")
     reviewed: Literal[tuple(filters.REVIEWED)] | None = None
     flagged: Literal[tuple(filters.FLAGGED)] | None = Field(None, description="flagged wrong by end users")
+    shadow: int | None = Field(None, ge=1, description="a shadow run's id: only the checks its version disagreed on")
     sort: Literal[tuple(filters.SORTS)] = "newest"
     limit: int = Field(filters.PAGE_SIZE, ge=1, le=200)
     after: str | None = Field(None, description="`next` of the previous answer")

@@ -75,6 +75,8 @@ class PredictionFilter(forms.Form):
     reviewed = forms.ChoiceField(required=False, choices=[("", "reviewed or not"), *REVIEWED.items()])
     flagged = forms.ChoiceField(required=False, choices=[("", "flagged or not"), *FLAGGED.items()])
     sort = forms.ChoiceField(required=False, choices=[(name, name.replace("-", " ")) for name in SORTS])
+    # the checks where a version in shadow (this ShadowRun's id) disagreed with the served verdict
+    shadow = forms.IntegerField(required=False, min_value=1, label="disagreements of shadow run #")
 
     def clean(self):
         data = super().clean()
@@ -113,6 +115,8 @@ class PredictionFilter(forms.Form):
             rows = rows.filter(created__lt=_day_start(data["until"] + timedelta(days=1)))
         if data.get("flagged"):
             rows = rows.filter(first_flagged_at__isnull=data["flagged"] == "no")
+        if data.get("shadow"):
+            rows = rows.filter(shadow_verdicts__run=data["shadow"], shadow_verdicts__agrees=False)
         return sortable(_reviewed(rows, data.get("reviewed")), data["sort"])
 
     def ordered(self):
