@@ -34,7 +34,7 @@ experiment: install
 bench: install
 	$(PY) benchmarks/ml_speed.py
 
-# docker compose up for real, checked through its port (about 15 min; not in `make test`): docs/DEPLOYMENT.md.
+# docker compose up for real, checked through its port (about 17 min; not in `make test`): docs/DEPLOYMENT.md.
 compose-check: install
 	PY=$(PY) scripts/compose_check.sh
 

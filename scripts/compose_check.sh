@@ -16,7 +16,7 @@
 #
 # The host's pip settings reach the image builds as build secrets, never in an image: its index, its
 # local wheel folders (served on 127.0.0.1 for the build's duration) and its certificate bundle.
-# Not part of `make test`: it takes about 15 minutes on 2 cores (docs/DEPLOYMENT.md has the figures).
+# Not part of `make test`: it takes about 17 minutes on 2 cores (docs/DEPLOYMENT.md has the figures).
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
