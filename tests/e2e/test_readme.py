@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import FAST_JOB_SETTINGS
 from tests.support.daphne import free_port
 from tests.support.launcher import fresh_run_env
 
@@ -87,8 +88,19 @@ def launch(work: Path, env: dict, log: Path) -> subprocess.Popen:
 def test_the_readme_runs_verbatim_on_a_fresh_install(scratch, tmp_path):
     port = free_port()
     # The first model, as on a newcomer's fresh `make run`: the baseline only, since the starter's
-    # teacher and student would take the worker's two cores for minutes of the README's own jobs.
-    env = fresh_run_env(tmp_path, port, PYTHONUNBUFFERED="1", TOXILAB_STARTER="1", TOXILAB_STARTER_PRESET="none")
+    # teacher and student would take the worker's two cores for minutes of the README's own jobs. Its
+    # models are scored on fewer comments, as by every worker the tests start (tests/services.py): the
+    # commands are what this test checks, and the gate's and runtime choice's figures are tested elsewhere.
+    env = fresh_run_env(
+        tmp_path,
+        port,
+        PYTHONUNBUFFERED="1",
+        TOXILAB_STARTER="1",
+        TOXILAB_STARTER_PRESET="none",
+        TOXILAB_STARTER_BASELINE_SAMPLES="2000",
+        TOXILAB_GATE_TEST_COMMENTS=FAST_JOB_SETTINGS["TOXILAB_GATE_TEST_COMMENTS"],
+        TOXILAB_RUNTIME_CHOICE=FAST_JOB_SETTINGS["TOXILAB_RUNTIME_CHOICE"],
+    )
     blocks = readme_blocks((ROOT / "README.md").read_text())
     assert len(blocks) >= 4
     log = tmp_path / "launcher.log"
