@@ -412,6 +412,9 @@ TOXILAB_ALERT_DRIFT_PSI = env_float("TOXILAB_ALERT_DRIFT_PSI", 0.25, maximum=100
 # and a review backlog fit in it, while other people's words are not kept longer than the checks need.
 # Reviewed and flagged checks keep their text (they are training data) until staff delete them.
 TOXILAB_PREDICTION_RETENTION_DAYS = env_int("TOXILAB_PREDICTION_RETENTION_DAYS", 90, minimum=0)
+# 0: a check's text is never stored, only its keyed hash (SECRET_KEY's HMAC-SHA256, which groups identical
+# texts); verdict, probability and model are stored as always. For sites that may not keep comments.
+TOXILAB_STORE_TEXT = env_bool("TOXILAB_STORE_TEXT", True)
 # Shadow mode (webapp/checker/shadow.py): a version in shadow stops by itself after this many judged
 # checks or days (an owner may choose fewer or more when starting it); each web process holds at most
 # TOXILAB_SHADOW_QUEUE checks waiting for it, and lets the oldest go unjudged (counted) when more arrive.

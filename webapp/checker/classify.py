@@ -81,11 +81,6 @@ class ActiveModel:
             size = 1
         return version, self._batcher.run(key, texts, size, settings.BATCH_MAX_WAIT_MS / 1000)
 
-    def run_background(self, classifier, texts):
-        """Another loaded model's toxic probabilities for `texts` (a version in shadow), run on the model
-        thread only while no check is waiting (webapp/checker/batching.py)."""
-        return self._batcher.run(classifier, texts, len(texts), background=True)
-
     def holds(self, version):
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
         loaded = self._version
@@ -196,7 +191,8 @@ def _warm_up():
 
 
 def check(texts, source, explain=False):
-    """Judge `texts` with the active model; returns (version, saved Prediction rows) in input order.
+    """Judge `texts` with the active model; returns (version, saved Prediction rows) in input order. With
+    TOXILAB_STORE_TEXT off the rows store the text's keyed hash, not the text (the returned rows carry it).
     With `explain`, one pass gives each verdict and its explanation (an ml.words.Explanation, each
     row's `explanation`, not stored)."""
     if explain:
@@ -205,9 +201,11 @@ def check(texts, source, explain=False):
     else:
         version, probabilities = active_model.predict(list(texts))
         explanations = [None] * len(probabilities)
+    keep = settings.TOXILAB_STORE_TEXT
     rows = [
         Prediction(
-            text=text,
+            text=text if keep else "",
+            text_digest="" if keep else Prediction.digest(text),
             label=version.label_for(probability),
             toxic_probability=probability,
             model_version=version,
@@ -219,8 +217,9 @@ def check(texts, source, explain=False):
         rows[0].save(force_insert=True)
     else:
         rows = Prediction.objects.bulk_create(rows)
-    for row, explanation in zip(rows, explanations, strict=True):
+    for row, text, explanation in zip(rows, texts, explanations, strict=True):
         row.explanation = explanation
+        row.text = text  # stored or not, this request's own page echoes it, and shadow mode judges it
     shadow.judge.offer(rows)
     return version, rows
 

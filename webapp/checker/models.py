@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from ml import methods, names
 from ml.names import DEFAULT_THRESHOLD, LABELS, RUNTIME_LABELS
@@ -11,6 +12,9 @@ from webapp.checker import headline
 
 # A probability this close to the serving threshold (either side) is shown to end users as uncertain.
 UNCERTAIN_BAND = 0.1
+
+
+DIGEST_SALT = "toxilab.checker.Prediction.text_digest"
 
 
 class ModelVersion(models.Model):
@@ -153,6 +157,9 @@ class Prediction(models.Model):
     first_flagged_at = models.DateTimeField(null=True, blank=True)
     # When the retention task (webapp/checker/retention.py) removed the text; the verdict stays.
     text_removed_at = models.DateTimeField(null=True, blank=True)
+    # With TOXILAB_STORE_TEXT=0 the text is never stored: `text` is empty and this is its keyed hash
+    # (Prediction.digest), which still groups identical texts; empty when the text is kept.
+    text_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -174,6 +181,7 @@ class Prediction(models.Model):
             models.Index(
                 fields=["-first_flagged_at"], name="prediction_flagged", condition=Q(first_flagged_at__isnull=False)
             ),
+            models.Index(fields=["text_digest"], name="prediction_text_digest", condition=~Q(text_digest="")),
         ]
         # Identical texts (duplicate groups) are found through a hash index on the text, PostgreSQL only:
         # migration 0008_prediction_flags_undo_text_hash.
@@ -203,10 +211,23 @@ class Prediction(models.Model):
     def with_texts(cls, texts):
         """The predictions of exactly these `texts` (a list or a subquery), through the text's hash
         index; a text removed by the retention (webapp/checker/retention.py) is no text, shared with none."""
-        return cls.objects.filter(text__in=texts, text_removed_at__isnull=True)
+        return cls.objects.filter(text__in=texts, text_removed_at__isnull=True, text_digest="")
+
+    @staticmethod
+    def digest(text):
+        """The keyed hash (HMAC-SHA256 under SECRET_KEY) kept instead of a text that is not stored: equal
+        for equal texts, and not a plain hash, which anyone could match against a guessed comment."""
+        return salted_hmac(DIGEST_SALT, text.encode("utf-8", "surrogatepass"), algorithm="sha256").hexdigest()
+
+    @property
+    def text_kept(self):
+        return not self.text_digest
 
     def same_text(self):
-        """The predictions of this one's text, itself included; only itself once its text was removed."""
+        """The predictions of this one's text, itself included; only itself once its text was removed.
+        A text that was never stored is matched by its keyed hash."""
+        if self.text_digest:
+            return Prediction.objects.filter(text_digest=self.text_digest)
         if self.text_removed_at:
             return Prediction.objects.filter(pk=self.pk)
         return Prediction.with_texts([self.text])

@@ -169,7 +169,7 @@ LENGTH_SAMPLE = 2000  # the window's latest comments whose length is averaged (r
 def length_drift(window):
     """Mean characters per comment: of the window's latest LENGTH_SAMPLE (text not removed) and of the
     gate sample (None without one)."""
-    latest = window.checks().filter(text_removed_at__isnull=True).order_by("-created")[:LENGTH_SAMPLE]
+    latest = window.checks().filter(text_removed_at__isnull=True, text_digest="").order_by("-created")[:LENGTH_SAMPLE]
     served = Prediction.objects.filter(pk__in=latest.values("pk")).aggregate(mean=Avg(Length("text")))["mean"]
     reference = _reference_length(scoring.sample_key())
     return {"served_mean": served and round(served, 1), "reference_mean": reference}

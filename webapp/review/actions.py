@@ -81,9 +81,12 @@ def _valid_ids(ids):
 
 
 def _same_text(ids):
-    """`ids` and every prediction with the text of one of them (read through the text's hash index)."""
-    texts = Prediction.objects.filter(pk__in=ids).values("text")
-    group = set(Prediction.with_texts(texts).values_list("pk", flat=True)[: MAX_SAME_TEXT + 1])
+    """`ids` and every prediction with the text of one of them (read through the text's hash index), or,
+    for a text that was never stored, with its keyed hash (Prediction.text_digest)."""
+    chosen = Prediction.objects.filter(pk__in=ids)
+    texts, digests = chosen.values("text"), chosen.exclude(text_digest="").values("text_digest")
+    same = Prediction.with_texts(texts) | Prediction.objects.filter(text_digest__in=digests)
+    group = set(same.values_list("pk", flat=True)[: MAX_SAME_TEXT + 1])
     if len(group) > MAX_SAME_TEXT:
         raise InvalidReview(
             f"same_text: more than {MAX_SAME_TEXT} predictions share these texts; review them in batches"

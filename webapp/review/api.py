@@ -44,7 +44,8 @@ class FilterParams(Schema):
 
 class PredictionOut(Schema):
     id: int
-    text: str
+    text: str = Field(description="empty when the text was removed (retention) or never stored (see text_kept)")
+    text_kept: bool = Field(description="false with TOXILAB_STORE_TEXT=0: only the text's keyed hash was stored")
     label: Label = Field(description="the model's verdict, never changed by a review")
     toxic_probability: float
     model: int = Field(alias="model_version_id")

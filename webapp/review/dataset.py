@@ -39,7 +39,8 @@ def write_training_csv(path):
     with open(private, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["text", "label"])
-        for text, label in reviewed().values_list("text", "reviewed_label").iterator(chunk_size=2000):
+        kept = reviewed().filter(text_digest="")  # a text that was never stored cannot be trained on
+        for text, label in kept.values_list("text", "reviewed_label").iterator(chunk_size=2000):
             writer.writerow([text, int(label == Prediction.Label.TOXIC)])
             rows += 1
     return rows

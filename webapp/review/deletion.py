@@ -27,7 +27,10 @@ def delete(prediction, user, same_text=False):
             deleted_by=user,
             same_text=same_text,
             prediction_ids=ids,
-            text_sha256=hashlib.sha256(prediction.text.encode("utf-8", "surrogatepass")).hexdigest(),
+            # a text that was never stored (TOXILAB_STORE_TEXT=0) has no hash to record
+            text_sha256=hashlib.sha256(prediction.text.encode("utf-8", "surrogatepass")).hexdigest()
+            if prediction.text_kept
+            else "",
         )
         Prediction.objects.filter(pk__in=ids).delete()
     return audit

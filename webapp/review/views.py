@@ -147,7 +147,9 @@ def why_rows(request):
         return JsonResponse({"error": "ids: prediction ids separated by commas"}, status=400)
     if not 1 <= len(ids) <= WHY_ROWS:
         return JsonResponse({"error": f"ids: give 1 to {WHY_ROWS} prediction ids"}, status=400)
-    rows = list(Prediction.objects.filter(pk__in=ids, text_removed_at__isnull=True))  # a removed text: no words
+    rows = list(
+        Prediction.objects.filter(pk__in=ids, text_removed_at__isnull=True, text_digest="")
+    )  # no text: no words
     if not rows:
         return JsonResponse({"rows": {}})
     answers, error = _explained(rows, "these verdicts")
@@ -158,7 +160,7 @@ def why_rows(request):
 
 def _why(prediction):
     """(the words that pushed the verdict, computed now by the active model, None) or (None, why not)."""
-    if prediction.text_removed_at:
+    if prediction.text_removed_at or not prediction.text_kept:
         return None, "Its text was removed, so nothing can explain this verdict now."
     answers, error = _explained([prediction], "this verdict")
     return (answers[0], None) if answers else (None, error)
@@ -300,9 +302,13 @@ def _row(prediction):
 
 def _count_same_texts(rows):
     """Set `same_text_count` (predictions of the same text, itself included) on each row: one query."""
-    counts = summary.same_text_counts({row.text for row in rows})
+    counts = summary.same_text_counts({row.text for row in rows if row.text_kept})
+    digests = summary.same_digest_counts({row.text_digest for row in rows if not row.text_kept})
     for row in rows:
-        row.same_text_count = 1 if row.text_removed_at else counts.get(row.text, 1)
+        if not row.text_kept:
+            row.same_text_count = digests.get(row.text_digest, 1)
+        else:
+            row.same_text_count = 1 if row.text_removed_at else counts.get(row.text, 1)
 
 
 def _query(params):
