@@ -301,7 +301,8 @@ def webapp(model_dir, database_url, redis_url, tmp, runtime="torch-fp32", extra=
         register = [*manage, "register_model", shadow, "--name", f"{name}-shadow", "--runtime", runtime]
         subprocess.run(register, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         start = f"shadow.start(ModelVersion.objects.get(name='{name}-shadow'), max_checks=10**9)"
-        subprocess.run([*manage, "shell", "-c", f"{SHADOW_IMPORTS}; {start}"], cwd=ROOT, env=env, check=True)
+        shell = [*manage, "shell", "-v", "0", "-c", f"{SHADOW_IMPORTS}; {start}"]
+        subprocess.run(shell, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return "webapp.asgi:application", env
 
 
@@ -311,15 +312,10 @@ SHADOW_IMPORTS = "from webapp.checker import shadow; from webapp.checker.models 
 def shadow_counts(env):
     """The shadow run's judged and dropped checks, read once the server has stopped."""
     code = f"{SHADOW_IMPORTS}; run = ShadowRun.objects.get(); print(run.judged, run.dropped)"
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    judged, dropped = out.stdout.split()
+    shell = [sys.executable, "manage.py", "shell", "-v", "0", "-c", code]
+    judged, dropped = subprocess.run(
+        shell, cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
     return {"judged": int(judged), "dropped": int(dropped)}
 
 
