@@ -12,7 +12,9 @@ that runs a batch grows its own malloc arena to the batch's size, and with 32 to
 threads that alone took a web process from 1.0 to 1.8-2.2 GiB (benchmarks/api_load.py).
 
 A long call (an explanation: tens of passes) may let the requests queued meanwhile into the model
-between its passes (`serve_between`). A call serves one model only: requests for a model other
+between its passes (`serve_between`). Background work (a version in shadow judging checks already
+answered, webapp/checker/shadow.py) runs only when no check is queued, one request per call, so a check
+waits at most for one such call. A call serves one model only: requests for a model other
 than the first queued one (during a switch of the active version) wait for the next batch. An
 exception in the call fails that batch's requests, each with it, and no others.
 """
@@ -44,6 +46,7 @@ class Batcher:
     def __init__(self, call):
         self._call = call
         self._queue = deque()
+        self._background = deque()  # run only while _queue is empty
         self._changed = threading.Condition()
         self._thread = None
         self._max_size, self._max_wait = 32, 0.0  # the latest request's bounds (settings may change in tests)
@@ -55,14 +58,19 @@ class Batcher:
         """The model thread (None before the first request)."""
         return self._thread
 
-    def run(self, key, texts, max_size, max_wait=0.0):
+    def run(self, key, texts, max_size, max_wait=0.0, background=False):
+        """`background`: run when no other request is queued, in a call of its own (the caller keeps it
+        to a batch's size), after any background requests queued before it."""
         request = Request(key, list(texts))
         with self._changed:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="checker-model", daemon=True)
                 self._thread.start()
-            self._max_size, self._max_wait = max_size, max_wait
-            self._queue.append(request)
+            if background:
+                self._background.append(request)
+            else:
+                self._max_size, self._max_wait = max_size, max_wait
+                self._queue.append(request)
             self._changed.notify()  # the model thread, the only one waiting on it
         request.done.wait()
         if request.error is not None:
@@ -72,9 +80,12 @@ class Batcher:
     def _loop(self):
         while True:
             with self._changed:
-                while not self._queue:
+                while not self._queue and not self._background:
                     self._changed.wait()
-                batch = self._take(self._max_size, self._max_wait)
+                if self._queue:
+                    batch = self._take(self._max_size, self._max_wait)
+                else:
+                    batch = [self._background.popleft()]
             self._serve(batch)
 
     def _take(self, max_size, max_wait):

@@ -81,6 +81,11 @@ class ActiveModel:
             size = 1
         return version, self._batcher.run(key, texts, size, settings.BATCH_MAX_WAIT_MS / 1000)
 
+    def run_background(self, classifier, texts):
+        """Another loaded model's toxic probabilities for `texts` (a version in shadow), run on the model
+        thread only while no check is waiting (webapp/checker/batching.py)."""
+        return self._batcher.run(classifier, texts, len(texts), background=True)
+
     def holds(self, version):
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
         loaded = self._version

@@ -6,16 +6,14 @@ two agree on real traffic, and the checks where they disagree form a review queu
 Off the request's path: `offer` (classify.check, once the served verdicts are stored) samples `share`
 of the checks into this process's queue, which costs the request a list append and, once a second, one
 indexed query for the open run. A thread of its own (one per web process) takes them in batches, loads
-the version's model and runs it, at the lowest CPU priority (nice 19: Linux keeps one per thread), so it
-computes on cores the checks leave idle and yields them whenever a check needs them. A queue past
-TOXILAB_SHADOW_QUEUE drops its oldest (counted as `dropped`), so a busy server judges fewer checks
-rather than falling behind. Why not on the checker's model thread between batches: at 32 clients that
-thread is never idle, and it judged 1 check of 256 (docs/BENCHMARKS.md). A run ends by itself after `max_checks` judged
+the version's model, and runs it on the checker's model thread as background work
+(webapp/checker/batching.py), which runs only when no check is waiting: a check then waits at most for
+one shadow call. A queue past TOXILAB_SHADOW_QUEUE drops its oldest (counted as `dropped`), so a busy
+server judges fewer checks rather than falling behind. A run ends by itself after `max_checks` judged
 checks or on `until`, when another version goes into shadow, and when its version is promoted.
 """
 
 import logging
-import os
 import random
 import threading
 import time
@@ -32,8 +30,6 @@ from webapp.checker.models import Prediction, ShadowRun, ShadowVerdict
 
 End = ShadowRun.End
 RUN_READ_S = 1.0  # how stale this process's idea of the open run may be
-BATCH = 8  # checks judged in one call
-NICE = 19  # the judge thread's CPU priority: the lowest
 CONFIDENCE = 0.95
 
 log = logging.getLogger(__name__)
@@ -190,14 +186,13 @@ class Judge:
             self._changed.notify()
 
     def _loop(self):
-        lower_priority()
         while True:
             with self._changed:
                 while not self._queue:
                     self._changed.wait()
                 run_id = self._queue[0][0]
                 batch = []
-                while self._queue and self._queue[0][0] == run_id and len(batch) < BATCH:
+                while self._queue and self._queue[0][0] == run_id and len(batch) < self._batch_size():
                     batch.append(self._queue.popleft())
                 dropped, self._dropped = self._dropped, Counter()
             close_old_connections()
@@ -208,7 +203,13 @@ class Judge:
             if not self._queue:  # idle: hold no database connection until checks come again
                 connections.close_all()
 
+    def _batch_size(self):
+        limit = self._classifier is not None and self._classifier.batch_limit
+        return min(limit or 8, 8)  # one background call: what a waiting check may wait for
+
     def _judge(self, run_id, batch, dropped):
+        from webapp.checker.classify import active_model
+
         for other, count in dropped.items():
             ShadowRun.objects.filter(pk=other).update(dropped=F("dropped") + count)
         run = ShadowRun.objects.select_related("model_version").filter(pk=run_id, ended__isnull=True).first()
@@ -217,7 +218,7 @@ class Judge:
         classifier = self._load(run)
         if classifier is None:
             return
-        probabilities = classifier.predict_proba([text for _, _, text, _ in batch], batch_size=BATCH)
+        probabilities = active_model.run_background(classifier, [text for _, _, text, _ in batch])
         still_stored = set(Prediction.objects.filter(pk__in=[pk for _, pk, _, _ in batch]).values_list("pk", flat=True))
         version = run.model_version
         verdicts = []
@@ -257,15 +258,6 @@ class Judge:
                 return None
             self._version_key = key
         return self._classifier
-
-
-def lower_priority():
-    """This thread at nice NICE, so that the threads answering checks get the CPU first (Linux sets a nice
-    value per thread; the threads it starts, such as a runtime's, inherit it)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-    except (AttributeError, OSError):  # not Linux: it keeps the process's priority
-        log.info("the shadow judge runs at the web process's priority")
 
 
 judge = Judge()
