@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.services import wait_until
 from tests.support.accounts import staff_user
 from tests.support.api import call_json, post_json
-from webapp.checker import gate, shadow
+from webapp.checker import classify, gate, shadow
 from webapp.checker.models import Prediction, Promotion, ShadowRun, ShadowVerdict
 from webapp.checker.registry import register
 
@@ -88,6 +88,17 @@ def test_a_version_in_shadow_judges_live_checks_unseen_and_its_disagreements_rea
     assert 0 <= low < summary["shadow_right_share"] < high <= 1 and summary["better"] is None
     assert f'href="/dashboard/predictions/queue/?shadow={run.pk}"' in page and 'id="shadow-figures"' in page
     assert preview["shadow"]["judged"] == run.judged
+
+
+def test_a_server_starting_during_a_run_loads_the_shadow_model_before_any_check(versions):
+    served, candidate = versions
+    shadow.start(candidate)
+    shadow.judge.forget()
+    shadow.judge._version_key = shadow.judge._classifier = None  # as in a process that just started
+
+    classify.warm_up()
+
+    assert shadow.judge.loaded == candidate.pk and not Prediction.objects.exists()
 
 
 def test_a_run_stops_after_its_days_and_when_its_version_is_promoted(versions, client, check_api):

@@ -163,7 +163,8 @@ active_model = ActiveModel()
 
 
 def warm_up():
-    """At server start: load and run the active model, if any. Never raises: a server whose model
+    """At server start: load and run the active model, if any, and the one in shadow mode (so that the
+    first checks do not share the CPU with its loading). Never raises: a server whose model
     or database is not ready yet still starts, and checks report why.
 
     Imported inside a running event loop (a test's ASGI communicator), the ORM refuses to run on that
@@ -193,6 +194,10 @@ def _warm_up():
         log.warning("could not warm up the active model: %s", exc)
     else:
         log.info("warmed up model version %s (%s)", version.pk, version.runtime)
+    try:
+        shadow.judge.warm()
+    except DatabaseError as exc:
+        log.warning("could not load the model in shadow: %s", exc)
 
 
 def check(texts, source, explain=False):

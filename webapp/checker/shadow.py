@@ -168,6 +168,17 @@ class Judge:
             return None
         return run
 
+    @property
+    def loaded(self):
+        """The id of the version whose model this process holds for shadow mode, or None."""
+        return self._version_key and self._version_key[0]
+
+    def warm(self):
+        """Load the model of the open run now (at server start), rather than beside the first checks."""
+        run = self.open_run()
+        if run is not None:
+            self._load(ShadowRun.objects.select_related("model_version").get(pk=run.pk))
+
     def offer(self, rows):
         """Queue `share` of the just-stored Prediction `rows` for the version in shadow, if one is."""
         run = self.open_run()
