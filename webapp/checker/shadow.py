@@ -152,6 +152,9 @@ class Judge:
         self._dropped = Counter()  # run id -> checks dropped since the last batch was stored
         self._version_key = self._classifier = None
         self.judged = 0  # verdicts this process stored, for tests and the benchmark
+        # (classifier, texts) -> probabilities on the checker's model thread while no check waits: set by
+        # webapp.checker.classify (ActiveModel.run_background), which offers the checks
+        self.run_model = None
 
     def forget(self):
         """Read the open run again at the next check (after a start or a stop in this process)."""
@@ -219,8 +222,6 @@ class Judge:
         return min(limit or 8, 8)  # one background call: what a waiting check may wait for
 
     def _judge(self, run_id, batch, dropped):
-        from webapp.checker.classify import active_model
-
         for other, count in dropped.items():
             ShadowRun.objects.filter(pk=other).update(dropped=F("dropped") + count)
         run = ShadowRun.objects.select_related("model_version").filter(pk=run_id, ended__isnull=True).first()
@@ -229,7 +230,7 @@ class Judge:
         classifier = self._load(run)
         if classifier is None:
             return
-        probabilities = active_model.run_background(classifier, [text for _, _, text, _ in batch])
+        probabilities = self.run_model(classifier, [text for _, _, text, _ in batch])
         still_stored = set(Prediction.objects.filter(pk__in=[pk for _, pk, _, _ in batch]).values_list("pk", flat=True))
         version = run.model_version
         verdicts = []
