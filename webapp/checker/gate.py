@@ -22,10 +22,12 @@ new threshold is judged against itself at the current one by the same rules, and
 of the promotion history. A version that does not serve changes its threshold freely.
 """
 
+import json
 import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 
@@ -80,7 +82,8 @@ class Verdict:
             "candidate": self.candidate,
             "active": self.active,
             "refusals": self.refusals,
-            "shadow": self.shadow,
+            # stored with a promotion's figures: JSON, so its times as ISO strings
+            "shadow": self.shadow and json.loads(DjangoJSONEncoder().encode(self.shadow)),
         }
 
 
@@ -88,7 +91,7 @@ def judge(candidate, active=None, rollback=False, must_improve=False, threshold=
     """The gate's verdict on making `candidate` serve instead of `active` (None: no model serves), at
     `threshold` (default: the candidate's own serving threshold)."""
     verdict = Verdict(scoring.sample_key(), _figures(candidate, threshold), active and _figures(active))
-    verdict.shadow = shadow.summary(shadow.latest(candidate), plain=True)
+    verdict.shadow = shadow.summary(shadow.latest(candidate))
     min_f1 = settings.TOXILAB_PROMOTE_MIN_F1
     mine = verdict.candidate
     if mine is None:

@@ -39,6 +39,7 @@ def _page(request, version, **extra):
     scores = scoring.scores_of(version)
     found = bias.figures(version)
     figures = scoring.figures(version, scores)
+    verdict = None if version.active else _verdict(version, active)  # it carries the shadow run's figures
     if figures is not None:
         figures["bias"] = found and found["summary"]
     context = {
@@ -51,10 +52,10 @@ def _page(request, version, **extra):
         if version.threshold == version.tuned_threshold
         else None,
         "curve": version.metrics.get("validation_curve"),
-        "verdict": None if version.active else _verdict(version, active),
+        "verdict": verdict,
         "promotions": version.promotions.select_related("model_version", "previous", "promoted_by"),
         "words": WordReport.objects.filter(model_version=version).first(),
-        "shadow": shadow.summary(shadow.latest(version)),
+        "shadow": verdict.shadow if verdict else shadow.summary(shadow.latest(version)),
         "shadow_defaults": {"max_checks": settings.TOXILAB_SHADOW_MAX_CHECKS, "days": settings.TOXILAB_SHADOW_DAYS},
         **extra,
     }

@@ -418,7 +418,6 @@ class ShadowRun(models.Model):
     )
     ended = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=10, choices=End.choices, blank=True)
-    judged = models.PositiveIntegerField(default=0)  # checks it judged (its ShadowVerdict rows)
     dropped = models.PositiveIntegerField(default=0)  # sampled checks a busy server let go unjudged
 
     class Meta:
@@ -431,6 +430,11 @@ class ShadowRun(models.Model):
     @property
     def running(self):
         return self.ended is None
+
+    @property
+    def judged(self):
+        """The live checks it judged: its ShadowVerdict rows."""
+        return self.verdicts.count()
 
 
 class ShadowVerdict(models.Model):

@@ -95,11 +95,10 @@ def latest(version):
     return ShadowRun.objects.filter(model_version=version).first()
 
 
-def summary(run, plain=False):
+def summary(run):
     """What the version's page, the gate and the API show of `run`: its state, how often the two models
     agreed, and, among the disagreements a reviewer labelled, how often the shadow version was right, with
-    a Wilson 95 % interval on that share (`better` names a side only when the interval excludes one half).
-    `plain`: times as ISO strings, for JSON (the gate stores it with a promotion's figures)."""
+    a Wilson 95 % interval on that share (`better` names a side only when the interval excludes one half)."""
     if run is None:
         return None
     counts = run.verdicts.aggregate(judged=Count("id"), agreed=Count("id", filter=Q(agrees=True)))
@@ -132,8 +131,6 @@ def summary(run, plain=False):
         "interval": None,
         "better": None,
     }
-    if plain:
-        found.update({key: found[key] and found[key].isoformat() for key in ("started", "until", "ended")})
     if labelled:
         interval = binomtest(shadow_right, labelled).proportion_ci(CONFIDENCE, method="wilson")
         found["interval"] = [interval.low, interval.high]
@@ -151,7 +148,6 @@ class Judge:
         self._run, self._read_at = None, float("-inf")
         self._dropped = Counter()  # run id -> checks dropped since the last batch was stored
         self._version_key = self._classifier = None
-        self.judged = 0  # verdicts this process stored, for tests and the benchmark
         # (classifier, texts) -> probabilities on the checker's model thread while no check waits: set by
         # webapp.checker.classify (ActiveModel.run_background), which offers the checks
         self.run_model = None
@@ -247,9 +243,6 @@ class Judge:
                     )
                 )
         ShadowVerdict.objects.bulk_create(verdicts, ignore_conflicts=True)
-        ShadowRun.objects.filter(pk=run.pk).update(judged=F("judged") + len(verdicts))
-        self.judged += len(verdicts)
-        run.refresh_from_db(fields=["judged"])
         if run.judged >= run.max_checks:
             stop(run, End.CHECKS)
 

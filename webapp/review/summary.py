@@ -70,15 +70,12 @@ def per_model(matches):
     ]
 
 
-def same_text_counts(texts):
-    """{text: number of predictions of exactly that text} for those of `texts` checked more than once."""
-    rows = Prediction.with_texts(texts).order_by().values("text").annotate(n=Count("id"))
-    return {row["text"]: row["n"] for row in rows.filter(n__gt=1)}
-
-
-def same_digest_counts(digests):
-    """The same for texts that were not stored (TOXILAB_STORE_TEXT=0), by their keyed hash."""
-    if not digests:
-        return {}
-    rows = Prediction.objects.filter(text_digest__in=digests).order_by().values("text_digest").annotate(n=Count("id"))
-    return {row["text_digest"]: row["n"] for row in rows.filter(n__gt=1)}
+def same_text_counts(texts, field="text"):
+    """{text: number of predictions of exactly that text} for those of `texts` checked more than once;
+    with field="text_digest", the same by keyed hash for texts that were not stored (TOXILAB_STORE_TEXT=0)."""
+    if field == "text":
+        matches = Prediction.with_texts(texts)
+    else:
+        matches = Prediction.objects.filter(text_digest__in=texts)
+    rows = matches.order_by().values(field).annotate(n=Count("id"))
+    return {row[field]: row["n"] for row in rows.filter(n__gt=1)}

@@ -303,7 +303,7 @@ def _row(prediction):
 def _count_same_texts(rows):
     """Set `same_text_count` (predictions of the same text, itself included) on each row: one query."""
     counts = summary.same_text_counts({row.text for row in rows if row.text_kept})
-    digests = summary.same_digest_counts({row.text_digest for row in rows if not row.text_kept})
+    digests = summary.same_text_counts({row.text_digest for row in rows if not row.text_kept}, "text_digest")
     for row in rows:
         if not row.text_kept:
             row.same_text_count = digests.get(row.text_digest, 1)

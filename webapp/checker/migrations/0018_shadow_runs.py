@@ -24,7 +24,6 @@ class Migration(migrations.Migration):
                 ('started', models.DateTimeField(default=django.utils.timezone.now)),
                 ('ended', models.DateTimeField(blank=True, null=True)),
                 ('end_reason', models.CharField(blank=True, choices=[('checks', 'it judged its number of checks'), ('days', 'its days were over'), ('stopped', 'staff stopped it'), ('replaced', 'another version went into shadow'), ('serving', 'it serves the checker now'), ('broken', 'its model could not be loaded')], max_length=10)),
-                ('judged', models.PositiveIntegerField(default=0)),
                 ('dropped', models.PositiveIntegerField(default=0)),
                 ('model_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shadow_runs', to='checker.modelversion')),
                 ('started_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
