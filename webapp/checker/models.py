@@ -182,6 +182,12 @@ class Prediction(models.Model):
                 fields=["-first_flagged_at"], name="prediction_flagged", condition=Q(first_flagged_at__isnull=False)
             ),
             models.Index(fields=["text_digest"], name="prediction_text_digest", condition=~Q(text_digest="")),
+            # The checks whose flags and reviews monitoring counts live (webapp/monitoring/rollups.py).
+            models.Index(
+                fields=["model_version", "created"],
+                name="prediction_monitored",
+                condition=Q(flag_count__gt=0) | Q(reviewed_at__isnull=False),
+            ),
         ]
         # Identical texts (duplicate groups) are found through a hash index on the text, PostgreSQL only:
         # migration 0008_prediction_flags_undo_text_hash.

@@ -17,11 +17,12 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from webapp.checker.models import ModelVersion
-from webapp.monitoring import figures
+from webapp.monitoring import figures, rollups
 from webapp.monitoring.models import Alert
 
 log = logging.getLogger(__name__)
 REFRESH_S = 300
+KEEP_DAYS = 90  # the longest window the monitoring page offers
 
 
 def crossed(version, days=None, report=None):
@@ -66,10 +67,14 @@ def _keep(version, found):
 
 
 def refresh():
-    """Judge the active version's limits now (the beat task's body, every REFRESH_S seconds); returns
-    its crossed alerts ([] without an active version)."""
+    """Judge the active version's limits now (the beat task's body, every REFRESH_S seconds), having
+    counted its ended days of the last KEEP_DAYS that were not yet; returns its crossed alerts ([]
+    without an active version)."""
     version = ModelVersion.current()
-    return crossed(version) if version is not None else []
+    if version is None:
+        return []
+    rollups.keep(version, KEEP_DAYS)
+    return crossed(version)
 
 
 def context(request):

@@ -22,14 +22,15 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, Sum
-from django.db.models.functions import Coalesce, Floor, Length, Trunc
+from django.db.models import Avg
+from django.db.models.functions import Length, Trunc
 from django.utils import timezone
 
 from webapp.checker import scoring
-from webapp.checker.models import UNCERTAIN_BAND, ModelVersion, Prediction, Promotion
+from webapp.checker.models import ModelVersion, Prediction, Promotion
+from webapp.monitoring import rollups
+from webapp.monitoring.rollups import BINS, counts
 
-BINS = 10
 MIN_CHECKS = 200  # below this many checks in the window, no drift figure and no share alert
 HOURS = 48
 SMOOTHING = 0.5  # added to every bin's count before the shares of the PSI (an empty bin has no logarithm)
@@ -82,20 +83,6 @@ def chosen(model, days):
     return version, days
 
 
-def counts(version):
-    """The aggregates of a group of checks, for QuerySet.aggregate/annotate."""
-    low, high = version.threshold - UNCERTAIN_BAND, version.threshold + UNCERTAIN_BAND
-    reviewed = Q(reviewed_at__isnull=False) & ~Q(reviewed_label="")
-    return {
-        "checks": Count("id"),
-        "toxic": Count("id", filter=Q(label=TOXIC)),
-        "uncertain": Count("id", filter=Q(toxic_probability__gt=low, toxic_probability__lt=high)),
-        "flags": Coalesce(Sum("flag_count"), 0),
-        "reviewed": Count("id", filter=reviewed),
-        "corrected": Count("id", filter=reviewed & ~Q(reviewed_label=F("label"))),
-    }
-
-
 def with_rates(row):
     """A row of counts() with its shares: toxic and uncertain (0 to 1), flags per thousand checks."""
     checks = row["checks"]
@@ -107,38 +94,45 @@ def with_rates(row):
     }
 
 
-def series(window, kind):
-    """One row per day ("day", over the window) or per hour ("hour", the last HOURS), empty ones included."""
-    step = timedelta(days=1) if kind == "day" else timedelta(hours=1)
-    start = window.start if kind == "day" else _hour(window.end) - timedelta(hours=HOURS - 1)
-    rows = (
-        window.checks(start)
-        .annotate(at=Trunc("created", kind))
-        .values("at")
-        .annotate(**counts(window.version))
-        .order_by("at")
-    )
-    found = {row.pop("at"): row for row in rows}
-    empty = {name: 0 for name in counts(window.version)}
-    last = _hour(window.end) if kind == "hour" else _hour(window.end).replace(hour=0)
+def series(window, kind, days=None):
+    """One row per day ("day", over the window, from `days`: rollups.by_day's) or per hour ("hour", the
+    last HOURS, counted here), empty ones included."""
+    if kind == "day":
+        found, step, start, last = days, timedelta(days=1), window.start, _hour(window.end).replace(hour=0)
+    else:
+        step, start, last = timedelta(hours=1), _hour(window.end) - timedelta(hours=HOURS - 1), _hour(window.end)
+        rows = window.checks(start).annotate(at=Trunc("created", kind)).values("at").annotate(**counts(window.version))
+        found = {row.pop("at"): row for row in rows}
     out, at = [], start
     while at <= last:
-        out.append({"at": at.isoformat(), **with_rates(found.get(at, empty))})
+        row = {name: value for name, value in found.get(at, rollups.empty()).items() if name != "bins"}
+        out.append({"at": at.isoformat(), **with_rates(row)})
         at += step
     return out
+
+
+def summed(days, start, end):
+    """The counts and histogram of the days in [start, end) of rollups.by_day's `days`."""
+    total = rollups.empty()
+    for at, day in days.items():
+        if start <= at < end:
+            for name, value in day.items():
+                if name == "bins":
+                    total[name] = [a + b for a, b in zip(total[name], value, strict=True)]
+                else:
+                    total[name] += value
+    return total
 
 
 def _hour(moment):
     return timezone.localtime(moment).replace(minute=0, second=0, microsecond=0)
 
 
-def score_drift(window, reference):
-    """PSI of the window's probabilities against `reference` (the version's gate-sample probabilities,
-    or None when it was not scored), with both histograms as shares; psi None below MIN_CHECKS."""
-    rows = window.checks().annotate(bin=Floor(F("toxic_probability") * BINS)).values("bin").annotate(n=Count("id"))
-    served = np.zeros(BINS)
-    for row in rows:
-        served[min(int(row["bin"]), BINS - 1)] += row["n"]
+def score_drift(served, reference):
+    """PSI of the window's histogram of probabilities (`served`, BINS counts) against `reference` (the
+    version's gate-sample probabilities, or None when it was not scored), with both histograms as
+    shares; psi None below MIN_CHECKS."""
+    served = np.asarray(served, dtype=float)
     found = {"checks": int(served.sum()), "minimum": MIN_CHECKS, "bins": BINS, "psi": None, "reference_n": 0}
     found["served"] = _shares(served)
     if reference is None:
@@ -234,19 +228,21 @@ def report(version, days, now=None):
     """Everything the page and the API show of `version` over the last `days` days, JSON-ready."""
     window = Window.last(version, days, now)
     reference = scoring.scores_of(version)
-    daily = series(window, "day")
-    total = with_rates({name: sum(row[name] for row in daily) for name in counts(version)})
-    before = with_rates(window.previous().checks().aggregate(**counts(version)))
+    before = window.previous()
+    by_day = rollups.by_day(version, before.start, window.end)
+    daily = series(window, "day", by_day)
+    now_, then = summed(by_day, window.start, window.end), summed(by_day, before.start, before.end)
+    total = with_rates({name: now_[name] for name in counts(version)})
     return {
         "version": {"id": version.pk, "name": version.name, "threshold": version.threshold, "active": version.active},
         "days": days,
         "start": window.start.isoformat(),
         "end": window.end.isoformat(),
         "total": total,
-        "previous": before,
+        "previous": with_rates({name: then[name] for name in counts(version)}),
         "daily": daily,
         "hourly": series(window, "hour"),
-        "score_drift": score_drift(window, reference.probabilities if reference else None),
+        "score_drift": score_drift(now_["bins"], reference.probabilities if reference else None),
         "length": length_drift(window),
         "accuracy": accuracy(window),
         "promotions": promotions(window.start, window.end),

@@ -20,3 +20,21 @@ class Alert(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class DailyCounts(models.Model):
+    """One ended day of a version's checks, counted once (webapp/monitoring/rollups.py)."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()  # in the server's time zone
+    checks = models.PositiveIntegerField()
+    toxic = models.PositiveIntegerField()
+    uncertain = models.PositiveIntegerField()
+    threshold = models.FloatField()  # the serving threshold `uncertain` was counted at
+    bins = models.JSONField()  # checks per tenth of toxic probability (rollups.BINS)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model_version", "day"], name="one_count_per_day")]
+
+    def __str__(self):
+        return f"{self.model_version_id} {self.day}: {self.checks} checks"

@@ -8,6 +8,7 @@ import hashlib
 from django.db import transaction
 
 from webapp.checker.models import Prediction, PredictionDeletion
+from webapp.monitoring import rollups
 
 MAX_SAME_TEXT = 10_000  # predictions one deletion of a text may remove
 
@@ -32,5 +33,6 @@ def delete(prediction, user, same_text=False):
             if prediction.text_kept
             else "",
         )
+        rollups.forget(Prediction.objects.filter(pk__in=ids))  # their days are counted again without them
         Prediction.objects.filter(pk__in=ids).delete()
     return audit

@@ -1,14 +1,17 @@
 """The monitoring figures on PostgreSQL: per-day counts and shares of a version's checks, flags per
 thousand, reviewed and corrected, accuracy on reviewed checks with its interval, promotions in the
-window, and the score drift that stays silent below its minimum."""
+window, the score drift that stays silent below its minimum, and ended days counted once and kept."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from tests.support.accounts import staff_user
 from webapp.checker.models import ModelVersion, Prediction, Promotion
 from webapp.monitoring import figures
+from webapp.monitoring.models import DailyCounts
+from webapp.review import deletion
 
 NOW = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
 
@@ -83,9 +86,9 @@ def test_score_drift_needs_its_minimum_and_a_reference(version, scored):
 
     scored(version, probabilities=[0.05] * 150 + [0.95] * 50, labels=[0] * 150 + [1] * 50)
     few = figures.report(version, 7, now=NOW)["score_drift"]
-    checks(version, 1, *[(0.05, 0, "")] * 150, *[(0.95, 0, "")] * 50)
+    checks(version, 0, *[(0.05, 0, "")] * 150, *[(0.95, 0, "")] * 50)
     same = figures.report(version, 7, now=NOW)["score_drift"]
-    checks(version, 1, *[(0.95, 0, "")] * 300)
+    checks(version, 0, *[(0.95, 0, "")] * 300)
     shifted = figures.report(version, 7, now=NOW)["score_drift"]
 
     assert few["psi"] is None and few["checks"] == 10 and few["reference_n"] == 200
@@ -100,3 +103,40 @@ def test_promotions_in_the_window_are_listed_for_the_time_axis(version):
     found = figures.report(version, 7, now=NOW)["promotions"]
 
     assert [(p["name"], p["what"]) for p in found] == [("v1", "promotion")]
+
+
+def test_ended_days_are_counted_once_and_kept_and_later_flags_reviews_deletions_and_thresholds_still_show(version):
+    checks(version, 2, (0.9, 0, ""), (0.55, 0, ""), (0.1, 0, ""))
+    checks(version, 1, (0.45, 0, ""), (0.2, 0, ""))
+    checks(version, 0, (0.8, 0, ""))
+
+    def days():
+        return [
+            (row["checks"], row["toxic"], row["uncertain"], row["flags"], row["reviewed"], row["corrected"])
+            for row in figures.report(version, 3, now=NOW)["daily"]
+        ]
+
+    assert days() == [(3, 2, 1, 0, 0, 0), (2, 0, 1, 0, 0, 0), (1, 1, 0, 0, 0, 0)]
+    kept = {row.day: row for row in DailyCounts.objects.filter(model_version=version)}
+    two_days_ago = timezone.localtime(NOW - timedelta(days=2)).date()
+    assert timezone.localtime(NOW).date() not in kept, "today has not ended: counted from its checks"
+    assert len(kept) == 5 and kept[two_days_ago].checks == 3  # the window's ended days and the 3 before it
+    assert kept[two_days_ago].bins == [0, 1, 0, 0, 0, 1, 0, 0, 0, 1] and kept[two_days_ago].threshold == 0.5
+
+    # Flags and reviews arrive on old checks: counted live, beside the kept counts.
+    low = Prediction.objects.get(model_version=version, toxic_probability=0.1)
+    Prediction.objects.filter(pk=low.pk).update(flag_count=2, reviewed_label="toxic", reviewed_at=NOW)
+    assert days()[0] == (3, 2, 1, 2, 1, 1)
+
+    # The kept row is what is read: checks removed behind its back do not change the day...
+    Prediction.objects.filter(model_version=version, toxic_probability=0.45).delete()
+    assert days()[1] == (2, 0, 1, 0, 0, 0)
+    # ...but a deletion through the review pages (deletion.delete) has its own day counted again.
+    deletion.delete(low, staff_user("ada"))
+    assert days()[:2] == [(2, 2, 1, 0, 0, 0), (2, 0, 1, 0, 0, 0)]
+
+    # A new serving threshold recounts every kept day (its uncertain band is 0.1 either side of 0.25).
+    version.threshold = 0.25
+    version.save(update_fields=["threshold"])
+    assert [(row[0], row[2]) for row in days()] == [(2, 0), (1, 1), (1, 0)]
+    assert set(DailyCounts.objects.filter(model_version=version).values_list("threshold", flat=True)) == {0.25}
