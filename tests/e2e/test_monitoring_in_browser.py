@@ -38,6 +38,7 @@ def test_the_page_draws_the_checks_marks_the_promotion_and_explains_the_figures(
         daily = page.evaluate(POINTS, "daily-chart")
         marked = page.get_attribute("#daily-chart", "data-promotions-drawn")
         drift = page.inner_text("#score-drift")
+        words = page.inner_text("#word-drift")
         totals = page.inner_text("#monitoring-totals")
         current = page.get_attribute(".site-nav a[aria-current=page]", "href")
 
@@ -45,4 +46,5 @@ def test_the_page_draws_the_checks_marks_the_promotion_and_explains_the_figures(
     assert daily[0] == 3 and daily[1] == 3  # checks and the toxic share on each of the 3 days with checks
     assert marked == "1"
     assert "no scores on the gate's test comments" in drift
+    assert "not measured (/x is not a finished run" in words  # its files are not there to count words with
     assert "checks\n30" in totals and current == "/dashboard/monitoring/"

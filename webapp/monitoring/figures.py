@@ -10,7 +10,8 @@ the database (one GROUP BY per series, never a loop over rows).
   one model owners already read, so the alert's default has a known meaning. Under MIN_CHECKS checks
   it is not computed ("not enough checks yet").
 - Input drift: the mean length in characters of the window's latest LENGTH_SAMPLE comments against the
-  gate sample's.
+  gate sample's, and the share of their words that the model's vocabulary does not hold whole
+  (ml/vocabulary.py: words split into pieces or unknown) in its latest WORD_SAMPLE comments.
 - Accuracy where it is known: the verdicts against the reviewers' labels, with a bootstrap interval;
   the review queue favours flagged and uncertain verdicts, so this is not a random sample.
 """
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Avg
 from django.db.models.functions import Length, Trunc
 from django.utils import timezone
@@ -157,6 +159,7 @@ def _shares(counts_):
     return [round(float(n) / total, 6) if total else 0.0 for n in counts_]
 
 
+WORD_CACHE_S = 300  # the beat task's period (alerts.REFRESH_S)
 LENGTH_SAMPLE = 2000  # the window's latest comments whose length is averaged (reading every text is slow)
 
 
@@ -179,6 +182,55 @@ def _reference_length(key):
     except (DataError, OSError, ValueError):
         return None
     return round(sum(len(text) for text in texts) / len(texts), 1) if len(texts) else None
+
+
+WORD_SAMPLE = 500  # the window's latest comments whose words are counted (a tokenizer's pass takes time)
+
+
+def word_drift(window):
+    """The share of words that the version's vocabulary does not hold whole (ml/vocabulary.py): in the
+    window's latest WORD_SAMPLE comments (text kept) and in the gate sample's. Counted once per
+    WORD_CACHE_S in the shared cache (the beat task's alert check fills it for the default window);
+    "error" says why there is no figure (the model's files cannot be read)."""
+    version = window.version
+    key = f"monitoring-words:{version.pk}:{version.created.timestamp()}:{window.start.date()}:{window.days}"
+    found = cache.get(key)
+    if found is None:
+        found = _word_drift(window)
+        cache.set(key, found, WORD_CACHE_S)
+    return found
+
+
+def _word_drift(window):
+    from ml import vocabulary
+    from ml.errors import DataError, ModelLoadError
+
+    latest = window.checks().filter(text_removed_at__isnull=True, text_digest="").order_by("-created")
+    texts = list(latest.values_list("text", flat=True)[:WORD_SAMPLE])
+    found = {"served": None, "served_comments": len(texts), "reference": None, "sample": WORD_SAMPLE, "error": None}
+    try:
+        count = _word_counter(window.version.artifact_path)
+        found["served"] = vocabulary.rate(count(texts))
+        found["reference"] = _reference_words(window.version.artifact_path, scoring.sample_key())
+    except (ModelLoadError, OSError) as exc:
+        found["error"] = str(exc)
+    except (DataError, ValueError):
+        pass  # no gate sample to compare with: the served share alone
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _word_counter(artifact_path):
+    from ml import vocabulary
+
+    return vocabulary.word_counter(artifact_path)
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_words(artifact_path, key):
+    from ml import vocabulary
+
+    return vocabulary.rate(_word_counter(artifact_path)(list(scoring.sample()["text"])))
 
 
 def accuracy(window):
@@ -244,6 +296,7 @@ def report(version, days, now=None):
         "hourly": series(window, "hour"),
         "score_drift": score_drift(now_["bins"], reference.probabilities if reference else None),
         "length": length_drift(window),
+        "words": word_drift(window),
         "accuracy": accuracy(window),
         "promotions": promotions(window.start, window.end),
     }

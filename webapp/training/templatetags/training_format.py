@@ -33,3 +33,9 @@ def figure(metrics, heading):
     """The compare table's text for one column (ml.reporting.COMPARE_COLUMNS) of a run's metrics, so the
     job page's size and speeds are the compare page's figures: `{{ job.metrics|figure:"size MB" }}`."""
     return dict(compare_row(metrics or {}))[heading]
+
+
+@register.filter
+def percent(value):
+    """A share for people: 0.0583 -> '5.8 %' ('—' for None)."""
+    return "—" if value in (None, "") else f"{100 * float(value):.1f} %"
