@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, connections
 
 from webapp.checker import shadow
 from webapp.checker.batching import Batcher
+from webapp.checker.loaded import LoadedVersion
 from webapp.checker.models import ModelVersion, Prediction
 
 MAX_TEXT_LENGTH = 5000
@@ -56,6 +57,7 @@ class ActiveModel:
         self._lock = threading.Lock()  # loading, and the model itself when batching is off
         self._batcher = Batcher(self._call)
         self._row = self._version = self._classifier = None
+        self._model = LoadedVersion()
 
     def predict(self, texts):
         """(version, toxic-class probabilities) of the active model, or NoActiveModel / ModelUnavailable /
@@ -141,21 +143,18 @@ class ActiveModel:
             return cursor.fetchone()
 
     def _load(self, row):
-        from ml import runtimes  # imports torch: only when a model is needed
         from ml.errors import ModelLoadError
 
         self._row = None
         version = ModelVersion.objects.filter(pk=row[0]).first()
         if version is None:  # deleted since the row was read
             raise NoActiveModel
-        loaded = self._version and (self._version.pk, self._version.artifact_path, self._version.runtime)
-        if loaded != (version.pk, version.artifact_path, version.runtime):
+        try:
+            self._classifier = self._model.get(version)
+        except ModelLoadError as exc:
             self._version = self._classifier = None
-            try:
-                self._classifier = runtimes.load(version.artifact_path, version.runtime)
-            except ModelLoadError as exc:
-                log.error("cannot load model version %s (%s): %s", version.pk, version.artifact_path, exc)
-                raise ModelUnavailable(str(exc)) from exc
+            log.error("cannot load model version %s (%s): %s", version.pk, version.artifact_path, exc)
+            raise ModelUnavailable(str(exc)) from exc
         self._version, self._row = version, row
 
 

@@ -26,6 +26,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from scipy.stats import binomtest
 
+from webapp.checker.loaded import LoadedVersion
 from webapp.checker.models import Prediction, ShadowRun, ShadowVerdict
 
 End = ShadowRun.End
@@ -147,7 +148,7 @@ class Judge:
         self._thread = None
         self._run, self._read_at = None, float("-inf")
         self._dropped = Counter()  # run id -> checks dropped since the last batch was stored
-        self._version_key = self._classifier = None
+        self._model = LoadedVersion()
         # (classifier, texts) -> probabilities on the checker's model thread while no check waits: set by
         # webapp.checker.classify (ActiveModel.run_background), which offers the checks
         self.run_model = None
@@ -170,7 +171,7 @@ class Judge:
     @property
     def loaded(self):
         """The id of the version whose model this process holds for shadow mode, or None."""
-        return self._version_key and self._version_key[0]
+        return self._model.pk
 
     def warm(self):
         """Load the model of the open run now (at server start), rather than beside the first checks."""
@@ -214,7 +215,7 @@ class Judge:
                 connections.close_all()
 
     def _batch_size(self):
-        limit = self._classifier is not None and self._classifier.batch_limit
+        limit = self._model.classifier is not None and self._model.classifier.batch_limit
         return min(limit or 8, 8)  # one background call: what a waiting check may wait for
 
     def _judge(self, run_id, batch, dropped):
@@ -248,21 +249,14 @@ class Judge:
 
     def _load(self, run):
         """The shadow version's classifier, loaded in this thread (not the model thread) on first use."""
-        from ml import runtimes
         from ml.errors import ModelLoadError
 
-        version = run.model_version
-        key = (version.pk, version.artifact_path, version.runtime)
-        if key != self._version_key:
-            self._version_key = self._classifier = None
-            try:
-                self._classifier = runtimes.load(version.artifact_path, version.runtime)
-            except ModelLoadError as exc:
-                log.error("shadow run %s: version %s cannot be loaded: %s", run.pk, version.pk, exc)
-                stop(run, End.BROKEN)
-                return None
-            self._version_key = key
-        return self._classifier
+        try:
+            return self._model.get(run.model_version)
+        except ModelLoadError as exc:
+            log.error("shadow run %s: version %s cannot be loaded: %s", run.pk, run.model_version_id, exc)
+            stop(run, End.BROKEN)
+            return None
 
 
 judge = Judge()
