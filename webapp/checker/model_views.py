@@ -3,6 +3,8 @@ its threshold, the validation PR curve, the threshold form, the gate's verdict a
 Looking needs staff; activating (promote or roll back) and changing the threshold need the model owners'
 permission, checked here as on the API."""
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,16 +64,28 @@ def _page(request, version, **extra):
     return render(request, "checker/model.html", context)
 
 
+def version_action(view):
+    """A model owner's POST about one version: `view(request, version)` acts and says how in a message,
+    and the owner is sent back to the version's page unless the view returns a response of its own."""
+
+    @require_POST
+    @permission_required(PROMOTE)
+    @functools.wraps(view)
+    def act(request, version_id):
+        version = get_object_or_404(ModelVersion, pk=version_id)
+        return view(request, version) or redirect("model", version_id=version.pk)
+
+    return act
+
+
 def _verdict(version, active):
     return gate.judge(version, active, rollback=version.promotions.exists())
 
 
-@require_POST
-@permission_required(PROMOTE)
-def activate(request, version_id):
+@version_action
+def activate(request, version):
     """Promote or roll back through the gate; `force` (the form's confirm box) overrides a refusal.
     A rollback first asks for confirmation on a page of its own, whose button posts again with confirm=yes."""
-    version = get_object_or_404(ModelVersion, pk=version_id)
     if version.promotions.exists() and request.POST.get("confirm") != "yes":
         context = {"version": version, "active": ModelVersion.current(), "force": request.POST.get("force")}
         return render(request, "checker/confirm_rollback.html", context)
@@ -85,16 +99,13 @@ def activate(request, version_id):
         what = "rolled back to" if promotion.rollback else "promoted"
         forced = f" (forced past the gate: {promotion.reason})" if promotion.forced else ""
         messages.success(request, f"{version.name!r} {what}: it now serves the checker{forced}.")
-    return redirect("model", version_id=version.pk)
 
 
-@require_POST
-@permission_required(PROMOTE)
-def set_threshold(request, version_id):
+@version_action
+def set_threshold(request, version):
     """Without `apply`: the page again with the figures at the typed threshold and the gate's verdict on
     it (a preview). With `apply`: the change, through the gate for the active model (`force` and `note`
     override a refusal)."""
-    version = get_object_or_404(ModelVersion, pk=version_id)
     try:
         threshold = float(request.POST.get("threshold", ""))
         if not request.POST.get("apply"):
@@ -113,34 +124,25 @@ def set_threshold(request, version_id):
             request,
             f"{version.name!r} now labels a comment toxic at a probability of {threshold:g} or more{forced}.",
         )
-    return redirect("model", version_id=version.pk)
 
 
-@require_POST
-@permission_required(PROMOTE)
-def score(request, version_id):
-    version = get_object_or_404(ModelVersion, pk=version_id)
+@version_action
+def score(request, version):
     scoring.queue(version)
     messages.success(request, f"{version.name!r} is queued for the worker to score on the gate's test sample.")
-    return redirect("model", version_id=version.pk)
 
 
-@require_POST
-@permission_required(PROMOTE)
-def find_words(request, version_id):
-    version = get_object_or_404(ModelVersion, pk=version_id)
+@version_action
+def find_words(request, version):
     if toxic_words.ask(version):
         messages.success(request, f"The worker is finding the words that push {version.name!r} to toxic.")
     else:
         messages.error(request, "The worker's queue cannot be reached now: ask again in a moment.")
-    return redirect("model", version_id=version.pk)
 
 
-@require_POST
-@permission_required(PROMOTE)
-def start_shadow(request, version_id):
+@version_action
+def start_shadow(request, version):
     """Put the version in shadow with the form's share (percent), checks and days."""
-    version = get_object_or_404(ModelVersion, pk=version_id)
     try:
         share = float(request.POST.get("share_percent") or 100) / 100
         max_checks = int(request.POST.get("max_checks") or settings.TOXILAB_SHADOW_MAX_CHECKS)
@@ -156,19 +158,15 @@ def start_shadow(request, version_id):
             f"{version.name!r} is in shadow: it judges {run.share:.0%} of live checks beside the served model, "
             f"unseen by end users, until {run.max_checks:,} are judged or {run.until:%Y-%m-%d %H:%M}.",
         )
-    return redirect("model", version_id=version.pk)
 
 
-@require_POST
-@permission_required(PROMOTE)
-def stop_shadow(request, version_id):
-    version = get_object_or_404(ModelVersion, pk=version_id)
+@version_action
+def stop_shadow(request, version):
     run = shadow.latest(version)
     if run is not None and shadow.stop(run):
         messages.success(request, f"{version.name!r} is out of shadow.")
     else:
         messages.error(request, f"{version.name!r} is not in shadow.")
-    return redirect("model", version_id=version.pk)
 
 
 def _reason(exc):
