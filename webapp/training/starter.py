@@ -235,7 +235,7 @@ def improvement():
     if not pending or ModelVersion.current() is None:
         return None
     job, running = pending[0], pending[0].status == Status.RUNNING
-    eta_s = job.eta_s if running else None
+    eta_s = _stable_eta(job)  # none before the estimate settles, as for the first model
     done = f"{round(job.progress * 100)} %" + (f", about {_minutes(eta_s)} left" if eta_s else "")
     if running:
         message = f"A more accurate model is training ({done}); it takes over only if it checks better."

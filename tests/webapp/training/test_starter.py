@@ -170,5 +170,7 @@ def test_once_a_model_serves_the_checker_and_dashboard_say_a_better_one_is_train
         dashboard
     )
     assert "1 more after it" in dashboard and f'href="/dashboard/jobs/{teacher.pk}/"' in dashboard
+    TrainingJob.objects.filter(pk=teacher.pk).update(step=5, eta_s=9000)  # too early: the estimate still jumps
+    assert "A more accurate model is training (5 %); it takes over" in client.get("/").content.decode()
     TrainingJob.objects.filter(starter_stage__in=("teacher", "student")).update(status=Status.CANCELLED)
     assert 'id="improving"' not in client.get("/").content.decode(), "nothing left to improve: no notice"
