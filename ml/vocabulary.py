@@ -48,7 +48,7 @@ def _tokenizer_counter(source: str | Path) -> WordCounter:
         words = unknown = 0
         if not texts:  # the tokenizer refuses an empty batch
             return 0, 0
-        for encoding in tokenizer(list(texts), add_special_tokens=False).encodings:
+        for encoding in tokenizer(list(texts), add_special_tokens=False, verbose=False).encodings:
             pieces: dict[int, int] = {}
             for word, token in zip(encoding.word_ids, encoding.ids, strict=True):
                 if word is not None:
