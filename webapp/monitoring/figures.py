@@ -10,8 +10,9 @@ the database (one GROUP BY per series, never a loop over rows).
   one model owners already read, so the alert's default has a known meaning. Under MIN_CHECKS checks
   it is not computed ("not enough checks yet").
 - Input drift: the mean length in characters of the window's latest LENGTH_SAMPLE comments against the
-  gate sample's, and the share of their words that the model's vocabulary does not hold whole
-  (ml/vocabulary.py: words split into pieces or unknown) in its latest WORD_SAMPLE comments.
+  gate sample's; in its latest TEXT_SAMPLE comments, the share of words that the model's vocabulary
+  does not hold whole (ml/vocabulary.py: words split into pieces or unknown), and a domain classifier
+  telling them from the gate sample's comments (ml/drift.py).
 - Accuracy where it is known: the verdicts against the reviewers' labels, with a bootstrap interval;
   the review queue favours flagged and uncertain verdicts, so this is not a random sample.
 """
@@ -23,7 +24,6 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Avg
 from django.db.models.functions import Length, Trunc
 from django.utils import timezone
@@ -31,6 +31,7 @@ from django.utils import timezone
 from webapp.checker import scoring
 from webapp.checker.models import ModelVersion, Prediction, Promotion
 from webapp.monitoring import rollups
+from webapp.monitoring.models import TextDrift
 from webapp.monitoring.rollups import BINS, counts
 
 MIN_CHECKS = 200  # below this many checks in the window, no drift figure and no share alert
@@ -159,7 +160,7 @@ def _shares(counts_):
     return [round(float(n) / total, 6) if total else 0.0 for n in counts_]
 
 
-WORD_CACHE_S = 300  # the beat task's period (alerts.REFRESH_S)
+TEXT_KEEP_S = 300  # the beat task's period (alerts.REFRESH_S)
 LENGTH_SAMPLE = 2000  # the window's latest comments whose length is averaged (reading every text is slow)
 
 
@@ -184,39 +185,64 @@ def _reference_length(key):
     return round(sum(len(text) for text in texts) / len(texts), 1) if len(texts) else None
 
 
-WORD_SAMPLE = 500  # the window's latest comments whose words are counted (a tokenizer's pass takes time)
+TEXT_SAMPLE = 500  # the window's latest comments whose words are read (a tokenizer's pass takes time)
 
 
-def word_drift(window):
-    """The share of words that the version's vocabulary does not hold whole (ml/vocabulary.py): in the
-    window's latest WORD_SAMPLE comments (text kept) and in the gate sample's. Counted once per
-    WORD_CACHE_S in the shared cache (the beat task's alert check fills it for the default window);
-    "error" says why there is no figure (the model's files cannot be read)."""
-    version = window.version
-    key = f"monitoring-words:{version.pk}:{version.created.timestamp()}:{window.start.date()}:{window.days}"
-    found = cache.get(key)
+def text_drift(window):
+    """From the window's latest TEXT_SAMPLE comments (text kept), computed at most once per TEXT_KEEP_S
+    (a TextDrift row; the beat task's alert check computes them for the default window):
+    - "words": the share of words that the version's vocabulary does not hold whole
+      (ml/vocabulary.py), and the same share on the gate sample; "error" says why there is none (the
+      model's files cannot be read);
+    - "domain": how well a classifier tells them from TEXT_SAMPLE of the gate sample's comments
+      (ml/drift.py: cross-validated ROC-AUC, and the words that tell them apart)."""
+    now = timezone.now()
+    kept = TextDrift.objects.filter(model_version=window.version, start=window.start, days=window.days)
+    found = kept.filter(computed__gt=now - timedelta(seconds=TEXT_KEEP_S)).values_list("figures", flat=True).first()
     if found is None:
-        found = _word_drift(window)
-        cache.set(key, found, WORD_CACHE_S)
+        latest = window.checks().filter(text_removed_at__isnull=True, text_digest="").order_by("-created")
+        texts = list(latest.values_list("text", flat=True)[:TEXT_SAMPLE])
+        found = {"words": _word_drift(window.version, texts), "domain": _domain(texts)}
+        TextDrift.objects.filter(computed__lt=now - timedelta(days=1)).delete()  # windows nobody reads now
+        TextDrift.objects.update_or_create(
+            model_version=window.version,
+            start=window.start,
+            days=window.days,
+            defaults={"figures": found, "computed": now},
+        )
     return found
 
 
-def _word_drift(window):
+def _word_drift(version, texts):
     from ml import vocabulary
     from ml.errors import DataError, ModelLoadError
 
-    latest = window.checks().filter(text_removed_at__isnull=True, text_digest="").order_by("-created")
-    texts = list(latest.values_list("text", flat=True)[:WORD_SAMPLE])
-    found = {"served": None, "served_comments": len(texts), "reference": None, "sample": WORD_SAMPLE, "error": None}
+    found = {"served": None, "served_comments": len(texts), "reference": None, "error": None}
     try:
-        count = _word_counter(window.version.artifact_path)
+        count = _word_counter(version.artifact_path)
         found["served"] = vocabulary.rate(count(texts))
-        found["reference"] = _reference_words(window.version.artifact_path, scoring.sample_key())
+        found["reference"] = _reference_words(version.artifact_path, scoring.sample_key())
     except (ModelLoadError, OSError) as exc:
         found["error"] = str(exc)
     except (DataError, ValueError):
         pass  # no gate sample to compare with: the served share alone
     return found
+
+
+def _domain(texts):
+    from ml import drift
+    from ml.errors import DataError
+
+    try:
+        reference = _reference_texts(scoring.sample_key())
+    except (DataError, OSError, ValueError):
+        reference = []  # no gate sample: nothing to tell them from
+    return drift.domain_classifier(texts, reference)
+
+
+@functools.lru_cache(maxsize=4)
+def _reference_texts(key):
+    return list(scoring.sample()["text"][:TEXT_SAMPLE])
 
 
 @functools.lru_cache(maxsize=4)
@@ -296,7 +322,7 @@ def report(version, days, now=None):
         "hourly": series(window, "hour"),
         "score_drift": score_drift(now_["bins"], reference.probabilities if reference else None),
         "length": length_drift(window),
-        "words": word_drift(window),
+        **text_drift(window),
         "accuracy": accuracy(window),
         "promotions": promotions(window.start, window.end),
     }

@@ -38,3 +38,21 @@ class DailyCounts(models.Model):
 
     def __str__(self):
         return f"{self.model_version_id} {self.day}: {self.checks} checks"
+
+
+class TextDrift(models.Model):
+    """A window's figures from its comments' text (figures.text_drift), kept for figures.TEXT_KEEP_S: a
+    tokenizer's pass and a classifier's fit are too slow for every page read. In the database, so that
+    the worker's beat task computes them for the web processes."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()  # the window's first day
+    days = models.PositiveSmallIntegerField()
+    computed = models.DateTimeField(default=timezone.now)
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model_version", "start", "days"], name="one_text_drift")]
+
+    def __str__(self):
+        return f"{self.model_version_id} {self.start:%Y-%m-%d} {self.days} days"

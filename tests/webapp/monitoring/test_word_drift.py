@@ -1,6 +1,7 @@
 """Input drift in words, on a real baseline: traffic in the language it was trained on uses about as
-many words outside its vocabulary as its test comments do; traffic in another language uses far more,
-and the monitoring report says so (its figure kept in the cache for the beat task's period)."""
+many words outside its vocabulary as its test comments do, and a domain classifier cannot tell the two
+apart; traffic in another language uses far more, the classifier tells it apart by its words, and the
+monitoring report says so (its figures kept for the beat task's period)."""
 
 from datetime import timedelta
 
@@ -36,23 +37,27 @@ def served(version, texts):
     )
 
 
-def test_another_language_raises_the_share_of_words_outside_the_vocabulary(db, baseline_dir, data_dir):
+def test_another_language_raises_the_share_of_words_outside_the_vocabulary(db, baseline_dir, data_dir, settings):
     from ml.data import load_splits
 
     version = register(baseline_dir, name="baseline")
     english = list(load_splits(str(data_dir), max_eval_samples=400, seed=1).validation["text"][:200])
     served(version, english)
 
-    same = figures.report(version, 7)["words"]
+    same, same_domain = (figures.report(version, 7)[key] for key in ("words", "domain"))
     served(version, GERMAN * 50)
     cached = figures.report(version, 7)["words"]
-    other = figures.report(version, 6)["words"]  # another window: counted afresh
+    other, other_domain = (figures.report(version, 6)[key] for key in ("words", "domain"))  # counted afresh
 
     assert same["error"] is None and same["served_comments"] == 200
     assert 0 < same["reference"] < 0.3 and abs(same["served"] - same["reference"]) < 0.05
     assert cached == same, "counted once per cache period"
     assert other["served_comments"] == 400  # 200 English, 200 German
     assert other["served"] > same["served"] + 0.08
+    gate_comments = min(settings.TOXILAB_GATE_TEST_COMMENTS, figures.TEXT_SAMPLE)
+    assert same_domain["served_n"] == 200 and same_domain["reference_n"] == gate_comments
+    assert same_domain["roc_auc"] < 0.65 < other_domain["roc_auc"]
+    assert {"ich", "die", "bitte"} & set(other_domain["served_words"])
 
 
 def test_a_model_whose_files_are_gone_says_why_there_is_no_figure(db, settings):
@@ -64,3 +69,4 @@ def test_a_model_whose_files_are_gone_says_why_there_is_no_figure(db, settings):
     found = figures.report(version, 7)["words"]
 
     assert found["served"] is None and "/no/such/run" in found["error"]
+    assert figures.report(version, 7)["domain"]["roc_auc"] is None  # 1 comment: too few to tell apart
