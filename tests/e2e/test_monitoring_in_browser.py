@@ -39,6 +39,7 @@ def test_the_page_draws_the_checks_marks_the_promotion_and_explains_the_figures(
         marked = page.get_attribute("#daily-chart", "data-promotions-drawn")
         drift = page.inner_text("#score-drift")
         words = page.inner_text("#word-drift")
+        domain = page.inner_text("#domain-drift")
         totals = page.inner_text("#monitoring-totals")
         current = page.get_attribute(".site-nav a[aria-current=page]", "href")
 
@@ -47,4 +48,5 @@ def test_the_page_draws_the_checks_marks_the_promotion_and_explains_the_figures(
     assert marked == "1"
     assert "no scores on the gate's test comments" in drift
     assert "not measured (/x is not a finished run" in words  # its files are not there to count words with
+    assert "not measured: it needs 50 comments on each side (30 served" in domain
     assert "checks\n30" in totals and current == "/dashboard/monitoring/"
