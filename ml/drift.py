@@ -24,8 +24,8 @@ def domain_classifier(served: Sequence[str], reference: Sequence[str], seed: int
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
 
-    found = {"roc_auc": None, "served_n": len(served), "reference_n": len(reference), "minimum": MIN_TEXTS}
-    found.update(served_words=[], reference_words=[])
+    found: dict[str, object] = {"roc_auc": None, "served_n": len(served), "reference_n": len(reference)}
+    found.update(minimum=MIN_TEXTS, served_words=[], reference_words=[])
     if min(len(served), len(reference)) < MIN_TEXTS:
         return found
     texts = [*served, *reference]
