@@ -306,10 +306,13 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # The queue that training workers consume (`-Q training`); tests give each run its own.
 TOXILAB_TRAINING_QUEUE = os.environ.get("TOXILAB_TRAINING_QUEUE", "training")
 CELERY_TASK_ROUTES = {task: {"queue": TOXILAB_TRAINING_QUEUE} for task in queue.TASKS}
+# How often the worker judges the monitoring alerts (webapp/monitoring/alerts.py), and so how long the
+# monitoring figures read from comments' text are kept (webapp/monitoring/figures.py text_drift).
+MONITOR_REFRESH_S = 300
 # Periodic tasks, sent by celery beat (`make run` starts it beside the worker; compose's beat service).
 CELERY_BEAT_SCHEDULE = {
     "forget-old-texts": {"task": queue.FORGET_OLD_TEXTS, "schedule": 24 * 3600.0},
-    "check-alerts": {"task": queue.CHECK_ALERTS, "schedule": 300.0},  # webapp.monitoring.alerts.REFRESH_S
+    "check-alerts": {"task": queue.CHECK_ALERTS, "schedule": float(MONITOR_REFRESH_S)},
 }
 CELERY_TASK_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT
 CELERY_TASK_SOFT_TIME_LIMIT = TOXILAB_TRAIN_TIME_LIMIT - 60  # time to mark the job failed

@@ -1,9 +1,10 @@
 """Monitoring alerts (issue 25): the active version's last TOXILAB_MONITOR_DAYS days against limits in
-settings, judged by the worker's check_alerts task (sent by celery beat every REFRESH_S seconds) and
-whenever the monitoring page or API is read. A crossed limit is an Alert row from the first time it is
-seen crossed, when it is logged (once), until it is seen clear; the site header shows the active
-version's rows to staff (one query) and the monitoring page says what each means. No e-mail. While the
-worker runs a training job the task waits its turn, so the header can lag by the job's length.
+settings, judged by the worker's check_alerts task (sent by celery beat every MONITOR_REFRESH_S
+seconds) and whenever the monitoring page or API is read. A crossed limit is an Alert row from the
+first time it is seen crossed, when it is logged (once), until it is seen clear; the site header shows
+the active version's rows to staff (one query) and the monitoring page says what each means. No
+e-mail. While the worker runs a training job the task waits its turn, so the header can lag by the
+job's length.
 
 - toxic_share: the share called toxic moved by more than TOXILAB_ALERT_TOXIC_SHARE_CHANGE points
   against the window before it (both windows need figures.MIN_CHECKS checks);
@@ -21,7 +22,6 @@ from webapp.monitoring import figures, rollups
 from webapp.monitoring.models import Alert
 
 log = logging.getLogger(__name__)
-REFRESH_S = 300
 KEEP_DAYS = 90  # the longest window the monitoring page offers
 
 
@@ -67,7 +67,7 @@ def _keep(version, found):
 
 
 def refresh():
-    """Judge the active version's limits now (the beat task's body, every REFRESH_S seconds), having
+    """Judge the active version's limits now (the beat task's body, every MONITOR_REFRESH_S seconds), having
     counted its ended days of the last KEEP_DAYS that were not yet; returns its crossed alerts ([]
     without an active version)."""
     version = ModelVersion.current()

@@ -160,7 +160,6 @@ def _shares(counts_):
     return [round(float(n) / total, 6) if total else 0.0 for n in counts_]
 
 
-TEXT_KEEP_S = 300  # the beat task's period (alerts.REFRESH_S)
 LENGTH_SAMPLE = 2000  # the window's latest comments whose length is averaged (reading every text is slow)
 
 
@@ -189,8 +188,8 @@ TEXT_SAMPLE = 500  # the window's latest comments whose words are read (a tokeni
 
 
 def text_drift(window):
-    """From the window's latest TEXT_SAMPLE comments (text kept), computed at most once per TEXT_KEEP_S
-    (a TextDrift row; the beat task's alert check computes them for the default window):
+    """From the window's latest TEXT_SAMPLE comments (text kept), computed at most once per
+    MONITOR_REFRESH_S (a TextDrift row; the beat task's alert check computes them for the default window):
     - "words": the share of words that the version's vocabulary does not hold whole
       (ml/vocabulary.py), and the same share on the gate sample; "error" says why there is none (the
       model's files cannot be read);
@@ -198,7 +197,11 @@ def text_drift(window):
       (ml/drift.py: cross-validated ROC-AUC, and the words that tell them apart)."""
     now = timezone.now()
     kept = TextDrift.objects.filter(model_version=window.version, start=window.start, days=window.days)
-    found = kept.filter(computed__gt=now - timedelta(seconds=TEXT_KEEP_S)).values_list("figures", flat=True).first()
+    found = (
+        kept.filter(computed__gt=now - timedelta(seconds=settings.MONITOR_REFRESH_S))
+        .values_list("figures", flat=True)
+        .first()
+    )
     if found is None:
         latest = window.checks().filter(text_removed_at__isnull=True, text_digest="").order_by("-created")
         texts = list(latest.values_list("text", flat=True)[:TEXT_SAMPLE])

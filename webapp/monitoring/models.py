@@ -41,9 +41,9 @@ class DailyCounts(models.Model):
 
 
 class TextDrift(models.Model):
-    """A window's figures from its comments' text (figures.text_drift), kept for figures.TEXT_KEEP_S: a
-    tokenizer's pass and a classifier's fit are too slow for every page read. In the database, so that
-    the worker's beat task computes them for the web processes."""
+    """A window's figures from its comments' text (figures.text_drift), kept for MONITOR_REFRESH_S
+    seconds: a tokenizer's pass and a classifier's fit are too slow for every page read. In the
+    database, so that the worker's beat task computes them for the web processes."""
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
     start = models.DateTimeField()  # the window's first day
