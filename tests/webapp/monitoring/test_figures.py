@@ -106,22 +106,22 @@ def test_promotions_in_the_window_are_listed_for_the_time_axis(version):
 
 
 def test_ended_days_are_counted_once_and_kept_and_later_flags_reviews_deletions_and_thresholds_still_show(version):
-    checks(version, 2, (0.9, 0, ""), (0.55, 0, ""), (0.1, 0, ""))
-    checks(version, 1, (0.45, 0, ""), (0.2, 0, ""))
+    checks(version, 3, (0.9, 0, ""), (0.55, 0, ""), (0.1, 0, ""))
+    checks(version, 2, (0.45, 0, ""), (0.2, 0, ""))
     checks(version, 0, (0.8, 0, ""))
 
     def days():
         return [
             (row["checks"], row["toxic"], row["uncertain"], row["flags"], row["reviewed"], row["corrected"])
-            for row in figures.report(version, 3, now=NOW)["daily"]
+            for row in figures.report(version, 4, now=NOW)["daily"]
         ]
 
-    assert days() == [(3, 2, 1, 0, 0, 0), (2, 0, 1, 0, 0, 0), (1, 1, 0, 0, 0, 0)]
+    assert days() == [(3, 2, 1, 0, 0, 0), (2, 0, 1, 0, 0, 0), (0, 0, 0, 0, 0, 0), (1, 1, 0, 0, 0, 0)]
     kept = {row.day: row for row in DailyCounts.objects.filter(model_version=version)}
-    two_days_ago = timezone.localtime(NOW - timedelta(days=2)).date()
+    three_days_ago, two_days_ago = (timezone.localtime(NOW - timedelta(days=n)).date() for n in (3, 2))
     assert timezone.localtime(NOW).date() not in kept, "today has not ended: counted from its checks"
-    assert len(kept) == 5 and kept[two_days_ago].checks == 3  # the window's ended days and the 3 before it
-    assert kept[two_days_ago].bins == [0, 1, 0, 0, 0, 1, 0, 0, 0, 1] and kept[two_days_ago].threshold == 0.5
+    assert kept[three_days_ago].checks == 3 and kept[two_days_ago].checks == 2
+    assert kept[three_days_ago].bins == [0, 1, 0, 0, 0, 1, 0, 0, 0, 1] and kept[three_days_ago].threshold == 0.5
 
     # Flags and reviews arrive on old checks: counted live, beside the kept counts.
     low = Prediction.objects.get(model_version=version, toxic_probability=0.1)
@@ -138,5 +138,5 @@ def test_ended_days_are_counted_once_and_kept_and_later_flags_reviews_deletions_
     # A new serving threshold recounts every kept day (its uncertain band is 0.1 either side of 0.25).
     version.threshold = 0.25
     version.save(update_fields=["threshold"])
-    assert [(row[0], row[2]) for row in days()] == [(2, 0), (1, 1), (1, 0)]
+    assert [(row[0], row[2]) for row in days()] == [(2, 0), (1, 1), (0, 0), (1, 0)]
     assert set(DailyCounts.objects.filter(model_version=version).values_list("threshold", flat=True)) == {0.25}
