@@ -15,6 +15,7 @@ from tests.services import wait_until
 from tests.support.accounts import staff_user
 from tests.support.api import call_json, post_json
 from webapp.checker import classify, gate, shadow
+from webapp.checker.loaded import LoadedVersion
 from webapp.checker.models import Prediction, Promotion, ShadowRun, ShadowVerdict
 from webapp.checker.registry import register
 
@@ -94,7 +95,7 @@ def test_a_server_starting_during_a_run_loads_the_shadow_model_before_any_check(
     served, candidate = versions
     shadow.start(candidate)
     shadow.judge.forget()
-    shadow.judge._version_key = shadow.judge._classifier = None  # as in a process that just started
+    shadow.judge._model = LoadedVersion()  # holding no model, as in a process that just started
 
     classify.warm_up()
 
