@@ -8,6 +8,7 @@ from services import wait_until
 
 from webapp.checker import classify
 from webapp.checker.batching import Batcher
+from webapp.checker.loaded import LoadedVersion
 
 DEADLINE_S = 60  # generous: the machine may be loaded; nothing here is timed (wait_until waits as long)
 
@@ -172,7 +173,7 @@ def test_batched_verdicts_equal_unbatched_ones_for_texts_of_very_different_lengt
     """Real padding: a 3-token text shares a forward pass with texts padded to the model's length limit."""
     settings.BATCH_MAX_SIZE = 32
     classify.active_model.predict(["load"])
-    classifier = classify.active_model._classifier
+    classifier = classify.active_model._model.classifier
     alone = {text: classifier.predict([text])[0].toxic_probability for text in TEXTS_OF_MANY_LENGTHS}
 
     sizes, answers = checks_that_queue_behind_a_held_call(TEXTS_OF_MANY_LENGTHS)
@@ -187,11 +188,11 @@ def test_a_model_that_runs_one_text_per_pass_serves_queued_checks_in_turn(active
     """An int8 runtime (batch_limit 1): gathering checks would only make each wait for all the others."""
     settings.BATCH_MAX_SIZE = 32
     classify.active_model.predict(["load"])
-    classify.active_model._classifier.batch_limit = 1
+    classify.active_model._model.classifier.batch_limit = 1
     try:
         sizes, answers = checks_that_queue_behind_a_held_call(TEXTS_OF_MANY_LENGTHS)
     finally:
-        classify.active_model._classifier.batch_limit = None
+        classify.active_model._model.classifier.batch_limit = None
 
     assert sizes == [1] * (1 + len(TEXTS_OF_MANY_LENGTHS))
     assert answers.keys() == {"gate", *TEXTS_OF_MANY_LENGTHS}
@@ -199,7 +200,7 @@ def test_a_model_that_runs_one_text_per_pass_serves_queued_checks_in_turn(active
 
 def test_a_failed_model_call_answers_500_json_and_the_next_check_is_served(check_api, active_model, monkeypatch):
     classify.active_model.predict(["load"])
-    classifier = classify.active_model._classifier
+    classifier = classify.active_model._model.classifier
     real_predict = classifier.predict_proba
 
     def predict_proba(texts, **options):
@@ -216,11 +217,12 @@ def test_a_failed_model_call_answers_500_json_and_the_next_check_is_served(check
 
 
 def test_warming_up_loads_and_runs_the_active_model_before_the_first_check(active_model):
-    classify.active_model._row = classify.active_model._classifier = classify.active_model._version = None
+    classify.active_model._row = classify.active_model._version = None
+    classify.active_model._model = LoadedVersion()  # holding no model, as in a process that just started
 
     classify.warm_up()
 
-    assert classify.active_model._classifier is not None
+    assert classify.active_model._model.classifier is not None
     assert classify.active_model._version == active_model
 
 

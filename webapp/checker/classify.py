@@ -56,8 +56,8 @@ class ActiveModel:
     def __init__(self):
         self._lock = threading.Lock()  # loading, and the model itself when batching is off
         self._batcher = Batcher(self._call)
-        self._row = self._version = self._classifier = None
-        self._model = LoadedVersion()
+        self._row = self._version = None
+        self._model = LoadedVersion()  # the active version's classifier
 
     def predict(self, texts):
         """(version, toxic-class probabilities) of the active model, or NoActiveModel / ModelUnavailable /
@@ -90,8 +90,7 @@ class ActiveModel:
 
     def holds(self, version):
         """Whether `version` is loaded in this process, so that a check of it needs no loading first."""
-        loaded = self._version
-        return version is not None and loaded is not None and self._classifier is not None and loaded.pk == version.pk
+        return version is not None and self._model.pk == version.pk
 
     def ready(self):
         """The active version once it is loaded in this process (loading it now if the active row changed):
@@ -106,7 +105,7 @@ class ActiveModel:
             raise NoActiveModel
         if row != self._row:
             self._load(row)
-        return self._version, self._classifier
+        return self._version, self._model.classifier
 
     def warm(self):
         """Load the active model and run it once, so that the first check does not pay for either."""
@@ -150,9 +149,9 @@ class ActiveModel:
         if version is None:  # deleted since the row was read
             raise NoActiveModel
         try:
-            self._classifier = self._model.get(version)
+            self._model.get(version)
         except ModelLoadError as exc:
-            self._version = self._classifier = None
+            self._version = None
             log.error("cannot load model version %s (%s): %s", version.pk, version.artifact_path, exc)
             raise ModelUnavailable(str(exc)) from exc
         self._version, self._row = version, row

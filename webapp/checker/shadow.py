@@ -177,7 +177,7 @@ class Judge:
         """Load the model of the open run now (at server start), rather than beside the first checks."""
         run = self.open_run()
         if run is not None:
-            self._load(ShadowRun.objects.select_related("model_version").get(pk=run.pk))
+            self._load(run)
 
     def offer(self, rows):
         """Queue `share` of the just-stored Prediction `rows` for the version in shadow, if one is."""
