@@ -15,6 +15,9 @@ UNCERTAIN_BAND = 0.1
 
 
 DIGEST_SALT = "toxilab.checker.Prediction.text_digest"
+# The checks whose text is there to read: stored at all (TOXILAB_STORE_TEXT) and not removed by the
+# retention (webapp/checker/retention.py).
+HAS_TEXT = Q(text_removed_at__isnull=True, text_digest="")
 
 
 class ModelVersion(models.Model):
@@ -217,7 +220,7 @@ class Prediction(models.Model):
     def with_texts(cls, texts):
         """The predictions of exactly these `texts` (a list or a subquery), through the text's hash
         index; a text removed by the retention (webapp/checker/retention.py) is no text, shared with none."""
-        return cls.objects.filter(text__in=texts, text_removed_at__isnull=True, text_digest="")
+        return cls.objects.filter(HAS_TEXT, text__in=texts)
 
     @staticmethod
     def digest(text):
@@ -228,6 +231,11 @@ class Prediction(models.Model):
     @property
     def text_kept(self):
         return not self.text_digest
+
+    @property
+    def has_text(self):
+        """Its text is there to read (HAS_TEXT)."""
+        return self.text_kept and self.text_removed_at is None
 
     def same_text(self):
         """The predictions of this one's text, itself included; only itself once its text was removed.

@@ -29,7 +29,7 @@ from django.db.models.functions import Length, Trunc
 from django.utils import timezone
 
 from webapp.checker import scoring
-from webapp.checker.models import ModelVersion, Prediction, Promotion
+from webapp.checker.models import HAS_TEXT, ModelVersion, Prediction, Promotion
 from webapp.monitoring import rollups
 from webapp.monitoring.models import TextDrift
 from webapp.monitoring.rollups import BINS, counts
@@ -164,9 +164,9 @@ LENGTH_SAMPLE = 2000  # the window's latest comments whose length is averaged (r
 
 
 def length_drift(window):
-    """Mean characters per comment: of the window's latest LENGTH_SAMPLE (text not removed) and of the
-    gate sample (None without one)."""
-    latest = window.checks().filter(text_removed_at__isnull=True, text_digest="").order_by("-created")[:LENGTH_SAMPLE]
+    """Mean characters per comment: of the window's latest LENGTH_SAMPLE with their text (HAS_TEXT) and
+    of the gate sample (None without one)."""
+    latest = window.checks().filter(HAS_TEXT).order_by("-created")[:LENGTH_SAMPLE]
     served = Prediction.objects.filter(pk__in=latest.values("pk")).aggregate(mean=Avg(Length("text")))["mean"]
     reference = _reference_length(scoring.sample_key())
     return {"served_mean": served and round(served, 1), "reference_mean": reference}
@@ -203,7 +203,7 @@ def text_drift(window):
         .first()
     )
     if found is None:
-        latest = window.checks().filter(text_removed_at__isnull=True, text_digest="").order_by("-created")
+        latest = window.checks().filter(HAS_TEXT).order_by("-created")
         texts = list(latest.values_list("text", flat=True)[:TEXT_SAMPLE])
         found = {"words": _word_drift(window.version, texts), "domain": _domain(texts)}
         TextDrift.objects.filter(computed__lt=now - timedelta(days=1)).delete()  # windows nobody reads now

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from webapp.accounts.auth import permission_required
 from webapp.checker import classify, why
-from webapp.checker.models import Prediction, PredictionReview
+from webapp.checker.models import HAS_TEXT, Prediction, PredictionReview
 from webapp.review import actions, deletion, export, filters, summary
 
 VIEW = "checker.view_prediction"
@@ -147,9 +147,7 @@ def why_rows(request):
         return JsonResponse({"error": "ids: prediction ids separated by commas"}, status=400)
     if not 1 <= len(ids) <= WHY_ROWS:
         return JsonResponse({"error": f"ids: give 1 to {WHY_ROWS} prediction ids"}, status=400)
-    rows = list(
-        Prediction.objects.filter(pk__in=ids, text_removed_at__isnull=True, text_digest="")
-    )  # no text: no words
+    rows = list(Prediction.objects.filter(HAS_TEXT, pk__in=ids))  # no text: no words
     if not rows:
         return JsonResponse({"rows": {}})
     answers, error = _explained(rows, "these verdicts")
@@ -160,7 +158,7 @@ def why_rows(request):
 
 def _why(prediction):
     """(the words that pushed the verdict, computed now by the active model, None) or (None, why not)."""
-    if prediction.text_removed_at or not prediction.text_kept:
+    if not prediction.has_text:
         return None, "Its text was removed, so nothing can explain this verdict now."
     answers, error = _explained([prediction], "this verdict")
     return (answers[0], None) if answers else (None, error)
