@@ -87,8 +87,9 @@ def chosen(model, days):
 
 
 def with_rates(row):
-    """A row of counts() with its shares: toxic and uncertain (0 to 1), flags per thousand checks."""
-    checks = row["checks"]
+    """A row of counts() (a histogram under "bins" is left out) with its shares: toxic and uncertain (0
+    to 1), flags per thousand checks."""
+    row, checks = {name: value for name, value in row.items() if name != "bins"}, row["checks"]
     return {
         **row,
         "toxic_share": row["toxic"] / checks if checks else None,
@@ -97,21 +98,21 @@ def with_rates(row):
     }
 
 
-def series(window, kind, days=None):
-    """One row per day ("day", over the window, from `days`: rollups.by_day's) or per hour ("hour", the
-    last HOURS, counted here), empty ones included."""
-    if kind == "day":
-        found, step, start, last = days, timedelta(days=1), window.start, _hour(window.end).replace(hour=0)
-    else:
-        step, start, last = timedelta(hours=1), _hour(window.end) - timedelta(hours=HOURS - 1), _hour(window.end)
-        rows = window.checks(start).annotate(at=Trunc("created", kind)).values("at").annotate(**counts(window.version))
-        found = {row.pop("at"): row for row in rows}
+def series(found, start, last, step):
+    """One row per `step` from `start` to `last`, with the counts `found` holds for it ({moment: counts}),
+    empty ones as zeros."""
     out, at = [], start
     while at <= last:
-        row = {name: value for name, value in found.get(at, rollups.empty()).items() if name != "bins"}
-        out.append({"at": at.isoformat(), **with_rates(row)})
+        out.append({"at": at.isoformat(), **with_rates(found.get(at, rollups.empty()))})
         at += step
     return out
+
+
+def hourly(window):
+    """The rows of the last HOURS hours, counted from the checks."""
+    start, last = _hour(window.end) - timedelta(hours=HOURS - 1), _hour(window.end)
+    rows = window.checks(start).annotate(at=Trunc("created", "hour")).values("at").annotate(**counts(window.version))
+    return series({row.pop("at"): row for row in rows}, start, last, timedelta(hours=1))
 
 
 def summed(days, start, end):
@@ -172,16 +173,22 @@ def length_drift(window):
     return {"served_mean": served and round(served, 1), "reference_mean": reference}
 
 
-@functools.lru_cache(maxsize=4)
 def _reference_length(key):
-    """The gate sample's mean comment length, read once per sample per process (None when unreadable)."""
+    """The gate sample's mean comment length (None when unreadable)."""
     from ml.errors import DataError
 
     try:
-        texts = scoring.sample()["text"]
+        texts = _gate_texts(key)
     except (DataError, OSError, ValueError):
         return None
-    return round(sum(len(text) for text in texts) / len(texts), 1) if len(texts) else None
+    return round(sum(len(text) for text in texts) / len(texts), 1) if texts else None
+
+
+@functools.lru_cache(maxsize=4)
+def _gate_texts(key):
+    """The gate sample's comments (scoring.sample, under its `key`), read once per sample per process:
+    the length, the words and the domain classifier all compare with them."""
+    return list(scoring.sample()["text"])
 
 
 TEXT_SAMPLE = 500  # the window's latest comments whose words are read (a tokenizer's pass takes time)
@@ -237,15 +244,10 @@ def _domain(texts):
     from ml.errors import DataError
 
     try:
-        reference = _reference_texts(scoring.sample_key())
+        reference = _gate_texts(scoring.sample_key())[:TEXT_SAMPLE]
     except (DataError, OSError, ValueError):
         reference = []  # no gate sample: nothing to tell them from
     return drift.domain_classifier(texts, reference)
-
-
-@functools.lru_cache(maxsize=4)
-def _reference_texts(key):
-    return list(scoring.sample()["text"][:TEXT_SAMPLE])
 
 
 @functools.lru_cache(maxsize=4)
@@ -259,7 +261,7 @@ def _word_counter(artifact_path):
 def _reference_words(artifact_path, key):
     from ml import vocabulary
 
-    return vocabulary.rate(_word_counter(artifact_path)(list(scoring.sample()["text"])))
+    return vocabulary.rate(_word_counter(artifact_path)(_gate_texts(key)))
 
 
 def accuracy(window):
@@ -311,18 +313,17 @@ def report(version, days, now=None):
     reference = scoring.scores_of(version)
     before = window.previous()
     by_day = rollups.by_day(version, before.start, window.end)
-    daily = series(window, "day", by_day)
+    daily = series(by_day, window.start, _hour(window.end).replace(hour=0), timedelta(days=1))
     now_, then = summed(by_day, window.start, window.end), summed(by_day, before.start, before.end)
-    total = with_rates({name: now_[name] for name in counts(version)})
     return {
         "version": {"id": version.pk, "name": version.name, "threshold": version.threshold, "active": version.active},
         "days": days,
         "start": window.start.isoformat(),
         "end": window.end.isoformat(),
-        "total": total,
-        "previous": with_rates({name: then[name] for name in counts(version)}),
+        "total": with_rates(now_),
+        "previous": with_rates(then),
         "daily": daily,
-        "hourly": series(window, "hour"),
+        "hourly": hourly(window),
         "score_drift": score_drift(now_["bins"], reference.probabilities if reference else None),
         "length": length_drift(window),
         **text_drift(window),

@@ -115,7 +115,7 @@ def _kept(version, start, end):
             update_fields=["threshold", "bins", *KEPT],
         )
         found.update(new)
-    return {_midnight(day): {**empty(), **row} for day, row in found.items()}
+    return {_midnight(day): row for day, row in found.items()}
 
 
 def _changing(version, start, end):
