@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ml import artifacts, baseline
+from ml import artifacts, runtimes
 from ml.errors import ModelLoadError
 
 WordCounter = Callable[[Sequence[str]], tuple[int, int]]
@@ -21,10 +21,10 @@ WordCounter = Callable[[Sequence[str]], tuple[int, int]]
 def word_counter(path: str | Path) -> WordCounter:
     """For the run directory `path`, a function from texts to (words, words not held whole)."""
     path = Path(path)
-    run = artifacts.read_run_info(path, required=True) or {}
-    if run.get("method") == "baseline":
-        return _baseline_counter(path)
-    return _tokenizer_counter(path if (path / "tokenizer_config.json").is_file() else run.get("teacher", ""))
+    artifacts.read_run_info(path, required=True)  # a finished run, or RunDirError saying why not
+    if runtimes.own_runtime(path) is not None:  # the baseline, loaded as it serves
+        return _vectoriser_counter(runtimes.load(path).model)
+    return _tokenizer_counter(path)  # a transformer run keeps its tokenizer beside its weights
 
 
 def rate(counted: tuple[int, int]) -> float | None:
@@ -32,17 +32,15 @@ def rate(counted: tuple[int, int]) -> float | None:
     return unknown / words if words else None
 
 
-def _tokenizer_counter(source: str | Path) -> WordCounter:
+def _tokenizer_counter(path: Path) -> WordCounter:
     from transformers import AutoTokenizer
 
-    from ml.models import resolve_teacher
-
     try:
-        tokenizer = AutoTokenizer.from_pretrained(resolve_teacher(str(source)))
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
     except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"no tokenizer at {source}: {exc}") from exc
+        raise ModelLoadError(f"no tokenizer at {path}: {exc}") from exc
     if not tokenizer.is_fast:
-        raise ModelLoadError(f"the tokenizer of {source} is not a fast one: its words cannot be counted")
+        raise ModelLoadError(f"the tokenizer of {path} is not a fast one: its words cannot be counted")
 
     def count(texts: Sequence[str]) -> tuple[int, int]:
         words = unknown = 0
@@ -60,13 +58,12 @@ def _tokenizer_counter(source: str | Path) -> WordCounter:
     return count
 
 
-def _baseline_counter(path: Path) -> WordCounter:
-    import joblib
-
+def _vectoriser_counter(pipeline) -> WordCounter:
+    """The baseline's word vectoriser (ml/baseline.py make_pipeline): unigrams it has no feature for."""
     try:
-        words = joblib.load(path / baseline.MODEL_FILE).named_steps["features"].transformer_list[0][1]
-    except (OSError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise ModelLoadError(f"the baseline at {path} has no word vocabulary: {exc}") from exc
+        words = dict(pipeline.named_steps["features"].transformer_list)["word"]
+    except (KeyError, AttributeError) as exc:
+        raise ModelLoadError(f"the baseline has no word vectoriser: {exc}") from exc
     split, known = words.build_analyzer(), words.vocabulary_
 
     def count(texts: Sequence[str]) -> tuple[int, int]:
