@@ -13,6 +13,8 @@ before midnight may be committed just after it). Days are the server's (TIME_ZON
 delete the DailyCounts rows.
 """
 
+import functools
+import operator
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, F, Q, Sum
@@ -82,8 +84,9 @@ def keep(version, days):
 def forget(predictions):
     """Forget the kept days of these checks (a queryset about to be deleted)."""
     found = predictions.annotate(at=Trunc("created", "day")).values_list("model_version_id", "at").distinct()
-    for version_id, at in found:
-        DailyCounts.objects.filter(model_version_id=version_id, day=timezone.localtime(at).date()).delete()
+    days = [Q(model_version_id=version_id, day=timezone.localtime(at).date()) for version_id, at in found]
+    if days:
+        DailyCounts.objects.filter(functools.reduce(operator.or_, days)).delete()
 
 
 def _kept(version, start, end):
